@@ -1,0 +1,34 @@
+/**
+ * Jest projects: `core` and `node` are plain TypeScript run by ts-jest in a
+ * Node environment (fast, no Babel over JupyterLab's ESM). The `lab` project
+ * is added when the UI grows unit tests of its own.
+ */
+const tsJest = [
+  'ts-jest',
+  { tsconfig: 'tsconfig.test.json', isolatedModules: false }
+];
+
+module.exports = {
+  globalSetup: './scripts/jest-global-setup.js',
+  projects: [
+    {
+      displayName: 'core',
+      testEnvironment: 'node',
+      testRegex: 'src/core/.*/.*.spec.ts$',
+      transform: { '^.+\\.ts$': tsJest }
+    },
+    {
+      displayName: 'node',
+      testEnvironment: 'node',
+      testRegex: 'src/node/.*/.*.spec.ts$',
+      transform: { '^.+\\.ts$': tsJest }
+    }
+  ],
+  coverageDirectory: 'coverage',
+  collectCoverageFrom: [
+    'src/core/**/*.ts',
+    'src/node/**/*.ts',
+    '!src/**/__tests__/**'
+  ],
+  coverageReporters: ['lcov', 'text-summary']
+};

@@ -1,0 +1,24 @@
+// Bundles the Node CLI into one CommonJS file with its dependencies, so it
+// runs from lib/ (npm bin) and from the Python package (pip install) alike.
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outfile = join(root, 'lib', 'node', 'cli.js');
+
+await build({
+  entryPoints: [join(root, 'src', 'node', 'main.ts')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  logLevel: 'warning'
+});
+
+const pythonCopy = join(root, 'jupyterlab_mpijob', 'node', 'mpijob.cjs');
+mkdirSync(dirname(pythonCopy), { recursive: true });
+copyFileSync(outfile, pythonCopy);

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Sets everything up, runs every test suite (lint, jest, pytest, Galata UI
+# tests) and ends with one line "N passed, N failed" over all of them.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+export PATH="$PWD/.venv/bin:$PATH"
+out=.ci/out
+rm -rf "$out" && mkdir -p "$out"
+
+printf '\n== lint\n'
+npm run --silent lint:check >"$out/lint.log" 2>&1
+echo $? >"$out/lint.rc"
+tail -n 20 "$out/lint.log"
+
+printf '\n== jest (src/core, src/node)\n'
+npx jest --ci --json --outputFile="$out/jest.json" 2>&1 | tail -n 40
+
+printf '\n== pytest (Python package)\n'
+pytest -q --junitxml="$out/pytest.xml" jupyterlab_mpijob/tests 2>&1 | tail -n 20
+
+printf '\n== ui-tests (Galata, Chromium, real jupyter lab)\n'
+(cd ui-tests && CI=true npx playwright test 2>&1 | tail -n 40)
+cp ui-tests/test-results/results.json "$out/playwright.json" 2>/dev/null
+
+node scripts/summarize-tests.mjs "$out"

@@ -1,0 +1,408 @@
+/**
+ * Launch spec + packaged program -> the Kubernetes objects of one job: a
+ * ConfigMap with the program, the MPIJob that mounts it on launcher and
+ * workers, and optionally a NetworkPolicy. Deterministic: the same input gives
+ * byte-identical YAML.
+ */
+import type { IProblem } from './errors';
+import { ValidationError } from './errors';
+import type { IKubeObject, StringMap } from './kube';
+import {
+  CONFIGMAP_MAX_BYTES,
+  GPU_RESOURCE,
+  JOB_NAME_LABEL,
+  MANAGED_BY,
+  MPIJOB_API_VERSION
+} from './kube';
+import type { IPackagedProgram } from './notebook';
+import { encodeSourceMap, PROGRAM_FILE_NAME } from './notebook';
+import type { ILaunchSpec, MpiImplementation } from './spec';
+import { totalRanks } from './spec';
+
+/** Where the program ConfigMap is mounted in launcher and worker pods. */
+export const PROGRAM_MOUNT_PATH = '/mpijob';
+
+/** ConfigMap key of the encoded source map. */
+export const SOURCE_MAP_KEY = 'sourcemap.json';
+
+/** Annotation holding the notebook path a job came from. */
+export const NOTEBOOK_ANNOTATION = 'jupyterlab-mpijob/notebook';
+
+/** Annotation holding the cell numbers a job runs. */
+export const CELLS_ANNOTATION = 'jupyterlab-mpijob/cells';
+
+/**
+ * Images used when a spec names none. They must hold python3 + mpi4py built
+ * against the matching MPI and an sshd; teams normally set their own in the
+ * settings or with `--image`.
+ */
+export const DEFAULT_IMAGES: Readonly<Record<MpiImplementation, string>> = {
+  OpenMPI: 'mpioperator/openmpi:latest',
+  Intel: 'mpioperator/intel:latest',
+  MPICH: 'mpioperator/mpich:latest'
+};
+
+/** Resources of the launcher pod: it only runs mpirun, never a rank. */
+const LAUNCHER_RESOURCES = {
+  requests: { cpu: '500m', memory: '512Mi' },
+  limits: { cpu: '1', memory: '1Gi' }
+};
+
+/** Options of {@link renderJob}. */
+export interface IRenderOptions {
+  /** Images per MPI implementation, overriding {@link DEFAULT_IMAGES}. */
+  defaultImages?: Partial<Record<MpiImplementation, string>>;
+}
+
+/** The objects of one job, in the order they must be created. */
+export interface IRenderedJob {
+  /** The program and its source map; null when the spec runs a command. */
+  readonly configMap: IKubeObject | null;
+  /** The MPIJob. */
+  readonly mpiJob: IKubeObject;
+  /** The NetworkPolicy; null unless the spec asks for one. */
+  readonly networkPolicy: IKubeObject | null;
+  /** All objects in creation order. */
+  readonly objects: readonly IKubeObject[];
+}
+
+/**
+ * Name of the ConfigMap holding a job's program.
+ *
+ * @param jobName - the MPIJob name
+ * @returns the ConfigMap name
+ */
+export function programConfigMapName(jobName: string): string {
+  // `-config` is taken: the mpi-operator writes the hostfile to <job>-config.
+  return `${jobName}-program`;
+}
+
+/**
+ * The launcher's command line for an MPI implementation.
+ *
+ * @param spec - the launch spec
+ * @returns mpirun and its arguments, then the program to run on every rank
+ */
+export function launcherCommand(spec: ILaunchSpec): string[] {
+  const program = spec.command ?? [
+    spec.python,
+    '-u',
+    `${PROGRAM_MOUNT_PATH}/${PROGRAM_FILE_NAME}`
+  ];
+  const ranks = String(totalRanks(spec));
+  if (spec.mpiImplementation === 'OpenMPI') {
+    // Ranks start over ssh and do not inherit the container's environment:
+    // Open MPI forwards only what -x names. Hydra (Intel, MPICH) forwards all.
+    const forwarded = [
+      'PATH',
+      'LD_LIBRARY_PATH',
+      'PYTHONUNBUFFERED',
+      ...envNames(spec)
+    ];
+    return [
+      'mpirun',
+      '-n',
+      ranks,
+      '--bind-to',
+      'none',
+      '--map-by',
+      'slot',
+      ...forwarded.flatMap(name => ['-x', name]),
+      ...program
+    ];
+  }
+  return ['mpirun', '-n', ranks, ...program];
+}
+
+function envNames(spec: ILaunchSpec): string[] {
+  return [...new Set((spec.env ?? []).map(e => e.name))];
+}
+
+function containerEnv(
+  spec: ILaunchSpec,
+  role: 'launcher' | 'worker'
+): { name: string; value: string }[] {
+  const env = [{ name: 'PYTHONUNBUFFERED', value: '1' }];
+  if (role === 'launcher' && spec.mpiImplementation === 'OpenMPI') {
+    // Notebook images often run as root; Open MPI refuses root without these.
+    env.push(
+      { name: 'OMPI_ALLOW_RUN_AS_ROOT', value: '1' },
+      { name: 'OMPI_ALLOW_RUN_AS_ROOT_CONFIRM', value: '1' }
+    );
+  }
+  const own = new Set(env.map(e => e.name));
+  for (const variable of spec.env ?? []) {
+    if (own.has(variable.name)) {
+      const at = env.findIndex(e => e.name === variable.name);
+      env[at] = { name: variable.name, value: variable.value };
+    } else {
+      env.push({ name: variable.name, value: variable.value });
+      own.add(variable.name);
+    }
+  }
+  return env;
+}
+
+function jobLabels(spec: ILaunchSpec): StringMap {
+  return {
+    ...(spec.labels ?? {}),
+    'app.kubernetes.io/managed-by': MANAGED_BY,
+    [JOB_NAME_LABEL]: spec.name
+  };
+}
+
+/**
+ * Renders a launch spec (and the program packaged from its notebook) into the
+ * objects to create.
+ *
+ * @param spec - a validated launch spec
+ * @param program - the packaged notebook code; required unless `spec.command` is set
+ * @param options - default images
+ * @returns the ConfigMap, MPIJob and NetworkPolicy
+ * @throws {ValidationError} when the program is missing or too big for a ConfigMap
+ */
+export function renderJob(
+  spec: ILaunchSpec,
+  program: IPackagedProgram | null,
+  options: IRenderOptions = {}
+): IRenderedJob {
+  const labels = jobLabels(spec);
+  const configMap = spec.command
+    ? null
+    : renderConfigMap(spec, program, labels);
+  const mpiJob = renderMpiJob(
+    spec,
+    program,
+    labels,
+    options,
+    configMap !== null
+  );
+  const networkPolicy = spec.networkPolicy
+    ? renderNetworkPolicy(spec, labels)
+    : null;
+  const objects = [configMap, mpiJob, networkPolicy].filter(
+    (o): o is IKubeObject => o !== null
+  );
+  return { configMap, mpiJob, networkPolicy, objects };
+}
+
+function renderConfigMap(
+  spec: ILaunchSpec,
+  program: IPackagedProgram | null,
+  labels: StringMap
+): IKubeObject {
+  if (!program) {
+    throw new ValidationError(
+      [
+        {
+          path: 'source.notebook',
+          message:
+            'has not been packaged: give the notebook, or set command to run a program from the image'
+        }
+      ],
+      'cannot render the job'
+    );
+  }
+  const data = {
+    [PROGRAM_FILE_NAME]: program.code,
+    [SOURCE_MAP_KEY]: encodeSourceMap(program)
+  };
+  const bytes =
+    utf8Length(PROGRAM_FILE_NAME) +
+    utf8Length(program.code) +
+    utf8Length(SOURCE_MAP_KEY) +
+    utf8Length(data[SOURCE_MAP_KEY]);
+  if (bytes > CONFIGMAP_MAX_BYTES) {
+    const problem: IProblem = {
+      path: 'source',
+      message:
+        `the packaged code is ${formatKiB(bytes)}, more than a ConfigMap can hold (${formatKiB(CONFIGMAP_MAX_BYTES)}). ` +
+        'Load large data from a volume or object storage instead of embedding it in cells, ' +
+        "tag data-only cells 'skip-mpijob', or choose fewer cells"
+    };
+    throw new ValidationError([problem], 'the job is too big to submit');
+  }
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: programConfigMapName(spec.name),
+      namespace: spec.namespace,
+      labels
+    },
+    data
+  };
+}
+
+function renderMpiJob(
+  spec: ILaunchSpec,
+  program: IPackagedProgram | null,
+  labels: StringMap,
+  options: IRenderOptions,
+  mountsProgram: boolean
+): IKubeObject {
+  const image =
+    spec.image ??
+    options.defaultImages?.[spec.mpiImplementation] ??
+    DEFAULT_IMAGES[spec.mpiImplementation];
+  const restartPolicy =
+    spec.runPolicy.backoffLimit === 0 ? 'Never' : 'OnFailure';
+  const volumeMounts = mountsProgram
+    ? [{ name: 'program', mountPath: PROGRAM_MOUNT_PATH, readOnly: true }]
+    : undefined;
+  const volumes = mountsProgram
+    ? [
+        {
+          name: 'program',
+          configMap: { name: programConfigMapName(spec.name) }
+        }
+      ]
+    : undefined;
+  const podSpec = (
+    container: Record<string, unknown>
+  ): Record<string, unknown> =>
+    compact({
+      containers: [compact({ ...container, volumeMounts })],
+      volumes
+    });
+
+  const workerLimits: Record<string, string> = {
+    cpu: spec.cpu,
+    memory: spec.memory
+  };
+  if (spec.gpusPerWorker > 0) {
+    workerLimits[GPU_RESOURCE] = String(spec.gpusPerWorker);
+  }
+
+  const annotations: StringMap = {};
+  if (program) {
+    annotations[NOTEBOOK_ANNOTATION] = program.notebookPath;
+    annotations[CELLS_ANNOTATION] = program.cellNumbers.join(',');
+  }
+
+  return {
+    apiVersion: MPIJOB_API_VERSION,
+    kind: 'MPIJob',
+    metadata: compact({
+      name: spec.name,
+      namespace: spec.namespace,
+      labels,
+      annotations: Object.keys(annotations).length ? annotations : undefined
+    }) as IKubeObject['metadata'],
+    spec: {
+      slotsPerWorker: spec.slotsPerWorker,
+      mpiImplementation: spec.mpiImplementation,
+      sshAuthMountPath: spec.sshAuthMountPath,
+      runPolicy: renderRunPolicy(spec),
+      mpiReplicaSpecs: {
+        Launcher: {
+          replicas: 1,
+          restartPolicy,
+          template: {
+            metadata: { labels },
+            spec: podSpec({
+              name: 'launcher',
+              image,
+              command: launcherCommand(spec),
+              env: containerEnv(spec, 'launcher'),
+              resources: LAUNCHER_RESOURCES
+            })
+          }
+        },
+        Worker: {
+          replicas: spec.workers,
+          restartPolicy,
+          template: {
+            metadata: { labels },
+            spec: podSpec({
+              name: 'worker',
+              image,
+              command: spec.workerCommand,
+              env: containerEnv(spec, 'worker'),
+              resources: {
+                requests: { cpu: spec.cpu, memory: spec.memory },
+                limits: workerLimits
+              }
+            })
+          }
+        }
+      }
+    }
+  };
+}
+
+function renderRunPolicy(spec: ILaunchSpec): Record<string, unknown> {
+  const run = spec.runPolicy;
+  const scheduling = spec.scheduling;
+  const gang = scheduling && scheduling.gang !== 'none';
+  return compact({
+    backoffLimit: run.backoffLimit,
+    cleanPodPolicy: run.cleanPodPolicy,
+    ttlSecondsAfterFinished: run.ttlSecondsAfterFinished,
+    activeDeadlineSeconds: run.activeDeadlineSeconds,
+    schedulingPolicy: gang
+      ? compact({
+          // The launcher is part of the gang: it cannot start without its workers.
+          minAvailable: spec.workers + 1,
+          queue: scheduling.queue,
+          priorityClass: scheduling.priorityClass,
+          scheduleTimeoutSeconds: scheduling.scheduleTimeoutSeconds
+        })
+      : undefined
+  });
+}
+
+function renderNetworkPolicy(
+  spec: ILaunchSpec,
+  labels: StringMap
+): IKubeObject {
+  const ownPods = {
+    podSelector: { matchLabels: { [JOB_NAME_LABEL]: spec.name } }
+  };
+  const dnsPorts = [53, 5353].flatMap(port => [
+    { protocol: 'UDP', port },
+    { protocol: 'TCP', port }
+  ]);
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: {
+      name: `${spec.name}-isolate`,
+      namespace: spec.namespace,
+      labels
+    },
+    spec: {
+      podSelector: ownPods.podSelector,
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [ownPods] }],
+      // 5353: OpenShift's cluster DNS listens there.
+      egress: [
+        { to: [ownPods] },
+        { to: [{ namespaceSelector: {} }], ports: dnsPorts }
+      ]
+    }
+  };
+}
+
+/** Drops undefined fields so YAML output shows only what is set. */
+function compact<T extends Record<string, unknown>>(object: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object)) {
+    if (value !== undefined) {
+      out[key] = value;
+    }
+  }
+  return out as T;
+}
+
+const encoder = new TextEncoder();
+
+function utf8Length(text: string): number {
+  return encoder.encode(text).length;
+}
+
+function formatKiB(bytes: number): string {
+  return bytes >= 1024 * 1024
+    ? `${(bytes / (1024 * 1024)).toFixed(2)} MiB`
+    : `${(bytes / 1024).toFixed(1)} KiB`;
+}

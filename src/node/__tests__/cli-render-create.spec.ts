@@ -1,0 +1,333 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { parse } from 'yaml';
+
+import { parseYamlStream } from '../../core/yamlStream';
+import {
+  crdErrors,
+  upstreamExamples
+} from '../../core/__tests__/helpers/reference';
+import { mpijob } from './helpers';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- walking CLI output
+
+const NOTEBOOK = 'examples/mpi-pi.ipynb';
+const tmp = mkdtempSync(join(tmpdir(), 'mpijob-cli-'));
+
+function writeTmp(name: string, content: string): string {
+  const path = join(tmp, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('mpijob render', () => {
+  it('should print the ConfigMap and a CRD-valid MPIJob for a real notebook', async () => {
+    const run = await mpijob([
+      'render',
+      '--from-notebook',
+      NOTEBOOK,
+      '--workers',
+      '4',
+      '--gpus-per-worker',
+      '1',
+      '--image',
+      'quay.io/team/pi:1',
+      '-o',
+      'yaml'
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const [configMap, job] = parseYamlStream(run.stdout) as Json[];
+    expect(configMap.kind).toBe('ConfigMap');
+    const code: string = configMap.data['mpijob_main.py'];
+    expect(code).toContain('pi = comm.reduce(local, op=MPI.SUM, root=0)');
+    expect(code).not.toContain('plt.plot'); // tagged skip-mpijob
+    expect(code).not.toMatch(/^%matplotlib/m);
+    expect(job.metadata).toMatchObject({
+      name: 'mpi-pi',
+      namespace: 'default'
+    });
+    expect(job.metadata.annotations['jupyterlab-mpijob/cells']).toBe('2,3,4');
+    const worker = job.spec.mpiReplicaSpecs.Worker;
+    expect(worker.replicas).toBe(4);
+    expect(
+      worker.template.spec.containers[0].resources.limits['nvidia.com/gpu']
+    ).toBe('1');
+    expect(worker.template.spec.containers[0].image).toBe('quay.io/team/pi:1');
+    expect(
+      job.spec.mpiReplicaSpecs.Launcher.template.spec.containers[0].command.slice(
+        0,
+        3
+      )
+    ).toEqual(['mpirun', '-n', '4']);
+    expect(crdErrors(job)).toEqual([]);
+  });
+
+  it('should select cells with --cells and name the job with --name', async () => {
+    const run = await mpijob([
+      'render',
+      '--from-notebook',
+      NOTEBOOK,
+      '--cells',
+      'upto:3',
+      '--name',
+      'pi-head'
+    ]);
+    expect(run.code).toBe(0);
+    const [, job] = parseYamlStream(run.stdout) as Json[];
+    expect(job.metadata.name).toBe('pi-head');
+    expect(job.metadata.annotations['jupyterlab-mpijob/cells']).toBe('2,3');
+  });
+
+  it('should print a v1 List for -o json and honour --mpi and -n', async () => {
+    const run = await mpijob([
+      'render',
+      '--from-notebook',
+      NOTEBOOK,
+      '--mpi',
+      'MPICH',
+      '-n',
+      'team-a',
+      '-o',
+      'json'
+    ]);
+    expect(run.code).toBe(0);
+    const list = JSON.parse(run.stdout);
+    expect(list.kind).toBe('List');
+    expect(list.items.map((o: Json) => o.metadata.namespace)).toEqual([
+      'team-a',
+      'team-a'
+    ]);
+    expect(list.items[1].spec.mpiImplementation).toBe('MPICH');
+  });
+
+  it('should add a NetworkPolicy and gang scheduling when asked', async () => {
+    const run = await mpijob([
+      'render',
+      '--from-notebook',
+      NOTEBOOK,
+      '--network-policy',
+      '--gang',
+      'volcano',
+      '--queue',
+      'research',
+      '--env',
+      'SEED=1',
+      'MODE=fast',
+      '-l',
+      'team=ml'
+    ]);
+    expect(run.code).toBe(0);
+    const objects = parseYamlStream(run.stdout) as Json[];
+    expect(objects.map(o => o.kind)).toEqual([
+      'ConfigMap',
+      'MPIJob',
+      'NetworkPolicy'
+    ]);
+    const job = objects[1];
+    expect(job.spec.runPolicy.schedulingPolicy).toEqual({
+      minAvailable: 3,
+      queue: 'research'
+    });
+    expect(job.metadata.labels.team).toBe('ml');
+    const env = job.spec.mpiReplicaSpecs.Worker.template.spec.containers[0].env;
+    expect(env).toEqual(
+      expect.arrayContaining([
+        { name: 'SEED', value: '1' },
+        { name: 'MODE', value: 'fast' }
+      ])
+    );
+  });
+
+  it('should name each invalid field and its flag on stderr, exit 1', async () => {
+    const run = await mpijob([
+      'render',
+      '--from-notebook',
+      NOTEBOOK,
+      '--workers',
+      '0',
+      '--memory',
+      'lots'
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toEqual([
+      'error: workers (--workers): must be at least 1',
+      "error: memory (--memory): must be a memory quantity such as '2Gi', '512Mi' or '1G'"
+    ]);
+  });
+
+  it('should name the cell that uses IPython-only syntax', async () => {
+    const notebook = writeTmp(
+      'pip.ipynb',
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [
+          {
+            cell_type: 'code',
+            metadata: {},
+            outputs: [],
+            execution_count: null,
+            source: 'import os'
+          },
+          {
+            cell_type: 'code',
+            metadata: {},
+            outputs: [],
+            execution_count: null,
+            source: 'x = 1\n%pip install torch'
+          }
+        ]
+      })
+    );
+    const run = await mpijob(['render', '--from-notebook', notebook]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: cell 2, line 2: .*%pip/m);
+  });
+
+  it('should say which file cannot be read', async () => {
+    const run = await mpijob(['render', '--from-notebook', 'nope.ipynb']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('error: cannot read "nope.ipynb": no such file\n');
+  });
+
+  it.each([
+    [
+      ['render', '--from-notebook', NOTEBOOK, '--bogus'],
+      "error: unknown option '--bogus'"
+    ],
+    [
+      ['render', '--from-notebook', NOTEBOOK, '--cells', 'some'],
+      'error: invalid --cells "some"'
+    ],
+    [
+      ['render', '--from-notebook', NOTEBOOK, '--mpi', 'lam'],
+      'error: unknown MPI implementation "lam"'
+    ],
+    [
+      ['render', '--from-notebook', NOTEBOOK, '-o', 'xml'],
+      'error: unable to match a printer suitable for the output format "xml", allowed formats are: yaml,json'
+    ]
+  ])(
+    'should treat bad usage %j as exit 2 with a pointer to help',
+    async (args, message) => {
+      const run = await mpijob(args);
+      expect(run.code).toBe(2);
+      expect(run.stderr.split('\n')[0]).toContain(message);
+      expect(run.stderr).toContain(
+        "See 'mpijob render -h' for help and examples"
+      );
+    }
+  );
+
+  it('should show help with examples, exit 0', async () => {
+    const run = await mpijob(['render', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('--gpus-per-worker <n>');
+    expect(run.stdout).toContain(
+      'NVIDIA GPUs (nvidia.com/gpu) requested by each worker.'
+    );
+    expect(run.stdout).toContain('Examples:');
+  });
+});
+
+describe('mpijob create --dry-run=client', () => {
+  it.each(upstreamExamples())(
+    'should accept the upstream example %s unchanged',
+    async (file, text) => {
+      const path = writeTmp(file, text);
+      const run = await mpijob([
+        'create',
+        '-f',
+        path,
+        '--dry-run=client',
+        '-o',
+        'yaml'
+      ]);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const [printed] = parseYamlStream(run.stdout) as Json[];
+      const original = parse(text) as Json;
+      expect(printed).toEqual({
+        ...original,
+        metadata: { ...original.metadata, namespace: 'default' }
+      });
+    }
+  );
+
+  it("should print kubectl's created line without -o", async () => {
+    const [, text] = upstreamExamples().find(([f]) => f === 'pi.yaml') as [
+      string,
+      string
+    ];
+    const run = await mpijob(['create', '-f', '-', '--dry-run=client'], {
+      input: text
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('mpijob.kubeflow.org/pi created (dry run)\n');
+  });
+
+  it('should read a launch spec file and let flags override it', async () => {
+    const spec = writeTmp(
+      'spec.yaml',
+      `name: pi-spec\nworkers: 2\nsource:\n  notebook: ${NOTEBOOK}\n  cells: tagged\n`
+    );
+    // No cell of the example is tagged 'mpijob': that must be explained.
+    const tagged = await mpijob(['create', '-f', spec, '--dry-run=client']);
+    expect(tagged.code).toBe(1);
+    expect(tagged.stderr).toMatch(/no code cells/);
+    const run = await mpijob([
+      'create',
+      '-f',
+      spec,
+      '--cells',
+      'all',
+      '--workers',
+      '3',
+      '--dry-run=client',
+      '-o',
+      'name'
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe(
+      'configmap/pi-spec-program\nmpijob.kubeflow.org/pi-spec\n'
+    );
+  });
+
+  it('should refuse an MPIJob whose namespace contradicts -n', async () => {
+    const path = writeTmp(
+      'ns.yaml',
+      'apiVersion: kubeflow.org/v2beta1\nkind: MPIJob\nmetadata:\n  name: pi\n  namespace: a\nspec:\n  mpiReplicaSpecs:\n    Launcher:\n      replicas: 1\n      template:\n        spec:\n          containers:\n          - name: l\n            image: x\n'
+    );
+    const run = await mpijob([
+      'create',
+      '-f',
+      path,
+      '-n',
+      'b',
+      '--dry-run=client'
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/does not match the namespace "b"/);
+  });
+
+  it('should point at the line of a YAML syntax error', async () => {
+    const path = writeTmp(
+      'broken.yaml',
+      'apiVersion: kubeflow.org/v2beta1\nkind: MPIJob\nmetadata: [\n'
+    );
+    const run = await mpijob(['create', '-f', path, '--dry-run=client']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: .*broken\.yaml:\d+: /m);
+  });
+
+  it('should need -f or --from-notebook', async () => {
+    const run = await mpijob(['create', '--dry-run=client']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('must specify one of -f or --from-notebook');
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * Runs the real bundled `mpijob` CLI (lib/node/cli.js, built by jest's
+ * global setup) as a child process.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+
+/** Repository root. */
+export const ROOT = join(__dirname, '..', '..', '..');
+
+/** The bundled CLI. */
+export const CLI = join(ROOT, 'lib', 'node', 'cli.js');
+
+/** What a CLI run produced. */
+export interface ICliRun {
+  /** Exit code. */
+  code: number;
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+}
+
+/**
+ * Runs `mpijob ARGS`.
+ *
+ * @param args - arguments
+ * @param options - working directory and stdin
+ * @returns exit code and output
+ */
+export function mpijob(
+  args: readonly string[],
+  options: { cwd?: string; input?: string } = {}
+): Promise<ICliRun> {
+  return new Promise(resolve => {
+    const child = execFile(
+      process.execPath,
+      [CLI, ...args],
+      {
+        cwd: options.cwd ?? ROOT,
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024
+      },
+      (error, stdout, stderr) => {
+        const code = error
+          ? typeof error.code === 'number'
+            ? error.code
+            : 1
+          : 0;
+        resolve({ code, stdout, stderr });
+      }
+    );
+    child.stdin?.end(options.input ?? '');
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * How the CLI fails, kubectl-style: messages on stderr, exit 1 for errors,
+ * exit 2 for bad usage.
+ */
+import type { IProblem } from '../../core/errors';
+import { formatProblem, ValidationError } from '../../core/errors';
+
+/** Exit codes of `mpijob`. */
+export const ExitCode = {
+  /** Success. */
+  ok: 0,
+  /** The request failed: invalid input, job failed, not found. */
+  failed: 1,
+  /** Bad usage: unknown flag, malformed flag value. */
+  usage: 2
+} as const;
+
+/** A failure that ends the command with a message and an exit code. */
+export class CliError extends Error {
+  /** Process exit code. */
+  readonly exitCode: number;
+  /** Lines for stderr, without the `error: ` prefix. */
+  readonly lines: readonly string[];
+  /** Command whose help to point at (usage errors only). */
+  readonly helpCommand: string | null;
+
+  /**
+   * @param lines - what went wrong, one line each
+   * @param exitCode - the exit code
+   * @param helpCommand - e.g. `mpijob create`, to print "See 'mpijob create -h' …"
+   */
+  constructor(
+    lines: readonly string[],
+    exitCode: number = ExitCode.failed,
+    helpCommand: string | null = null
+  ) {
+    super(lines.join('\n'));
+    this.name = 'CliError';
+    this.lines = lines;
+    this.exitCode = exitCode;
+    this.helpCommand = helpCommand;
+  }
+}
+
+/**
+ * A usage error for a flag value.
+ *
+ * @param message - what is wrong
+ * @param command - the command, e.g. `mpijob render`
+ * @returns the error to throw
+ */
+export function usageError(message: string, command: string): CliError {
+  return new CliError([message], ExitCode.usage, command);
+}
+
+/**
+ * Formats problems one per line, naming the CLI flag next to the field.
+ *
+ * @param problems - validation problems
+ * @param flagFor - maps a field path to its flag, when there is one
+ * @returns lines for stderr
+ */
+export function problemLines(
+  problems: readonly IProblem[],
+  flagFor: (path: string) => string | null = () => null
+): string[] {
+  return problems.map(problem => {
+    const flag = flagFor(problem.path);
+    return flag
+      ? `${problem.path} (${flag}): ${problem.message}`
+      : formatProblem(problem);
+  });
+}
+
+/**
+ * Writes an error to stderr the way kubectl does and returns its exit code.
+ *
+ * @param error - anything thrown by a command
+ * @param stderr - where to write
+ * @param flagFor - maps field paths to flags for validation problems
+ * @returns the exit code
+ */
+export function reportError(
+  error: unknown,
+  stderr: NodeJS.WritableStream,
+  flagFor?: (path: string) => string | null
+): number {
+  if (error instanceof CliError) {
+    for (const line of error.lines) {
+      stderr.write(`error: ${line}\n`);
+    }
+    if (error.helpCommand) {
+      stderr.write(`See '${error.helpCommand} -h' for help and examples\n`);
+    }
+    return error.exitCode;
+  }
+  if (error instanceof ValidationError) {
+    for (const line of problemLines(error.problems, flagFor)) {
+      stderr.write(`error: ${line}\n`);
+    }
+    return ExitCode.failed;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  stderr.write(`error: ${message}\n`);
+  return ExitCode.failed;
+}

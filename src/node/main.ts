@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+/**
+ * Entry point of the `mpijob` command (bundled to lib/node/cli.js).
+ */
+import { runCli } from './cli/program';
+
+runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr
+}).then(
+  code => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `error: ${error instanceof Error ? error.message : String(error)}\n`
+    );
+    process.exitCode = 1;
+  }
+);
