@@ -24,12 +24,14 @@
  *   lost even while the launcher Job is still retrying.
  */
 
+import { GPU_RESOURCE } from './kube';
+
 // ---------------------------------------------------------------------------
 // Constants
 // ---------------------------------------------------------------------------
 
 /** Pod label holding the MPIJob's name (set by the mpi-operator v2 on launcher and worker pods). */
-export const JOB_NAME_LABEL = 'training.kubeflow.org/job-name';
+export const OPERATOR_JOB_NAME_LABEL = 'training.kubeflow.org/job-name';
 
 /** Pod label holding the replica's role: {@link LAUNCHER_ROLE} or {@link WORKER_ROLE}. */
 export const JOB_ROLE_LABEL = 'training.kubeflow.org/job-role';
@@ -48,9 +50,6 @@ export const LAUNCHER_ROLE = 'launcher';
 
 /** Value of {@link JOB_ROLE_LABEL} on worker pods. */
 export const WORKER_ROLE = 'worker';
-
-/** Extended resource name counted as GPUs in {@link IReplicaNode.gpus}. */
-export const GPU_RESOURCE = 'nvidia.com/gpu';
 
 /** Reasons the mpi-operator v2 writes on MPIJob conditions and events. */
 export const MPIJOB_REASONS = {
@@ -245,7 +244,7 @@ export interface IPodLike {
     readonly name?: string;
     /** Pod uid; events are matched to it when both carry one. */
     readonly uid?: string;
-    /** Labels; see {@link JOB_NAME_LABEL} and friends. */
+    /** Labels; see {@link OPERATOR_JOB_NAME_LABEL} and friends. */
     readonly labels?: Readonly<Record<string, string | undefined>> | null;
     /** Creation time; picks the newest launcher pod. */
     readonly creationTimestamp?: TimestampLike | null;
@@ -811,7 +810,7 @@ function classifyPod(
   const meta = pod.metadata;
   const labels = meta?.labels;
   const name = meta?.name;
-  const labelJob = labels ? labels[JOB_NAME_LABEL] : undefined;
+  const labelJob = labels ? labels[OPERATOR_JOB_NAME_LABEL] : undefined;
   if (typeof labelJob === 'string') {
     if (labelJob !== jobName) {
       return NOT_OURS;

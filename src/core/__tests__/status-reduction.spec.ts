@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 
 import {
-  JOB_NAME_LABEL,
+  OPERATOR_JOB_NAME_LABEL,
   JOB_ROLE_LABEL,
   MAX_WORKERS,
   REPLICA_INDEX_LABEL,
@@ -581,14 +581,14 @@ describe('#reduceJob', () => {
         {
           metadata: {
             name: 'pi-worker-0',
-            labels: { [JOB_NAME_LABEL]: JOB, [JOB_ROLE_LABEL]: 'worker' }
+            labels: { [OPERATOR_JOB_NAME_LABEL]: JOB, [JOB_ROLE_LABEL]: 'worker' }
           },
           status: { phase: 'Pending' }
         },
         {
           metadata: {
             name: 'pi-worker-1',
-            labels: { [JOB_NAME_LABEL]: JOB, [JOB_ROLE_LABEL]: 'worker' }
+            labels: { [OPERATOR_JOB_NAME_LABEL]: JOB, [JOB_ROLE_LABEL]: 'worker' }
           },
           status: { phase: 'Pending' }
         }
@@ -796,7 +796,7 @@ describe('#reduceJob', () => {
           metadata: {
             name: 'rank-b',
             labels: {
-              [JOB_NAME_LABEL]: JOB,
+              [OPERATOR_JOB_NAME_LABEL]: JOB,
               [JOB_ROLE_LABEL]: 'worker',
               [REPLICA_INDEX_LABEL]: '2'
             }
@@ -1068,7 +1068,7 @@ describe('#reduceJob', () => {
             ),
             labels: fc.dictionary(
               fc.constantFrom(
-                JOB_NAME_LABEL,
+                OPERATOR_JOB_NAME_LABEL,
                 JOB_ROLE_LABEL,
                 REPLICA_INDEX_LABEL,
                 'app'
