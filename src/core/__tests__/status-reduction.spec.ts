@@ -581,14 +581,20 @@ describe('#reduceJob', () => {
         {
           metadata: {
             name: 'pi-worker-0',
-            labels: { [OPERATOR_JOB_NAME_LABEL]: JOB, [JOB_ROLE_LABEL]: 'worker' }
+            labels: {
+              [OPERATOR_JOB_NAME_LABEL]: JOB,
+              [JOB_ROLE_LABEL]: 'worker'
+            }
           },
           status: { phase: 'Pending' }
         },
         {
           metadata: {
             name: 'pi-worker-1',
-            labels: { [OPERATOR_JOB_NAME_LABEL]: JOB, [JOB_ROLE_LABEL]: 'worker' }
+            labels: {
+              [OPERATOR_JOB_NAME_LABEL]: JOB,
+              [JOB_ROLE_LABEL]: 'worker'
+            }
           },
           status: { phase: 'Pending' }
         }
