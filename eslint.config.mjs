@@ -15,7 +15,8 @@ export default tseslint.config(
       '.venv',
       '**/*.js',
       '**/*.mjs',
-      'src/core/generated'
+      'src/core/generated',
+      'src/node/service/openapiDocument.ts'
     ]
   },
   js.configs.recommended,

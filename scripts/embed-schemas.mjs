@@ -1,24 +1,41 @@
-// Embeds the JSON schemas of schema/ into src/core/generated/ as TypeScript
-// modules, because tsc's rootDir (src) cannot import files outside src.
-// schema/*.json stay the source of truth; a unit test fails when the
-// generated copy is stale.
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+// Embeds files of schema/ into TypeScript modules: tsc's rootDir (src) cannot
+// import files outside src, and the bundled CLI cannot read files next to its
+// source. schema/ stays the source of truth; unit tests fail when a generated
+// copy is stale (run `npm run build:schemas`).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SCHEMAS = [
-  ['launch-spec.json', 'launchSpecSchema.ts', 'launchSpecSchema']
+
+/** [source in schema/, target module, exported name, how to embed]. */
+const EMBEDDED = [
+  [
+    'launch-spec.json',
+    'src/core/generated/launchSpecSchema.ts',
+    'launchSpecSchema',
+    'json'
+  ],
+  [
+    'openapi.yaml',
+    'src/node/service/openapiDocument.ts',
+    'OPENAPI_YAML',
+    'text'
+  ]
 ];
 
-for (const [source, target, name] of SCHEMAS) {
-  const schema = JSON.parse(readFileSync(join(root, 'schema', source), 'utf8'));
-  const out = join(root, 'src', 'core', 'generated', target);
+for (const [source, target, name, kind] of EMBEDDED) {
+  const text = readFileSync(join(root, 'schema', source), 'utf8');
+  const value =
+    kind === 'json'
+      ? `${JSON.stringify(JSON.parse(text), null, 2)} as const`
+      : JSON.stringify(text);
+  const out = join(root, target);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(
     out,
     `// Generated from schema/${source} by scripts/embed-schemas.mjs. Do not edit.\n` +
-      `/** The JSON Schema of schema/${source}. */\n` +
-      `export const ${name} = ${JSON.stringify(schema, null, 2)} as const;\n`
+      `/** The contents of schema/${source}. */\n` +
+      `export const ${name} = ${value};\n`
   );
 }

@@ -190,9 +190,7 @@ describe('#mapTraceback', () => {
       );
     }
     const log = lines.join('\n');
-    const started = performance.now();
     const mapped = mapTraceback(log, program);
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(
       mapped.split('\n').filter(line => line.includes('cell 3, line 2'))
     ).toHaveLength(10_000);

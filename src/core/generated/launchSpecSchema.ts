@@ -1,5 +1,5 @@
 // Generated from schema/launch-spec.json by scripts/embed-schemas.mjs. Do not edit.
-/** The JSON Schema of schema/launch-spec.json. */
+/** The contents of schema/launch-spec.json. */
 export const launchSpecSchema = {
   "$schema": "http://json-schema.org/draft-07/schema#",
   "$id": "https://github.com/jupyterlab-mpijob/jupyterlab-mpijob/schema/launch-spec.json",

@@ -30,7 +30,7 @@ export interface ICliRun {
  */
 export function mpijob(
   args: readonly string[],
-  options: { cwd?: string; input?: string } = {}
+  options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}
 ): Promise<ICliRun> {
   return new Promise(resolve => {
     const child = execFile(
@@ -38,6 +38,8 @@ export function mpijob(
       [CLI, ...args],
       {
         cwd: options.cwd ?? ROOT,
+        // Jest sandboxes process.env: children must be given it explicitly.
+        env: { ...process.env, ...options.env },
         encoding: 'utf8',
         maxBuffer: 64 * 1024 * 1024
       },

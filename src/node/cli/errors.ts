@@ -4,6 +4,7 @@
  */
 import type { IProblem } from '../../core/errors';
 import { formatProblem, ValidationError } from '../../core/errors';
+import { BackendError } from '../backends/errors';
 
 /** Exit codes of `mpijob`. */
 export const ExitCode = {
@@ -97,6 +98,18 @@ export function reportError(
   if (error instanceof ValidationError) {
     for (const line of problemLines(error.problems, flagFor)) {
       stderr.write(`error: ${line}\n`);
+    }
+    return ExitCode.failed;
+  }
+  if (error instanceof BackendError) {
+    if (error.reason === 'ServiceUnavailable') {
+      stderr.write(`error: ${error.message}\n`);
+    } else {
+      // kubectl's wording for API errors: `Error from server (NotFound): …`.
+      stderr.write(`Error from server (${error.reason}): ${error.message}\n`);
+      for (const line of problemLines(error.problems, flagFor)) {
+        stderr.write(`  ${line}\n`);
+      }
     }
     return ExitCode.failed;
   }

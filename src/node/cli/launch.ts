@@ -16,6 +16,8 @@ import { specFromFlags } from './specFlags';
 export interface ILaunchRequest {
   /** Jobs built from launch specs (with their notebooks). */
   readonly jobs: readonly IBuiltJob[];
+  /** MPIJob manifests given as they are. */
+  readonly manifests: readonly IKubeObject[];
   /** All objects to create, in order. */
   readonly objects: readonly IKubeObject[];
 }
@@ -55,11 +57,14 @@ export async function buildFromCommandLine(
   }
 
   const jobs: IBuiltJob[] = [];
+  const manifests: IKubeObject[] = [];
   const objects: IKubeObject[] = [];
   for (const { doc } of documents) {
     const input = classifyDocument(doc);
     if (input.kind === 'mpijob') {
-      objects.push(prepareMpiJob(input.object, namespace));
+      const manifest = prepareMpiJob(input.object, namespace);
+      manifests.push(manifest);
+      objects.push(manifest);
       continue;
     }
     const raw = specFromFlags(input.object, options, commandName, trailing);
@@ -71,5 +76,5 @@ export async function buildFromCommandLine(
     jobs.push(job);
     objects.push(...job.rendered.objects);
   }
-  return { jobs, objects };
+  return { jobs, manifests, objects };
 }

@@ -1,6 +1,7 @@
 /**
  * Output formats of the CLI (`-o`), following kubectl's printers.
  */
+import type { IJobRecord } from '../../core/jobRecord';
 import type { IKubeObject } from '../../core/kube';
 import { toYamlStream } from '../../core/yamlStream';
 import { usageError } from './errors';
@@ -79,5 +80,30 @@ export function printObjects(
       return toYamlStream(objects);
     case 'name':
       return objects.map(o => `${resourceName(o)}\n`).join('');
+  }
+}
+
+/**
+ * Prints job records (what a backend returns) in a format.
+ *
+ * @param records - the jobs
+ * @param format - json (one record, or a List), yaml (a stream) or name
+ * @param asList - print JSON as a List even for one record (as `list` does)
+ * @returns the text to write to stdout
+ */
+export function printRecords(
+  records: readonly IJobRecord[],
+  format: ObjectFormat,
+  asList = records.length !== 1
+): string {
+  switch (format) {
+    case 'json': {
+      const value = asList ? { kind: 'List', items: records } : records[0];
+      return `${JSON.stringify(value, null, 4)}\n`;
+    }
+    case 'yaml':
+      return toYamlStream(records);
+    case 'name':
+      return records.map(r => `mpijob.kubeflow.org/${r.name}\n`).join('');
   }
 }

@@ -4,169 +4,76 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 
-import { CliError, ExitCode, reportError, usageError } from './errors';
-import { buildFromCommandLine } from './launch';
-import {
-  OBJECT_FORMATS,
-  parseFormat,
-  printObjects,
-  resourceName
-} from './printers';
-import { addNamespaceFlag, addSpecFlags, flagForPath } from './specFlags';
+import type { IMpiJobBackend } from '../backends/backend';
+import { registerCreate } from './commands/create';
+import { registerInspect } from './commands/inspect';
+import { registerLifecycle } from './commands/lifecycle';
+import { registerList } from './commands/list';
+import { registerRender } from './commands/render';
+import { registerServe } from './commands/serve';
+import type { IConnectionOptions } from './connect';
+import { BACKENDS } from './connect';
+import type { ICliIO } from './context';
+import { createContext } from './context';
+import { ExitCode, reportError, usageError } from './errors';
+import { flagForPath } from './specFlags';
 
-/** Where a CLI run writes. */
-export interface ICliIO {
-  /** Standard output. */
-  stdout: NodeJS.WritableStream;
-  /** Standard error. */
-  stderr: NodeJS.WritableStream;
-}
+export type { ICliIO } from './context';
 
-const VERSION = '0.1.0';
-
-const RENDER_EXAMPLES = `
-Examples:
-  # Print the ConfigMap and MPIJob for a notebook on 4 GPU workers
-  mpijob render --from-notebook train.ipynb --workers 4 --gpus-per-worker 1 --image quay.io/me/train:1
-
-  # Only the cells tagged "mpijob", with Intel MPI, as JSON
-  mpijob render --from-notebook train.ipynb --cells tagged --mpi intel -o json
-
-  # Cells 1 to 5, isolated network, gang-scheduled by Volcano
-  mpijob render --from-notebook train.ipynb --cells upto:5 --network-policy --gang volcano --queue research
-`;
-
-const CREATE_EXAMPLES = `
-Examples:
-  # Check an upstream MPIJob and print what would be created
-  mpijob create -f pi.yaml --dry-run=client -o yaml
-
-  # Launch a notebook on 2 workers (what would be created)
-  mpijob create --from-notebook train.ipynb --workers 2 --dry-run=client
-
-  # A launch spec file, with the worker count overridden
-  mpijob create -f spec.yaml --workers 8 --dry-run=client -o name
-`;
+/** The version printed by `mpijob --version`. */
+export const VERSION = '0.1.0';
 
 /**
  * Runs the CLI.
  *
  * @param argv - arguments after the program name
  * @param io - output streams
+ * @param connect - how to reach a backend (defaults to the service)
  * @returns the exit code
  */
 export async function runCli(
   argv: readonly string[],
-  io: ICliIO
+  io: ICliIO,
+  connect?: (options: IConnectionOptions) => Promise<IMpiJobBackend>
 ): Promise<number> {
+  const context = createContext(io, connect);
+  const output = {
+    writeOut: (text: string) => io.stdout.write(text),
+    writeErr: (text: string) => io.stderr.write(text),
+    outputError: () => undefined
+  };
   const program = new Command('mpijob')
     .description(
-      'Run notebook code as Kubeflow MPIJobs and follow them, with kubectl habits.'
+      'Run notebook code as MPI jobs (Kubeflow MPIJobs or local mpirun) and follow them, with kubectl habits.'
     )
     .version(VERSION, '--version', 'Print the version.')
     .helpOption('-h, --help', 'Show help.')
+    .addOption(
+      new Option(
+        '--backend <backend>',
+        'Where jobs run; $MPIJOB_BACKEND, else local.'
+      ).choices([...BACKENDS])
+    )
+    .option(
+      '--server <address>',
+      'Job service: a unix socket path or http://127.0.0.1:PORT (token in $MPIJOB_TOKEN); $MPIJOB_SERVER.'
+    )
+    .option(
+      '--data-dir <dir>',
+      'Data directory of the local backend; $MPIJOB_DATA_DIR, else ~/.local/share/jupyterlab-mpijob.'
+    )
     .showSuggestionAfterError(true)
-    .configureOutput({
-      writeOut: text => io.stdout.write(text),
-      writeErr: text => io.stderr.write(text),
-      outputError: () => undefined
-    })
+    .configureOutput(output)
     .exitOverride();
 
-  const render = addSpecFlags(
-    addNamespaceFlag(
-      program
-        .command('render')
-        .description(
-          'Print the objects (ConfigMap, MPIJob, NetworkPolicy) for a notebook or launch spec, without a cluster.'
-        )
-        .usage('--from-notebook NOTEBOOK [flags] [-- COMMAND...]')
-        .option(
-          '-f, --filename <file...>',
-          'Launch spec file(s), YAML or JSON; "-" reads stdin. Flags override its fields.'
-        )
-        .option('-o, --output <format>', 'Output format: yaml or json.', 'yaml')
-        .addHelpText('after', RENDER_EXAMPLES)
-    )
-  ).action(async (options: Record<string, unknown>, command: Command) => {
-    const format = parseFormat(
-      String(options.output),
-      ['yaml', 'json'] as const,
-      'mpijob render'
-    );
-    const request = await buildFromCommandLine(
-      options,
-      'mpijob render',
-      command.args
-    );
-    io.stdout.write(printObjects(request.objects, format));
-  });
-
-  const create = addSpecFlags(
-    addNamespaceFlag(
-      program
-        .command('create')
-        .description(
-          'Create MPIJobs from a file (MPIJob manifest or launch spec) or from a notebook.'
-        )
-        .usage(
-          '(-f FILENAME | --from-notebook NOTEBOOK) [flags] [-- COMMAND...]'
-        )
-        .option(
-          '-f, --filename <file...>',
-          'MPIJob manifest(s) or launch spec(s), YAML or JSON; "-" reads stdin.'
-        )
-        .addOption(
-          new Option(
-            '--dry-run [strategy]',
-            'Only print what would be created: "client" checks locally, "server" asks the cluster.'
-          )
-            .choices(['none', 'client', 'server'])
-            .preset('client')
-            .default('none')
-        )
-        .option(
-          '-o, --output <format>',
-          `Output format: ${OBJECT_FORMATS.join(', ')}.`
-        )
-        .addHelpText('after', CREATE_EXAMPLES)
-    )
-  ).action(async (options: Record<string, unknown>, command: Command) => {
-    const format =
-      options.output === undefined
-        ? null
-        : parseFormat(String(options.output), OBJECT_FORMATS, 'mpijob create');
-    if (!options.filename && !options.fromNotebook && !command.args.length) {
-      throw usageError(
-        'must specify one of -f or --from-notebook',
-        'mpijob create'
-      );
-    }
-    const request = await buildFromCommandLine(
-      options,
-      'mpijob create',
-      command.args
-    );
-    if (options.dryRun !== 'client') {
-      throw new CliError([
-        `--dry-run=${options.dryRun} needs a backend, and this build has none yet: use --dry-run=client to check and print the objects`
-      ]);
-    }
-    if (format) {
-      io.stdout.write(printObjects(request.objects, format));
-    } else {
-      for (const object of request.objects) {
-        io.stdout.write(`${resourceName(object)} created (dry run)\n`);
-      }
-    }
-  });
-
-  for (const command of [render, create]) {
-    command.exitOverride().configureOutput({
-      writeOut: text => io.stdout.write(text),
-      writeErr: text => io.stderr.write(text),
-      outputError: () => undefined
-    });
+  registerCreate(program, context);
+  registerList(program, context);
+  registerInspect(program, context);
+  registerLifecycle(program, context);
+  registerRender(program, context);
+  registerServe(program, context);
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput(output);
   }
 
   try {
@@ -174,7 +81,7 @@ export async function runCli(
     return ExitCode.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return commanderExit(error, argv, io);
+      return commanderExit(error, program, argv, io);
     }
     return reportError(error, io.stderr, flagForPath);
   }
@@ -182,25 +89,30 @@ export async function runCli(
 
 function commanderExit(
   error: CommanderError,
+  program: Command,
   argv: readonly string[],
   io: ICliIO
 ): number {
   if (
-    error.exitCode === 0 ||
-    error.code === 'commander.helpDisplayed' ||
-    error.code === 'commander.version'
+    ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(
+      error.code
+    ) ||
+    error.exitCode === 0
   ) {
     return ExitCode.ok;
   }
-  if (
-    error.code === 'commander.executeSubCommandAsync' ||
-    error.code === 'commander.help'
-  ) {
-    return ExitCode.ok;
-  }
-  const sub = argv.find(a => !a.startsWith('-'));
-  const command =
-    sub && ['render', 'create'].includes(sub) ? `mpijob ${sub}` : 'mpijob';
+  const names = new Set(
+    program.commands.flatMap(c => [c.name(), ...c.aliases()])
+  );
+  const sub = argv.find(a => names.has(a));
+  const canonical = sub
+    ? program.commands
+        .find(c => c.name() === sub || c.aliases().includes(sub))
+        ?.name()
+    : null;
   const message = error.message.replace(/^error: /, '');
-  return reportError(usageError(message, command), io.stderr);
+  return reportError(
+    usageError(message, canonical ? `mpijob ${canonical}` : 'mpijob'),
+    io.stderr
+  );
 }

@@ -1,0 +1,235 @@
+/**
+ * The full CLI against the real job service and real mpirun: create, wait,
+ * logs, list, describe, delete, with kubectl's wording and exit codes.
+ */
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { mpijob as run, ROOT } from './helpers';
+
+const PYTHON =
+  process.env.MPIJOB_PYTHON ?? join(ROOT, '.venv', 'bin', 'python');
+const dataDir = mkdtempSync(join(tmpdir(), 'mpijob-cli-jobs-'));
+const work = mkdtempSync(join(tmpdir(), 'mpijob-cli-nb-'));
+
+function mpijob(args: readonly string[]) {
+  return run(['--data-dir', dataDir, ...args], {
+    env: { MPIJOB_PYTHON: PYTHON }
+  });
+}
+
+function notebook(name: string, cells: string[]): string {
+  const path = join(work, name);
+  writeFileSync(
+    path,
+    JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {
+        kernelspec: {
+          name: 'python3',
+          language: 'python',
+          display_name: 'Python 3'
+        }
+      },
+      cells: cells.map(source => ({
+        cell_type: 'code',
+        metadata: {},
+        outputs: [],
+        execution_count: null,
+        source
+      }))
+    })
+  );
+  return path;
+}
+
+afterAll(async () => {
+  const pidFile = join(dataDir, 'service.pid');
+  if (!existsSync(pidFile)) {
+    return;
+  }
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 100; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise(resolve => setTimeout(resolve, 100));
+  }
+  throw new Error(`the job service (pid ${pid}) did not stop on SIGTERM`);
+});
+
+describe('mpijob with the local backend', () => {
+  it('should run a notebook on 2 ranks: create, wait, logs, list, describe, delete', async () => {
+    const created = await mpijob([
+      'create',
+      '--from-notebook',
+      'examples/mpi-pi.ipynb',
+      '--workers',
+      '2'
+    ]);
+    expect(created.stderr).toBe('');
+    expect(created.stdout).toBe('mpijob.kubeflow.org/mpi-pi created\n');
+    expect(created.code).toBe(0);
+
+    const waited = await mpijob([
+      'wait',
+      'mpi-pi',
+      '--for=condition=Succeeded',
+      '--timeout=90s'
+    ]);
+    expect(waited.stderr).toBe('');
+    expect(waited.stdout).toBe('mpijob.kubeflow.org/mpi-pi condition met\n');
+
+    const logs = await mpijob(['logs', 'mpi-pi']);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toMatch(/^\[rank 0\] rank 0 of 2 on /m);
+    expect(logs.stdout).toMatch(/^\[rank 1\] rank 1 of 2 on /m);
+    expect(logs.stdout).toMatch(/^\[rank 0\] pi = 3\.14159265\d+ \(error /m);
+    const rank1 = await mpijob(['logs', 'mpi-pi', '--rank', '1']);
+    expect(rank1.stdout).toMatch(/^rank 1 of 2 on /m);
+    expect(rank1.stdout).not.toMatch(/rank 0 of 2/);
+
+    const list = await mpijob(['list']);
+    const [header, row] = list.stdout.trimEnd().split('\n');
+    expect(header.split(/\s{3,}/)).toEqual([
+      'NAME',
+      'WORKERS',
+      'STATUS',
+      'AGE'
+    ]);
+    expect(row.split(/\s{3,}/).slice(0, 3)).toEqual([
+      'mpi-pi',
+      '2/2',
+      'Succeeded'
+    ]);
+    expect((await mpijob(['get', '-o', 'name'])).stdout).toBe(
+      'mpijob.kubeflow.org/mpi-pi\n'
+    );
+
+    const describe = await mpijob(['describe', 'mpi-pi']);
+    expect(describe.stdout).toMatch(/^Status:\s+Succeeded$/m);
+    expect(describe.stdout).toMatch(
+      /^Notebook:\s+examples\/mpi-pi\.ipynb \(cells 2, 3, 4\)$/m
+    );
+    expect(describe.stdout).toMatch(/^\s+worker\s+1\s+/m);
+
+    const deleted = await mpijob(['delete', 'mpi-pi']);
+    expect(deleted.stdout).toBe('mpijob.kubeflow.org "mpi-pi" deleted\n');
+    const empty = await mpijob(['list']);
+    expect(empty.stdout).toBe('');
+    expect(empty.stderr).toBe('No resources found in default namespace.\n');
+  }, 120_000);
+
+  it('should fail fast and name the cell and rank that raised', async () => {
+    const path = notebook('boom.ipynb', [
+      'from mpi4py import MPI\nrank = MPI.COMM_WORLD.Get_rank()',
+      'import time',
+      'if rank == 1:\n    1 / 0\nMPI.COMM_WORLD.Barrier()\ntime.sleep(600)'
+    ]);
+    expect(
+      (await mpijob(['create', '--from-notebook', path, '--workers', '2'])).code
+    ).toBe(0);
+    const started = Date.now();
+    const waited = await mpijob([
+      'wait',
+      'boom',
+      '--for=condition=Succeeded',
+      '--timeout=90s'
+    ]);
+    expect(waited.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(waited.stderr).toMatch(
+      /^error: mpijobs\/boom ended Failed, not Succeeded: .*rank 1.*cell 3/m
+    );
+    const describe = await mpijob(['describe', 'boom']);
+    expect(describe.stdout).toMatch(/^Status:\s+Failed/m);
+    expect(describe.stdout).toContain('ZeroDivisionError');
+  }, 120_000);
+
+  it("should answer kubectl's way for jobs that do not exist or already exist", async () => {
+    const logs = await mpijob(['logs', 'nope']);
+    expect(logs.code).toBe(1);
+    expect(logs.stderr).toBe(
+      'Error from server (NotFound): mpijobs.kubeflow.org "nope" not found\n'
+    );
+    const deleted = await mpijob(['delete', 'nope']);
+    expect(deleted.code).toBe(1);
+    expect(deleted.stderr).toBe(
+      'Error from server (NotFound): mpijobs.kubeflow.org "nope" not found\n'
+    );
+
+    const path = notebook('sleepy.ipynb', [
+      'import time\nprint("started", flush=True)\ntime.sleep(600)'
+    ]);
+    expect(
+      (await mpijob(['create', '--from-notebook', path, '--workers', '1'])).code
+    ).toBe(0);
+    const again = await mpijob([
+      'create',
+      '--from-notebook',
+      path,
+      '--workers',
+      '1'
+    ]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(
+      'Error from server (AlreadyExists): mpijobs.kubeflow.org "sleepy" already exists\n'
+    );
+
+    const timedOut = await mpijob([
+      'wait',
+      'sleepy',
+      '--for=condition=Succeeded',
+      '--timeout=1s'
+    ]);
+    expect(timedOut.code).toBe(1);
+    expect(timedOut.stderr).toBe(
+      'error: timed out waiting for the condition on mpijobs/sleepy\n'
+    );
+
+    const all = await mpijob(['delete', '--all']);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toContain('mpijob.kubeflow.org "sleepy" deleted\n');
+  }, 120_000);
+
+  it('should follow output as it is printed and stop when the job ends', async () => {
+    const path = notebook('ticker.ipynb', [
+      'import time\nfrom mpi4py import MPI\nrank = MPI.COMM_WORLD.Get_rank()',
+      'for i in range(3):\n    print(f"tick {i} from {rank}", flush=True)\n    time.sleep(0.5)'
+    ]);
+    expect(
+      (await mpijob(['create', '--from-notebook', path, '--workers', '2'])).code
+    ).toBe(0);
+    const followed = await mpijob(['logs', '-f', 'ticker', '--timestamps']);
+    expect(followed.code).toBe(0);
+    for (const rank of [0, 1]) {
+      for (const i of [0, 1, 2]) {
+        expect(followed.stdout).toMatch(
+          new RegExp(
+            `^\\d{4}-\\d\\d-\\d\\dT\\S+ \\[rank ${rank}\\] tick ${i} from ${rank}$`,
+            'm'
+          )
+        );
+      }
+    }
+  }, 120_000);
+
+  it('should reject bad usage with exit code 2', async () => {
+    const wait = await mpijob(['wait', 'x', '--for=condition=Done']);
+    expect(wait.code).toBe(2);
+    expect(wait.stderr).toContain("See 'mpijob wait -h' for help and examples");
+    const del = await mpijob(['delete']);
+    expect(del.code).toBe(2);
+    const rank = await mpijob(['logs', 'x', '--rank', 'one']);
+    expect(rank.code).toBe(2);
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * Backend failures, with Kubernetes' reasons and HTTP codes, so the service
+ * can answer problem+json and the CLI can print kubectl's wording.
+ */
+import type { IProblem } from '../../core/errors';
+
+/** Kubernetes `metav1.StatusReason` values we use. */
+export type FailureReason =
+  | 'BadRequest'
+  | 'Invalid'
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'Forbidden'
+  | 'Unauthorized'
+  | 'RequestEntityTooLarge'
+  | 'ServiceUnavailable'
+  | 'InternalError'
+  | 'Timeout';
+
+const STATUS: Record<FailureReason, number> = {
+  BadRequest: 400,
+  Invalid: 422,
+  NotFound: 404,
+  AlreadyExists: 409,
+  Conflict: 409,
+  Forbidden: 403,
+  Unauthorized: 401,
+  RequestEntityTooLarge: 413,
+  ServiceUnavailable: 503,
+  InternalError: 500,
+  Timeout: 504
+};
+
+/** A failure a backend reports; its message reads like the API server's. */
+export class BackendError extends Error {
+  /** Why, as a Kubernetes status reason. */
+  readonly reason: FailureReason;
+  /** The HTTP status for the reason. */
+  readonly status: number;
+  /** Field or cell problems, for Invalid. */
+  readonly problems: readonly IProblem[];
+
+  /**
+   * @param reason - the status reason
+   * @param message - e.g. `mpijobs.kubeflow.org "pi" not found`
+   * @param problems - field problems (Invalid)
+   */
+  constructor(
+    reason: FailureReason,
+    message: string,
+    problems: readonly IProblem[] = []
+  ) {
+    super(message);
+    this.name = 'BackendError';
+    this.reason = reason;
+    this.status = STATUS[reason];
+    this.problems = problems;
+  }
+}
+
+/**
+ * The error for a job that does not exist, worded like kubectl.
+ *
+ * @param name - the job name
+ * @returns the error
+ */
+export function jobNotFound(name: string): BackendError {
+  return new BackendError(
+    'NotFound',
+    `mpijobs.kubeflow.org "${name}" not found`
+  );
+}
+
+/**
+ * The error for a name that is taken, worded like kubectl.
+ *
+ * @param name - the job name
+ * @returns the error
+ */
+export function jobAlreadyExists(name: string): BackendError {
+  return new BackendError(
+    'AlreadyExists',
+    `mpijobs.kubeflow.org "${name}" already exists`
+  );
+}

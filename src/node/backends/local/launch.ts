@@ -1,0 +1,545 @@
+/**
+ * The mpirun command line and environment of a local job, the MPI
+ * installations it needs, and the preflight checks that find them.
+ */
+import { execFile } from 'node:child_process';
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
+
+import type { IPreflightCheck } from '../../../core/jobRecord';
+import { JOB_MARKER_ENV } from './procs';
+import type { MpiFlavor } from './output';
+import { RANK_WRAPPER_NAME, RANK_WRAPPER_SCRIPT } from './output';
+
+/** Human names of the MPIs. */
+export const FLAVOR_TITLES: Readonly<Record<MpiFlavor, string>> = {
+  openmpi: 'Open MPI',
+  mpich: 'MPICH'
+};
+
+// Launchers tried in order when none is configured. Debian's plain
+// `mpirun` is an alternative that may point at either MPI, so the
+// implementation-specific names come first.
+const DEFAULT_LAUNCHERS: Readonly<Record<MpiFlavor, readonly string[]>> = {
+  openmpi: ['mpirun.openmpi', 'mpirun'],
+  mpich: ['mpiexec.mpich', 'mpirun.mpich']
+};
+
+const INSTALL_HINTS: Readonly<Record<MpiFlavor, string>> = {
+  openmpi:
+    "Install Open MPI (apt-get install openmpi-bin) or set the local backend's mpirun.openmpi option to its mpirun.",
+  mpich:
+    "Install MPICH (apt-get install mpich) or set the local backend's mpirun.mpich option to its mpiexec."
+};
+
+// What `--version` must mention for the launcher to be that MPI.
+const VERSION_SIGNS: Readonly<Record<MpiFlavor, RegExp>> = {
+  openmpi: /Open MPI|OpenRTE/i,
+  mpich: /HYDRA|MPICH/i
+};
+
+// Where pip's mpi4py looks for MPICH under its own name (libmpi.so.12);
+// Debian ships it only as libmpich.so.12.
+const MPICH_LIBRARY = 'libmpich.so.12';
+const MPI_ABI_LIBRARY = 'libmpi.so.12';
+
+const CHECK_TIMEOUT_MS = 15_000;
+
+/** A launcher found (or not) on this machine. */
+export interface ILauncher {
+  /** Which MPI. */
+  readonly flavor: MpiFlavor;
+  /** What was configured or tried, for messages. */
+  readonly command: string;
+  /** Absolute path, or null when not found. */
+  readonly path: string | null;
+}
+
+/** Options of {@link launcherArgs}. */
+export interface ILaunchArgsOptions {
+  /** Number of ranks. */
+  readonly ranks: number;
+  /** The program every rank runs (interpreter and script, or the spec's command). */
+  readonly program: readonly string[];
+  /** Let each rank use several cores (Open MPI binds a rank to one core otherwise). */
+  readonly bindNone: boolean;
+}
+
+/**
+ * Finds an executable the way a shell would, without running a shell.
+ *
+ * @param command - a name looked up on PATH, or a path
+ * @param pathEnv - the PATH to search
+ * @returns its absolute path, or null when there is no executable file
+ */
+export async function resolveExecutable(
+  command: string,
+  pathEnv: string | undefined = process.env.PATH
+): Promise<string | null> {
+  if (command === '') {
+    return null;
+  }
+  const candidates = command.includes('/')
+    ? [isAbsolute(command) ? command : join(process.cwd(), command)]
+    : (pathEnv ?? '')
+        .split(delimiter)
+        .filter(dir => dir !== '')
+        .map(dir => join(dir, command));
+  for (const candidate of candidates) {
+    try {
+      const stat = await fs.stat(candidate);
+      if (stat.isFile()) {
+        await fs.access(candidate, fsConstants.X_OK);
+        return candidate;
+      }
+    } catch {
+      // Not here.
+    }
+  }
+  return null;
+}
+
+/**
+ * Finds the launcher of an MPI.
+ *
+ * @param flavor - which MPI
+ * @param configured - the configured launcher; the usual names when absent
+ * @returns what was tried and where it is
+ */
+export async function findLauncher(
+  flavor: MpiFlavor,
+  configured: string | undefined
+): Promise<ILauncher> {
+  const names = configured ? [configured] : DEFAULT_LAUNCHERS[flavor];
+  for (const name of names) {
+    const path = await resolveExecutable(name);
+    if (path !== null) {
+      return { flavor, command: name, path };
+    }
+  }
+  return { flavor, command: names[names.length - 1], path: null };
+}
+
+/**
+ * The sentence for an MPI whose launcher is missing.
+ *
+ * @param launcher - the launcher not found
+ * @returns what is missing and how to install it
+ */
+export function missingLauncherMessage(launcher: ILauncher): string {
+  return `${FLAVOR_TITLES[launcher.flavor]} is not installed here: ${launcher.command} was not found${launcher.command.includes('/') ? '' : ' on PATH'}. ${INSTALL_HINTS[launcher.flavor]}`;
+}
+
+/**
+ * The launcher's arguments: ranks, output tags, and the rank wrapper around
+ * the program. Every user value is a separate argument; the wrapper script
+ * is a constant.
+ *
+ * @param flavor - which MPI
+ * @param options - ranks, program and binding
+ * @returns arguments after the launcher's file name
+ */
+export function launcherArgs(
+  flavor: MpiFlavor,
+  options: ILaunchArgsOptions
+): string[] {
+  const wrapped = [
+    '/bin/sh',
+    '-c',
+    RANK_WRAPPER_SCRIPT,
+    RANK_WRAPPER_NAME,
+    ...options.program
+  ];
+  if (flavor === 'mpich') {
+    return ['-n', String(options.ranks), '-prepend-rank', ...wrapped];
+  }
+  return [
+    '-n',
+    String(options.ranks),
+    // The backend already refused more ranks than cores unless the spec
+    // allows it; Open MPI counts physical cores, not hardware threads, and
+    // would refuse some of the jobs the backend accepted.
+    '--oversubscribe',
+    ...(options.bindNone ? ['--bind-to', 'none'] : []),
+    '--tag-output',
+    ...wrapped
+  ];
+}
+
+/**
+ * The environment of a job's launcher and ranks: the service's, the
+ * spec's variables, then what the MPI needs (the spec may override tuning,
+ * not the job marker).
+ *
+ * @param flavor - which MPI
+ * @param base - the service's environment
+ * @param specEnv - the spec's variables
+ * @param marker - the job's uid, marking its processes
+ * @param mpichAbiDir - directory with the libmpi.so.12 link for MPICH, if any
+ * @returns the environment
+ */
+export function launchEnv(
+  flavor: MpiFlavor,
+  base: NodeJS.ProcessEnv,
+  specEnv: ReadonlyArray<{ name: string; value: string }>,
+  marker: string,
+  mpichAbiDir: string | null
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(base)) {
+    if (value !== undefined) {
+      env[key] = value;
+    }
+  }
+  for (const { name, value } of specEnv) {
+    env[name] = value;
+  }
+  Object.assign(env, mpiEnv(flavor, env, mpichAbiDir));
+  env.PYTHONUNBUFFERED = '1';
+  env[JOB_MARKER_ENV] = marker;
+  return env;
+}
+
+/**
+ * The variables an MPI needs here, given an environment that may already
+ * set some of them.
+ *
+ * @param flavor - which MPI
+ * @param env - the environment so far
+ * @param mpichAbiDir - directory with the libmpi.so.12 link for MPICH, if any
+ * @returns the variables to add
+ */
+export function mpiEnv(
+  flavor: MpiFlavor,
+  env: Readonly<Record<string, string | undefined>>,
+  mpichAbiDir: string | null
+): Record<string, string> {
+  if (flavor === 'openmpi') {
+    return {
+      // Open MPI refuses to run as root without these; containers often are root.
+      OMPI_ALLOW_RUN_AS_ROOT: '1',
+      OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1',
+      // Shared memory only: one host, and much faster start-up than probing networks.
+      OMPI_MCA_pml: env.OMPI_MCA_pml ?? 'ob1',
+      OMPI_MCA_btl: env.OMPI_MCA_btl ?? 'self,vader',
+      // mpirun waits this many seconds between its SIGTERM and SIGKILL to the
+      // ranks, then lingers; the backend gives ranks their grace period itself.
+      OMPI_MCA_odls_base_sigkill_timeout:
+        env.OMPI_MCA_odls_base_sigkill_timeout ?? '0'
+    };
+  }
+  const out: Record<string, string> = {
+    // pip's mpi4py wheel picks its MPI by ABI name.
+    MPI4PY_MPIABI: env.MPI4PY_MPIABI ?? 'mpich'
+  };
+  if (mpichAbiDir !== null) {
+    const current = env.LD_LIBRARY_PATH;
+    out.LD_LIBRARY_PATH = current
+      ? `${mpichAbiDir}${delimiter}${current}`
+      : mpichAbiDir;
+  }
+  return out;
+}
+
+/**
+ * Makes `<dataDir>/mpich-abi/libmpi.so.12`, a link to MPICH's library under
+ * the name pip's mpi4py loads for the MPICH ABI.
+ *
+ * @param dataDir - the backend's data directory
+ * @param launcherPath - MPICH's mpiexec, to find its library next to it
+ * @returns the directory, or null when MPICH's library was not found
+ */
+export async function ensureMpichAbiDir(
+  dataDir: string,
+  launcherPath: string | null
+): Promise<string | null> {
+  const library = await findMpichLibrary(launcherPath);
+  if (library === null) {
+    return null;
+  }
+  const dir = join(dataDir, 'mpich-abi');
+  const link = join(dir, MPI_ABI_LIBRARY);
+  try {
+    if ((await fs.readlink(link)) === library) {
+      return dir;
+    }
+  } catch {
+    // Missing or not a link: (re)create it.
+  }
+  await fs.mkdir(dir, { recursive: true });
+  // A fresh link renamed into place: concurrent submissions never see none.
+  const temporary = `${link}.${process.pid}.${Date.now()}.tmp`;
+  await fs.symlink(library, temporary);
+  await fs.rename(temporary, link);
+  return dir;
+}
+
+async function findMpichLibrary(
+  launcherPath: string | null
+): Promise<string | null> {
+  const triplet =
+    process.arch === 'x64'
+      ? 'x86_64-linux-gnu'
+      : process.arch === 'arm64'
+        ? 'aarch64-linux-gnu'
+        : `${process.arch}-linux-gnu`;
+  const dirs = [
+    `/usr/lib/${triplet}`,
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib'
+  ];
+  if (launcherPath !== null) {
+    try {
+      dirs.unshift(
+        join(dirname(dirname(await fs.realpath(launcherPath))), 'lib')
+      );
+    } catch {
+      // Use the usual places.
+    }
+  }
+  for (const dir of dirs) {
+    const candidate = join(dir, MPICH_LIBRARY);
+    try {
+      await fs.access(candidate);
+      return candidate;
+    } catch {
+      // Not here.
+    }
+  }
+  return null;
+}
+
+/** What a command printed. */
+export interface IRunResult {
+  /** Whether it exited 0. */
+  readonly ok: boolean;
+  /** Standard output. */
+  readonly stdout: string;
+  /** Standard error, or the spawn error's message. */
+  readonly stderr: string;
+}
+
+/**
+ * Runs a command with an argument list (no shell) and a timeout.
+ *
+ * @param file - executable
+ * @param args - arguments
+ * @param env - environment
+ * @returns exit status and output
+ */
+export function runCommand(
+  file: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env
+): Promise<IRunResult> {
+  return new Promise(resolve => {
+    execFile(
+      file,
+      [...args],
+      {
+        env,
+        timeout: CHECK_TIMEOUT_MS,
+        maxBuffer: 1024 * 1024,
+        encoding: 'utf8'
+      },
+      (error, stdout, stderr) => {
+        resolve({
+          ok: error === null,
+          stdout: stdout ?? '',
+          stderr: stderr || (error ? error.message : '')
+        });
+      }
+    );
+  });
+}
+
+/**
+ * Checks a launcher: present, runnable, and the MPI it should be.
+ *
+ * @param launcher - the launcher found
+ * @param severity - whether a failure blocks submitting
+ * @returns the check
+ */
+export async function checkLauncher(
+  launcher: ILauncher,
+  severity: 'error' | 'warning'
+): Promise<IPreflightCheck> {
+  const name = launcher.flavor === 'openmpi' ? 'mpirun' : 'mpiexec.mpich';
+  const title = FLAVOR_TITLES[launcher.flavor];
+  if (launcher.path === null) {
+    return {
+      name,
+      ok: false,
+      severity,
+      message: `${title} is not installed: ${launcher.command} was not found${launcher.command.includes('/') ? '' : ' on PATH'}.`,
+      fix: INSTALL_HINTS[launcher.flavor]
+    };
+  }
+  const result = await runCommand(launcher.path, ['--version'], {
+    ...process.env,
+    ...mpiEnv(launcher.flavor, process.env, null)
+  });
+  const text = `${result.stdout}\n${result.stderr}`;
+  if (!result.ok && !VERSION_SIGNS[launcher.flavor].test(text)) {
+    return {
+      name,
+      ok: false,
+      severity,
+      message: `${launcher.path} --version failed: ${firstLine(result.stderr || result.stdout)}`,
+      fix: INSTALL_HINTS[launcher.flavor]
+    };
+  }
+  if (!VERSION_SIGNS[launcher.flavor].test(text)) {
+    return {
+      name,
+      ok: false,
+      severity,
+      message: `${launcher.path} is not ${title}: its --version says "${firstLine(text)}".`,
+      fix: INSTALL_HINTS[launcher.flavor]
+    };
+  }
+  return {
+    name,
+    ok: true,
+    severity,
+    message: `${title} ${versionOf(launcher.flavor, text)} at ${launcher.path}.`
+  };
+}
+
+/**
+ * Checks that a Python interpreter exists and can load mpi4py with an
+ * MPI's environment (without initializing MPI).
+ *
+ * @param python - interpreter command
+ * @param flavor - the MPI mpi4py must load
+ * @param env - that MPI's environment
+ * @param severity - whether a failure blocks submitting
+ * @returns the interpreter check and the mpi4py check
+ */
+export async function checkPython(
+  python: string,
+  flavor: MpiFlavor,
+  env: NodeJS.ProcessEnv,
+  severity: 'error' | 'warning'
+): Promise<IPreflightCheck[]> {
+  const path = await resolveExecutable(python);
+  const pythonFix =
+    "Install Python 3, or set MPIJOB_PYTHON (or the local backend's python option) to the interpreter that has mpi4py.";
+  if (path === null) {
+    return [
+      {
+        name: 'python',
+        ok: false,
+        severity,
+        message: `The Python interpreter ${python} was not found.`,
+        fix: pythonFix
+      }
+    ];
+  }
+  const version = await runCommand(path, ['--version'], env);
+  const checks: IPreflightCheck[] = [
+    version.ok
+      ? {
+          name: 'python',
+          ok: true,
+          severity,
+          message: `${firstLine(version.stdout || version.stderr)} at ${path}.`
+        }
+      : {
+          name: 'python',
+          ok: false,
+          severity,
+          message: `${path} --version failed: ${firstLine(version.stderr)}`,
+          fix: pythonFix
+        }
+  ];
+  if (!version.ok) {
+    return checks;
+  }
+  // A constant script: it loads the MPI library without starting MPI.
+  const probe = [
+    'import mpi4py, mpi4py.rc',
+    'mpi4py.rc.initialize = False',
+    'from mpi4py import MPI',
+    'print(mpi4py.__version__)',
+    'print(MPI.Get_library_version().strip().splitlines()[0])'
+  ].join('\n');
+  const result = await runCommand(path, ['-c', probe], env);
+  // The MPI library's version string may end in a NUL.
+  const [mpi4pyVersion, library] = result.stdout
+    .replace(/\0/g, '')
+    .trim()
+    .split('\n');
+  const title = FLAVOR_TITLES[flavor];
+  if (!result.ok) {
+    const missing = /No module named .?mpi4py/.test(result.stderr);
+    checks.push({
+      name: 'mpi4py',
+      ok: false,
+      severity,
+      message: missing
+        ? `mpi4py is not installed in ${path}.`
+        : `mpi4py in ${path} cannot load ${title}: ${lastLine(result.stderr)}`,
+      fix: missing
+        ? `Install it: ${path} -m pip install mpi4py`
+        : `Install mpi4py built for ${title} (${path} -m pip install --force-reinstall mpi4py), and make sure ${title}'s shared library is installed.`
+    });
+  } else if (!VERSION_SIGNS[flavor].test(library ?? '')) {
+    checks.push({
+      name: 'mpi4py',
+      ok: false,
+      severity,
+      message: `mpi4py ${mpi4pyVersion} in ${path} loads ${library ?? 'another MPI'}, not ${title}: every rank would run alone.`,
+      fix: `Install mpi4py built for ${title}, or choose the MPI implementation mpi4py was built for.`
+    });
+  } else {
+    checks.push({
+      name: 'mpi4py',
+      ok: true,
+      severity,
+      message: `mpi4py ${mpi4pyVersion} loads ${library}.`
+    });
+  }
+  return checks;
+}
+
+/**
+ * Parses a Kubernetes CPU quantity.
+ *
+ * @param quantity - e.g. `2`, `0.5`, `500m`
+ * @returns cores, or NaN
+ */
+export function parseCpu(quantity: string): number {
+  const match = /^(\d+(?:\.\d+)?|\.\d+)(m?)$/.exec(quantity.trim());
+  if (match === null) {
+    return NaN;
+  }
+  const value = Number(match[1]);
+  return match[2] === 'm' ? value / 1000 : value;
+}
+
+function versionOf(flavor: MpiFlavor, text: string): string {
+  const match =
+    flavor === 'openmpi'
+      ? /\((?:Open MPI|OpenRTE)\)\s*(\S+)/.exec(text)
+      : /Version:\s*(\S+)/.exec(text);
+  return match ? match[1] : '(unknown version)';
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split('\n')
+      .map(l => l.trim())
+      .find(l => l !== '') ?? ''
+  );
+}
+
+function lastLine(text: string): string {
+  const lines = text
+    .split('\n')
+    .map(l => l.trim())
+    .filter(l => l !== '');
+  return lines.length > 0 ? lines[lines.length - 1] : '';
+}

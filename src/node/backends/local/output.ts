@@ -1,0 +1,234 @@
+/**
+ * Splits the output of `mpirun --tag-output` (Open MPI) or
+ * `mpiexec -prepend-rank` (MPICH) into per-rank lines.
+ *
+ * Both launchers tag every write chunk of a rank, not every line: rank 1's
+ * `print(1, 2)` may arrive as `[1,1]<stdout>:1[1,1]<stdout>: [1,1]<stdout>:2`
+ * plus a newline. So the stream is cut at each tag, each piece is appended
+ * to that rank's buffer for the stream, and a line is emitted at each `\n`.
+ * Untagged text after a newline is the launcher's own output (rank null).
+ */
+
+/** Which MPI launches the ranks. */
+export type MpiFlavor = 'openmpi' | 'mpich';
+
+/** An output stream. */
+export type StreamName = 'stdout' | 'stderr';
+
+/** One line of job output. */
+export interface IOutputLine {
+  /** MPI rank; null for the launcher. */
+  readonly rank: number | null;
+  /** Stream. */
+  readonly stream: StreamName;
+  /** Text without the newline. */
+  readonly text: string;
+}
+
+/** Receivers of parsed output. */
+export interface IOutputHandlers {
+  /** A complete line. */
+  line(line: IOutputLine): void;
+  /** A rank's process ended with this exit status (reported by the rank wrapper). */
+  rankExit(rank: number, code: number): void;
+}
+
+/**
+ * What the rank wrapper prints on stderr when the rank's program ends; the
+ * record separator (0x1e) keeps it apart from anything a program prints.
+ */
+export const RANK_EXIT_MARKER = '\u001empijob-exit ';
+
+/**
+ * The constant `sh -c` script every rank runs: the program comes only as
+ * positional arguments ("$@"), never as script text. It reports the
+ * program's exit status on stderr, which gives per-rank exit codes under
+ * any MPI and lets the backend stop a job when one rank fails (MPICH keeps
+ * the other ranks running otherwise).
+ */
+export const RANK_WRAPPER_SCRIPT =
+  '"$@"\nrc=$?\nprintf \'\\036mpijob-exit %s\\n\' "$rc" >&2\nexit "$rc"';
+
+/** `$0` of the wrapper script, shown by `ps`. */
+export const RANK_WRAPPER_NAME = 'mpijob-rank';
+
+// A line that never ends (a progress bar redrawn with \r) is cut here.
+const MAX_LINE_CHARS = 64 * 1024;
+
+const TAGS: Record<MpiFlavor, RegExp> = {
+  openmpi: /\[\d+,(\d+)\]<(stdout|stderr|stddiag)>:/g,
+  mpich: /\[(\d+)\] /g
+};
+
+// What the end of a chunk may hold of a tag cut in two.
+const TAG_PREFIXES: Record<MpiFlavor, RegExp> = {
+  openmpi: /^\[\d*(,\d*(\](<[a-z]{0,7}>?)?)?)?$/,
+  mpich: /^\[\d*\]?$/
+};
+
+const MARKER_LINE = new RegExp(`${RANK_EXIT_MARKER}(\\d{1,3})$`);
+
+interface ITarget {
+  readonly rank: number | null;
+  readonly stream: StreamName;
+}
+
+interface IPipeState {
+  // Text held back because it may be the start of a tag.
+  held: string;
+  // Where untagged text goes: the last tag's rank until its line ends.
+  current: ITarget | null;
+}
+
+/** Incremental parser of one job's launcher output (both pipes). */
+export class MpiOutputParser {
+  private readonly tag: RegExp;
+  private readonly tagPrefix: RegExp;
+  private readonly ranks: number;
+  private readonly handlers: IOutputHandlers;
+  private readonly pipes: Record<StreamName, IPipeState> = {
+    stdout: { held: '', current: null },
+    stderr: { held: '', current: null }
+  };
+  private readonly buffers = new Map<string, string>();
+  private readonly targets = new Map<string, ITarget>();
+
+  /**
+   * @param flavor - the MPI whose tags to read
+   * @param ranks - number of ranks; tags naming others are plain text
+   * @param handlers - receivers
+   */
+  constructor(flavor: MpiFlavor, ranks: number, handlers: IOutputHandlers) {
+    this.tag = new RegExp(TAGS[flavor].source, 'g');
+    this.tagPrefix = TAG_PREFIXES[flavor];
+    this.ranks = ranks;
+    this.handlers = handlers;
+  }
+
+  /**
+   * Feeds a decoded chunk of the launcher's stdout or stderr.
+   *
+   * @param pipe - which of the launcher's pipes it came from
+   * @param chunk - the text
+   */
+  push(pipe: StreamName, chunk: string): void {
+    const state = this.pipes[pipe];
+    let text = state.held + chunk;
+    state.held = '';
+    const bracket = text.lastIndexOf('[');
+    if (bracket >= 0 && text.length - bracket < 32) {
+      const tail = text.slice(bracket);
+      if (this.tagPrefix.test(tail) && !this.isCompleteTag(tail)) {
+        state.held = tail;
+        text = text.slice(0, bracket);
+      }
+    }
+    this.consume(pipe, text);
+  }
+
+  /** Flushes everything held, as the launcher has exited and its pipes closed. */
+  finish(): void {
+    for (const pipe of ['stdout', 'stderr'] as const) {
+      const state = this.pipes[pipe];
+      const held = state.held;
+      state.held = '';
+      if (held !== '') {
+        this.consume(pipe, held);
+      }
+    }
+    for (const [key, text] of this.buffers) {
+      const target = this.targets.get(key);
+      if (target && text !== '') {
+        this.emit(target, text);
+      }
+    }
+    this.buffers.clear();
+  }
+
+  private isCompleteTag(text: string): boolean {
+    this.tag.lastIndex = 0;
+    const match = this.tag.exec(text);
+    return match !== null && match.index === 0;
+  }
+
+  private consume(pipe: StreamName, text: string): void {
+    const state = this.pipes[pipe];
+    const tag = this.tag;
+    tag.lastIndex = 0;
+    let from = 0;
+    let match: RegExpExecArray | null;
+    while ((match = tag.exec(text)) !== null) {
+      const rank = Number(match[1]);
+      if (rank >= this.ranks) {
+        // Not a tag of this job: program text that looks like one.
+        continue;
+      }
+      this.untagged(pipe, text.slice(from, match.index));
+      const stream: StreamName =
+        match[2] === undefined
+          ? pipe
+          : match[2] === 'stdout'
+            ? 'stdout'
+            : 'stderr';
+      state.current = { rank, stream };
+      from = match.index + match[0].length;
+    }
+    this.untagged(pipe, text.slice(from));
+  }
+
+  // Text up to the first newline continues the current target's line; what
+  // follows a newline without a tag is the launcher's.
+  private untagged(pipe: StreamName, text: string): void {
+    if (text === '') {
+      return;
+    }
+    const state = this.pipes[pipe];
+    if (state.current === null) {
+      this.append({ rank: null, stream: pipe }, text);
+      return;
+    }
+    const newline = text.indexOf('\n');
+    if (newline < 0) {
+      this.append(state.current, text);
+      return;
+    }
+    this.append(state.current, text.slice(0, newline + 1));
+    state.current = null;
+    const rest = text.slice(newline + 1);
+    if (rest !== '') {
+      this.append({ rank: null, stream: pipe }, rest);
+    }
+  }
+
+  private append(target: ITarget, text: string): void {
+    const key = `${target.rank ?? 'L'}:${target.stream}`;
+    this.targets.set(key, target);
+    let buffer = (this.buffers.get(key) ?? '') + text;
+    let newline = buffer.indexOf('\n');
+    while (newline >= 0) {
+      this.emit(target, buffer.slice(0, newline));
+      buffer = buffer.slice(newline + 1);
+      newline = buffer.indexOf('\n');
+    }
+    while (buffer.length > MAX_LINE_CHARS) {
+      this.emit(target, buffer.slice(0, MAX_LINE_CHARS));
+      buffer = buffer.slice(MAX_LINE_CHARS);
+    }
+    this.buffers.set(key, buffer);
+  }
+
+  private emit(target: ITarget, raw: string): void {
+    let text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (target.rank !== null && text.includes(RANK_EXIT_MARKER)) {
+      const marker = MARKER_LINE.exec(text);
+      if (marker !== null) {
+        this.handlers.rankExit(target.rank, Number(marker[1]));
+        text = text.slice(0, marker.index);
+        if (text === '') {
+          return;
+        }
+      }
+    }
+    this.handlers.line({ rank: target.rank, stream: target.stream, text });
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * `mpijob describe` and `mpijob logs`: looking into one job.
+ */
+import type { Command } from 'commander';
+
+import type { ILogLine } from '../../../core/jobRecord';
+import type { ICliContext } from '../context';
+import { namespaceOf } from '../context';
+import { describeJob } from '../describe';
+import { usageError } from '../errors';
+
+const LOGS_EXAMPLES = `
+Examples:
+  # Every rank's output, each line tagged with its rank
+  mpijob logs train
+
+  # Follow rank 1 with timestamps
+  mpijob logs -f train --rank 1 --timestamps
+
+  # The last 20 lines
+  mpijob logs train --tail 20
+`;
+
+function parseCount(value: string, flag: string, command: string): number {
+  if (!/^\d+$/.test(value)) {
+    throw usageError(
+      `invalid ${flag} "${value}": expected a whole number`,
+      command
+    );
+  }
+  return Number(value);
+}
+
+/**
+ * Formats one log line.
+ *
+ * @param line - the line
+ * @param prefix - tag it with its rank
+ * @param timestamps - start it with its capture time
+ * @returns the text with a newline
+ */
+export function formatLogLine(
+  line: ILogLine,
+  prefix: boolean,
+  timestamps: boolean
+): string {
+  const tag = prefix
+    ? line.rank === null
+      ? '[launcher] '
+      : `[rank ${line.rank}] `
+    : '';
+  return `${timestamps ? `${line.time} ` : ''}${tag}${line.text}\n`;
+}
+
+/**
+ * Adds `describe` and `logs`.
+ *
+ * @param program - the root command
+ * @param context - the run's context
+ */
+export function registerInspect(program: Command, context: ICliContext): void {
+  program
+    .command('describe')
+    .description(
+      'Show a job in detail: status, conditions, topology and its last log lines.'
+    )
+    .argument('<name>', 'Job name.')
+    .option(
+      '-n, --namespace <namespace>',
+      'Namespace; "default" when not given.'
+    )
+    .action(
+      async (name: string, options: Record<string, unknown>, self: Command) => {
+        await context.withBackend(self, async backend => {
+          const namespace = namespaceOf(options);
+          const job = await backend.get(namespace, name);
+          const lines: ILogLine[] = [];
+          for await (const line of backend.logs(namespace, name, {
+            tail: 10
+          })) {
+            lines.push(line);
+          }
+          context.io.stdout.write(describeJob(job, lines));
+        });
+      }
+    );
+
+  program
+    .command('logs')
+    .description("Print a job's output: every rank merged, or one rank.")
+    .argument('<name>', 'Job name.')
+    .option(
+      '-n, --namespace <namespace>',
+      'Namespace; "default" when not given.'
+    )
+    .option('-f, --follow', 'Keep printing new output until the job ends.')
+    .option('--rank <n>', 'Only this MPI rank.')
+    .option('--tail <n>', 'Only the last N lines.')
+    .option(
+      '--timestamps',
+      'Start each line with the time it was captured (RFC 3339).'
+    )
+    .option(
+      '--prefix',
+      'Tag each line with its rank (the default without --rank).'
+    )
+    .addHelpText('after', LOGS_EXAMPLES)
+    .action(
+      async (name: string, options: Record<string, unknown>, self: Command) => {
+        const rank =
+          options.rank === undefined
+            ? undefined
+            : parseCount(String(options.rank), '--rank', 'mpijob logs');
+        const tail =
+          options.tail === undefined
+            ? undefined
+            : parseCount(String(options.tail), '--tail', 'mpijob logs');
+        const prefix = rank === undefined || Boolean(options.prefix);
+        const controller = new AbortController();
+        const stop = (): void => controller.abort();
+        process.once('SIGINT', stop);
+        try {
+          await context.withBackend(self, async backend => {
+            const lines = backend.logs(namespaceOf(options), name, {
+              follow: Boolean(options.follow),
+              rank,
+              tail,
+              signal: controller.signal
+            });
+            for await (const line of lines) {
+              context.io.stdout.write(
+                formatLogLine(line, prefix, Boolean(options.timestamps))
+              );
+            }
+          });
+        } finally {
+          process.removeListener('SIGINT', stop);
+        }
+      }
+    );
+}

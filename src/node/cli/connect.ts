@@ -1,0 +1,121 @@
+/**
+ * Which backend a CLI command talks to. The local backend lives in the job
+ * service (it owns the MPI processes, so jobs outlive the command); the CLI
+ * reaches it over its unix socket and starts it in the background when it is
+ * not running, the way docker or ollama clients do.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { IMpiJobBackend } from '../backends/backend';
+import { BackendError } from '../backends/errors';
+import { ServiceClient } from '../client';
+import { defaultDataDir } from '../paths';
+import { CliError } from './errors';
+
+/** Backends the CLI knows. */
+export const BACKENDS = ['local', 'kubernetes'] as const;
+
+/** Connection flags shared by every verb. */
+export interface IConnectionOptions {
+  /** `--backend`. */
+  backend?: string;
+  /** `--server`: a unix socket path or `http://127.0.0.1:PORT`. */
+  server?: string;
+  /** `--data-dir` of the local backend. */
+  dataDir?: string;
+}
+
+/** Seconds to wait for a service started in the background. */
+const START_TIMEOUT_MS = 20_000;
+
+/**
+ * The socket the local service of a data directory listens on.
+ *
+ * @param dataDir - the data directory
+ * @returns the socket path
+ */
+export function serviceSocketPath(dataDir: string): string {
+  return join(dataDir, 'service.sock');
+}
+
+/**
+ * Connects to the backend the flags and environment name.
+ *
+ * @param options - `--backend`, `--server`, `--data-dir`
+ * @returns a backend; the caller closes it
+ * @throws {CliError} when the backend is unknown or cannot be reached
+ */
+export async function connectBackend(
+  options: IConnectionOptions
+): Promise<IMpiJobBackend> {
+  const backend = options.backend ?? process.env.MPIJOB_BACKEND ?? 'local';
+  if (!(BACKENDS as readonly string[]).includes(backend)) {
+    throw new CliError(
+      [`unknown backend "${backend}": use ${BACKENDS.join(' or ')}`],
+      2
+    );
+  }
+  if (backend === 'kubernetes') {
+    throw new CliError([
+      'the kubernetes backend is not part of this version yet: use --backend local, or render/create --dry-run=client to produce manifests for kubectl'
+    ]);
+  }
+  const server = options.server ?? process.env.MPIJOB_SERVER;
+  if (server) {
+    return clientFor(server);
+  }
+  const dataDir = options.dataDir ?? defaultDataDir();
+  const socketPath = serviceSocketPath(dataDir);
+  const client = new ServiceClient({ socketPath });
+  if (await reachable(client)) {
+    return client;
+  }
+  await startService(dataDir);
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (await reachable(client)) {
+      return client;
+    }
+    await new Promise(resolve => setTimeout(resolve, 150));
+  }
+  throw new CliError([
+    `the MPI job service did not start within ${START_TIMEOUT_MS / 1000}s; see ${join(dataDir, 'service.log')}`
+  ]);
+}
+
+function clientFor(server: string): ServiceClient {
+  if (/^https?:\/\//.test(server)) {
+    return new ServiceClient({ url: server, token: process.env.MPIJOB_TOKEN });
+  }
+  return new ServiceClient({ socketPath: server });
+}
+
+async function reachable(client: ServiceClient): Promise<boolean> {
+  try {
+    await client.health();
+    return true;
+  } catch (error) {
+    if (
+      error instanceof BackendError &&
+      error.reason === 'ServiceUnavailable'
+    ) {
+      return false;
+    }
+    throw error;
+  }
+}
+
+/** Starts `mpijob serve` detached, logging to the data directory. */
+async function startService(dataDir: string): Promise<void> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const log = openSync(join(dataDir, 'service.log'), 'a', 0o600);
+  const cli = process.argv[1];
+  const child = spawn(process.execPath, [cli, 'serve', '--data-dir', dataDir], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: process.env
+  });
+  child.unref();
+}

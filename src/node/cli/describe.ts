@@ -1,0 +1,134 @@
+/**
+ * `mpijob describe`: one job in kubectl's describe layout.
+ */
+import { humanDuration } from '../../core/format';
+import type { IJobRecord, ILogLine } from '../../core/jobRecord';
+import { formatTable } from './table';
+
+function statusLine(job: IJobRecord): string {
+  const status = job.status;
+  switch (status.phase) {
+    case 'Failed':
+      return `Failed (${status.reason}): ${status.message}`;
+    case 'Pending':
+    case 'Running':
+    case 'Suspended':
+      return status.reason
+        ? `${status.phase} (${status.reason})${status.message ? `: ${status.message}` : ''}`
+        : status.phase;
+    default:
+      return status.phase;
+  }
+}
+
+function indent(text: string, by = '  '): string {
+  return text
+    .split('\n')
+    .map(line => (line ? by + line : line))
+    .join('\n');
+}
+
+/**
+ * Formats a job for `describe`.
+ *
+ * @param job - the job
+ * @param lastLines - its last log lines
+ * @param now - the current time, for durations
+ * @returns the text
+ */
+export function describeJob(
+  job: IJobRecord,
+  lastLines: readonly ILogLine[],
+  now = Date.now()
+): string {
+  const field = (
+    name: string,
+    value: string | number | null | undefined
+  ): string =>
+    `${`${name}:`.padEnd(18)}${value === null || value === undefined || value === '' ? '<none>' : value}\n`;
+  let out = '';
+  out += field('Name', job.name);
+  out += field('Namespace', job.namespace);
+  out += field('Backend', job.backend);
+  out += field('Status', statusLine(job));
+  out += field(
+    'Created',
+    `${job.createdAt} (${humanDuration(now - Date.parse(job.createdAt))} ago)`
+  );
+  out += field('Started', job.startedAt);
+  if (job.startedAt) {
+    const end = job.finishedAt ? Date.parse(job.finishedAt) : now;
+    out += field(
+      job.finishedAt ? 'Finished' : 'Running for',
+      job.finishedAt ?? humanDuration(end - Date.parse(job.startedAt))
+    );
+    if (job.finishedAt) {
+      out += field('Duration', humanDuration(end - Date.parse(job.startedAt)));
+    }
+  }
+  out += field('Exit Code', job.exitCode);
+  out += field('MPI', job.mpiImplementation);
+  out += field(
+    'Workers',
+    `${job.workers} × ${job.slotsPerWorker} slot(s), ${job.gpusPerWorker} GPU(s) each`
+  );
+  out += field(
+    'Notebook',
+    job.notebook
+      ? `${job.notebook.path} (cells ${job.notebook.cells.join(', ')})`
+      : null
+  );
+  if (job.spec?.image) {
+    out += field('Image', job.spec.image);
+  }
+
+  out += 'Conditions:\n';
+  const conditions = formatTable(
+    ['Type', 'Status', 'Reason', 'Message'],
+    job.conditions.map(c => [c.type, c.status, c.reason, c.message])
+  );
+  out += conditions ? indent(conditions) : '  <none>\n';
+
+  out += 'Topology:\n';
+  const nodes = [
+    ...(job.topology.launcher ? [job.topology.launcher] : []),
+    ...job.topology.workers
+  ];
+  out += indent(
+    formatTable(
+      [
+        'Role',
+        'Index',
+        'Pod',
+        'Phase',
+        'Node',
+        'Restarts',
+        'GPUs',
+        'Exit',
+        'Reason'
+      ],
+      nodes.map(n => [
+        n.role,
+        n.index,
+        n.podName,
+        n.phase,
+        n.nodeName,
+        n.restarts,
+        n.gpus,
+        n.exitCode,
+        n.reason
+      ])
+    )
+  );
+
+  out += 'Last Log Lines:\n';
+  out += lastLines.length
+    ? lastLines
+        .map(
+          line =>
+            `  ${line.rank === null ? '[launcher]' : `[rank ${line.rank}]`} ${line.text}\n`
+        )
+        .join('')
+    : '  <none>\n';
+  return out;
+}

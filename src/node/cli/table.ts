@@ -1,0 +1,47 @@
+/**
+ * kubectl's table layout: upper-case headers, columns padded to the widest
+ * cell plus three spaces, `<none>` for empty cells.
+ */
+
+/** A value for a table cell; empty values print as `<none>`. */
+export type Cell = string | number | null | undefined;
+
+/**
+ * Lays out rows under headers.
+ *
+ * @param headers - column titles (printed upper-case)
+ * @param rows - the cells, one array per row
+ * @returns the table text, ending with a newline; empty when there are no rows
+ */
+export function formatTable(
+  headers: readonly string[],
+  rows: readonly (readonly Cell[])[]
+): string {
+  if (!rows.length) {
+    return '';
+  }
+  const text = [
+    headers.map(h => h.toUpperCase()),
+    ...rows.map(row => row.map(cellText))
+  ];
+  const widths = headers.map((_, column) =>
+    Math.max(...text.map(row => row[column]?.length ?? 0))
+  );
+  return text
+    .map(row =>
+      row
+        .map((cell, column) =>
+          column === row.length - 1 ? cell : cell.padEnd(widths[column] + 3)
+        )
+        .join('')
+        .trimEnd()
+    )
+    .map(line => `${line}\n`)
+    .join('');
+}
+
+function cellText(cell: Cell): string {
+  return cell === null || cell === undefined || cell === ''
+    ? '<none>'
+    : String(cell);
+}

@@ -1,0 +1,33 @@
+/**
+ * The one place the service's routes are registered.
+ */
+import type { IServiceDeps } from './context';
+import { jobResource, jobsResource } from './jobs';
+import {
+  healthResource,
+  launchSpecSchemaResource,
+  openapiResource,
+  preflightResource
+} from './meta';
+import { Router, checkDnsLabel } from './router';
+import { eventsResource, jobStreamResource, logsResource } from './streams';
+
+/**
+ * Builds the router of the REST API.
+ *
+ * @param deps - what the handlers use
+ * @returns the router, with `{namespace}` and `{name}` checked as DNS labels
+ */
+export function createRouter(deps: IServiceDeps): Router {
+  const router = new Router({ namespace: checkDnsLabel, name: checkDnsLabel });
+  router.add('/api/health', healthResource(deps));
+  router.add('/api/preflight', preflightResource(deps));
+  router.add('/api/openapi.yaml', openapiResource());
+  router.add('/api/launch-spec.json', launchSpecSchemaResource());
+  router.add('/api/events', eventsResource(deps));
+  router.add('/api/jobs', jobsResource(deps));
+  router.add('/api/jobs/{namespace}/{name}', jobResource(deps));
+  router.add('/api/jobs/{namespace}/{name}/logs', logsResource(deps));
+  router.add('/api/jobs/{namespace}/{name}/stream', jobStreamResource(deps));
+  return router;
+}
