@@ -483,6 +483,16 @@ export type JobStatus =
 /** The phase of a {@link JobStatus}. */
 export type JobPhase = JobStatus['phase'];
 
+/** Every job phase, in lifecycle order (filters and `wait --for` list them so). */
+export const JOB_PHASES: readonly JobPhase[] = [
+  'Pending',
+  'Running',
+  'Succeeded',
+  'Failed',
+  'Suspended',
+  'Deleting'
+];
+
 /** What {@link reduceJob} returns. */
 export interface IJobReduction {
   /** One phase for the job. */

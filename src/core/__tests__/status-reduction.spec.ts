@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 
 import {
+  JOB_PHASES,
   OPERATOR_JOB_NAME_LABEL,
   JOB_ROLE_LABEL,
   MAX_WORKERS,
@@ -16,8 +17,7 @@ import type {
   IEventLike,
   IMpiJobLike,
   IPodLike,
-  IReplicaNode,
-  JobStatus
+  IReplicaNode
 } from '../status';
 import {
   CREATED,
@@ -1190,14 +1190,7 @@ describe('#reduceJob', () => {
         },
         status: { conditions }
       }));
-    const PHASES: ReadonlyArray<JobStatus['phase']> = [
-      'Pending',
-      'Running',
-      'Succeeded',
-      'Failed',
-      'Suspended',
-      'Deleting'
-    ];
+    const PHASES = JOB_PHASES;
 
     it('should never throw for arbitrary pods, conditions and events', () => {
       fc.assert(

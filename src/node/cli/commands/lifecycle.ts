@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 
 import type { IJobRecord, IPreflightReport } from '../../../core/jobRecord';
+import { JOB_PHASES } from '../../../core/status';
 import type { JobPhase } from '../../../core/status';
 import { BackendError } from '../../backends/errors';
 import type { ICliContext } from '../context';
@@ -12,14 +13,6 @@ import { CliError, ExitCode, usageError } from '../errors';
 import { formatTable } from '../table';
 import { Spinner } from '../terminal';
 
-const PHASES: readonly JobPhase[] = [
-  'Pending',
-  'Running',
-  'Succeeded',
-  'Failed',
-  'Suspended',
-  'Deleting'
-];
 const TERMINAL: ReadonlySet<JobPhase> = new Set(['Succeeded', 'Failed']);
 
 /**
@@ -43,10 +36,10 @@ export function parseDuration(text: string): number | null {
 function parseCondition(value: string): JobPhase {
   const match = /^condition=(\w+)$/i.exec(value);
   const phase =
-    match && PHASES.find(p => p.toLowerCase() === match[1].toLowerCase());
+    match && JOB_PHASES.find(p => p.toLowerCase() === match[1].toLowerCase());
   if (!phase) {
     throw usageError(
-      `unrecognized condition: "${value}": use --for=condition=<${PHASES.join('|')}>`,
+      `unrecognized condition: "${value}": use --for=condition=<${JOB_PHASES.join('|')}>`,
       'mpijob wait'
     );
   }
@@ -224,7 +217,7 @@ export function registerLifecycle(
       '-n, --namespace <namespace>',
       'Namespace; "default" when not given.'
     )
-    .requiredOption('--for <condition>', `condition=<${PHASES.join('|')}>`)
+    .requiredOption('--for <condition>', `condition=<${JOB_PHASES.join('|')}>`)
     .option(
       '--timeout <duration>',
       'Give up after this long, e.g. 90s, 5m, 1h.',
