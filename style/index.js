@@ -1,1 +1,5 @@
 import './base.css';
+import './launch.css';
+import './sidebar.css';
+import './jobview.css';
+import './logs.css';

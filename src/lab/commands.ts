@@ -1,7 +1,43 @@
 /**
- * Command ids of the extension, registered by id like JupyterLab's own.
+ * Command ids of the extension, registered by id like JupyterLab's own, and
+ * the arguments they take.
  */
+import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+
 export namespace CommandIDs {
-  /** Launch the current notebook as an MPIJob. */
+  /** Open the launch panel for the current notebook (or `path`, or a job to rerun). */
   export const launch = 'mpijob:launch';
+  /** Open the launch panel with only the selected cells as the program. */
+  export const launchSelectedCells = 'mpijob:launch-selected-cells';
+  /** Show the jobs sidebar. */
+  export const showJobs = 'mpijob:show-jobs';
+  /** Open the view of one job. */
+  export const openJob = 'mpijob:open-job';
+  /** Stop and remove a job, after confirmation. */
+  export const deleteJob = 'mpijob:delete-job';
+  /** List the jobs again. */
+  export const refreshJobs = 'mpijob:refresh-jobs';
+}
+
+/** Names one job; the arguments of the job commands. */
+export interface IJobKey {
+  /** Namespace of the job. */
+  readonly namespace: string;
+  /** Name of the job. */
+  readonly name: string;
+}
+
+/** Reads a job key from command arguments, or null when they name none. */
+export function jobKeyFromArgs(
+  args: ReadonlyPartialJSONObject
+): IJobKey | null {
+  const { namespace, name } = args;
+  return typeof namespace === 'string' && typeof name === 'string'
+    ? { namespace, name }
+    : null;
+}
+
+/** The string form `namespace/name` of a job key. */
+export function jobKeyString(key: IJobKey): string {
+  return `${key.namespace}/${key.name}`;
 }

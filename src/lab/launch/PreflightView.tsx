@@ -1,0 +1,121 @@
+/**
+ * The preflight checks of the backend, shown before a launch can be
+ * submitted.
+ */
+import type { TranslationBundle } from '@jupyterlab/translation';
+import React from 'react';
+
+import type { IPreflightReport } from '../../core/jobRecord';
+import type { BackendHint } from '../settings';
+
+/** Where the preflight stands. */
+export type PreflightState =
+  | { readonly state: 'pending' }
+  | { readonly state: 'done'; readonly report: IPreflightReport }
+  | { readonly state: 'unreachable'; readonly message: string };
+
+/** Properties of {@link PreflightView}. */
+export interface IPreflightViewProps {
+  /** The checks. */
+  readonly preflight: PreflightState;
+  /** The backend the user expects. */
+  readonly hint: BackendHint;
+  /** Runs the checks again. */
+  readonly onRecheck: () => void;
+  /** Translations. */
+  readonly trans: TranslationBundle;
+}
+
+/** The preflight checks with their fixes. */
+export function PreflightView(props: IPreflightViewProps): JSX.Element {
+  const { preflight, hint, onRecheck, trans } = props;
+  let body: JSX.Element;
+  if (preflight.state === 'pending') {
+    body = (
+      <p className="mpijob-Preflight-status">
+        {trans.__('Checking that jobs can run…')}
+      </p>
+    );
+  } else if (preflight.state === 'unreachable') {
+    body = (
+      <p className="mpijob-Preflight-status mpijob-mod-error">
+        {trans.__(
+          'The MPI job service is not reachable: %1',
+          preflight.message
+        )}
+      </p>
+    );
+  } else {
+    const { report } = preflight;
+    body = (
+      <>
+        <p className="mpijob-Preflight-status">
+          {report.ok
+            ? trans.__('Jobs can run on the %1 backend.', report.backend)
+            : trans.__(
+                'Jobs cannot run on the %1 backend yet.',
+                report.backend
+              )}
+        </p>
+        {hint !== 'auto' && hint !== report.backend && (
+          <p className="mpijob-Preflight-status mpijob-mod-warn">
+            {trans.__(
+              'Your settings expect the %1 backend, but the service runs jobs on %2.',
+              hint,
+              report.backend
+            )}
+          </p>
+        )}
+        <ul className="mpijob-Preflight-checks">
+          {report.checks.map(check => {
+            const level = check.ok ? 'ok' : check.severity;
+            return (
+              <li
+                key={check.name}
+                className={`mpijob-Preflight-check mpijob-mod-${level}`}
+              >
+                <span className="mpijob-Preflight-mark" aria-hidden="true" />
+                <span className="mpijob-Preflight-name">{check.name}</span>
+                <span className="jp-sr-only">
+                  {check.ok
+                    ? trans.__('passed')
+                    : check.severity === 'error'
+                      ? trans.__('failed')
+                      : trans.__('warning')}
+                </span>
+                <span className="mpijob-Preflight-message">
+                  {check.message}
+                  {!check.ok && check.fix && (
+                    <span className="mpijob-Preflight-fix">
+                      {' '}
+                      {trans.__('Fix: %1', check.fix)}
+                    </span>
+                  )}
+                </span>
+              </li>
+            );
+          })}
+        </ul>
+      </>
+    );
+  }
+  return (
+    <section
+      className="mpijob-Preflight"
+      aria-label={trans.__('Preflight checks')}
+    >
+      <div className="mpijob-SectionHeader">
+        <h3>{trans.__('Preflight')}</h3>
+        <button
+          type="button"
+          className="mpijob-TextButton"
+          onClick={onRecheck}
+          disabled={preflight.state === 'pending'}
+        >
+          {trans.__('Check again')}
+        </button>
+      </div>
+      {body}
+    </section>
+  );
+}

@@ -1,0 +1,274 @@
+/**
+ * The jobs model of the frontend: every job of the service, kept live by the
+ * service's Server-Sent Events; a backing-off poll only while the stream is down.
+ */
+import { ServerConnection } from '@jupyterlab/services';
+import type { IDisposable } from '@lumino/disposable';
+import { Poll } from '@lumino/polling';
+import type { ISignal } from '@lumino/signaling';
+import { Signal } from '@lumino/signaling';
+
+import type {
+  IJobEvent,
+  IJobRecord,
+  IPreflightReport
+} from '../core/jobRecord';
+import type { ILaunchSpec } from '../core/spec';
+import { requestAPI, serviceUrl } from './request';
+
+/** How the model hears about changes. */
+export type ConnectionState = 'connecting' | 'live' | 'polling' | 'unavailable';
+
+/** Failed checks before the model reports the service missing. */
+const CHECKS_BEFORE_UNAVAILABLE = 3;
+
+function key(job: Pick<IJobRecord, 'namespace' | 'name'>): string {
+  return `${job.namespace}/${job.name}`;
+}
+
+/** Every job of the MPI job service, live. */
+export class JobsModel implements IDisposable {
+  readonly #settings: ServerConnection.ISettings;
+  readonly #jobs = new Map<string, IJobRecord>();
+  readonly #jobsChanged = new Signal<this, readonly IJobRecord[]>(this);
+  readonly #jobChanged = new Signal<this, IJobEvent>(this);
+  readonly #stateChanged = new Signal<this, ConnectionState>(this);
+  readonly #poll: Poll;
+  #source: EventSource | null = null;
+  #state: ConnectionState = 'connecting';
+  #failures = 0;
+  #disposed = false;
+
+  /**
+   * @param settings - server settings; the default connection when omitted
+   */
+  constructor(
+    settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+  ) {
+    this.#settings = settings;
+    this.#poll = new Poll({
+      factory: () => this.refresh(),
+      frequency: { interval: 5000, backoff: true, max: 60000 },
+      standby: 'when-hidden',
+      auto: false
+    });
+  }
+
+  /** Jobs, oldest first. */
+  get jobs(): readonly IJobRecord[] {
+    return [...this.#jobs.values()].sort((a, b) =>
+      a.createdAt.localeCompare(b.createdAt)
+    );
+  }
+
+  /** Emits the whole list whenever any job changes. */
+  get jobsChanged(): ISignal<this, readonly IJobRecord[]> {
+    return this.#jobsChanged;
+  }
+
+  /** Emits each change of one job. */
+  get jobChanged(): ISignal<this, IJobEvent> {
+    return this.#jobChanged;
+  }
+
+  /** How the model is connected. */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Emits when {@link state} changes. */
+  get stateChanged(): ISignal<this, ConnectionState> {
+    return this.#stateChanged;
+  }
+
+  /** Whether the model is disposed. */
+  get isDisposed(): boolean {
+    return this.#disposed;
+  }
+
+  /**
+   * One job by namespace and name.
+   *
+   * @returns the job, or undefined
+   */
+  find(namespace: string, name: string): IJobRecord | undefined {
+    return this.#jobs.get(`${namespace}/${name}`);
+  }
+
+  /** Connects to the event stream (and lists the jobs). */
+  start(): void {
+    this.#connect();
+  }
+
+  /** Lists the jobs again. */
+  async refresh(): Promise<void> {
+    try {
+      const body = await requestAPI<{ items: IJobRecord[] }>(
+        'jobs',
+        {},
+        this.#settings
+      );
+      this.#replaceAll(body.items);
+      this.#failures = 0;
+      if (this.#state === 'unavailable') {
+        this.#setState(this.#source ? 'connecting' : 'polling');
+      }
+    } catch (error) {
+      this.#failures += 1;
+      if (this.#failures >= CHECKS_BEFORE_UNAVAILABLE) {
+        this.#setState('unavailable');
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Submits a launch spec with the notebook it runs.
+   *
+   * @param spec - the launch spec (validated again by the service)
+   * @param notebook - the notebook's nbformat JSON
+   * @param dryRun - only validate and package
+   * @returns the job record
+   * @throws {MpiJobResponseError} naming the field or cell at fault
+   */
+  async submit(
+    spec: Partial<ILaunchSpec>,
+    notebook: unknown,
+    dryRun = false
+  ): Promise<IJobRecord> {
+    const record = await requestAPI<IJobRecord>(
+      `jobs?dryRun=${dryRun}`,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ spec, notebook })
+      },
+      this.#settings
+    );
+    if (!dryRun) {
+      this.#apply({ type: 'ADDED', job: record });
+    }
+    return record;
+  }
+
+  /**
+   * Stops and removes a job.
+   *
+   * @returns the job as it was
+   */
+  async delete(namespace: string, name: string): Promise<IJobRecord> {
+    const record = await requestAPI<IJobRecord>(
+      `jobs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`,
+      { method: 'DELETE' },
+      this.#settings
+    );
+    this.#apply({ type: 'DELETED', job: record });
+    return record;
+  }
+
+  /** Runs the backend's preflight checks. */
+  preflight(): Promise<IPreflightReport> {
+    return requestAPI<IPreflightReport>('preflight', {}, this.#settings);
+  }
+
+  /** Closes the stream and stops polling. */
+  dispose(): void {
+    if (this.#disposed) {
+      return;
+    }
+    this.#disposed = true;
+    this.#source?.close();
+    this.#source = null;
+    this.#poll.dispose();
+    Signal.clearData(this);
+  }
+
+  #connect(): void {
+    if (typeof EventSource === 'undefined') {
+      this.#fallBackToPolling();
+      return;
+    }
+    const url = new URL(
+      serviceUrl('events', this.#settings),
+      window.location.href
+    );
+    if (this.#settings.token) {
+      // EventSource cannot send headers; Jupyter also accepts the token here.
+      url.searchParams.set('token', this.#settings.token);
+    }
+    const source = new EventSource(url.toString(), { withCredentials: true });
+    this.#source = source;
+    source.addEventListener('open', () => {
+      this.#failures = 0;
+      this.#poll.stop().catch(() => undefined);
+      this.#setState('live');
+    });
+    source.addEventListener('status', event => {
+      this.#apply(
+        JSON.parse((event as MessageEvent<string>).data) as IJobEvent
+      );
+    });
+    source.addEventListener('resync', () => {
+      this.refresh().catch(() => undefined);
+    });
+    source.addEventListener('error', () => {
+      // The browser reconnects by itself (sending Last-Event-ID); poll meanwhile.
+      if (source.readyState === EventSource.CLOSED) {
+        this.#source = null;
+        this.#fallBackToPolling();
+      } else if (this.#state === 'live') {
+        this.#setState('connecting');
+        this.#poll.start().catch(() => undefined);
+      }
+    });
+  }
+
+  #fallBackToPolling(): void {
+    this.#setState('polling');
+    this.#poll.start().catch(() => undefined);
+    // Try the stream again later; a service that restarted streams again.
+    setTimeout(() => {
+      if (!this.#disposed && !this.#source) {
+        this.#connect();
+      }
+    }, 15000);
+  }
+
+  #replaceAll(jobs: readonly IJobRecord[]): void {
+    this.#jobs.clear();
+    for (const job of jobs) {
+      this.#jobs.set(key(job), job);
+    }
+    this.#jobsChanged.emit(this.jobs);
+  }
+
+  #apply(event: IJobEvent): void {
+    const id = key(event.job);
+    const known = this.#jobs.get(id);
+    if (event.type === 'DELETED') {
+      if (!known) {
+        return;
+      }
+      this.#jobs.delete(id);
+    } else {
+      // Events can arrive twice (our own submit, then the stream): keep the newest.
+      if (
+        known &&
+        known.uid === event.job.uid &&
+        known.resourceVersion >= event.job.resourceVersion
+      ) {
+        return;
+      }
+      this.#jobs.set(id, event.job);
+    }
+    this.#jobChanged.emit(event);
+    this.#jobsChanged.emit(this.jobs);
+  }
+
+  #setState(state: ConnectionState): void {
+    if (this.#state !== state) {
+      this.#state = state;
+      this.#stateChanged.emit(state);
+    }
+  }
+}

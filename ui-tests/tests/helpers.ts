@@ -1,0 +1,127 @@
+/**
+ * Shared steps of the MPIJob UI tests.
+ */
+import { expect } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
+import * as path from 'path';
+
+/** The example notebook. */
+export const EXAMPLE = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  'examples',
+  'mpi-pi.ipynb'
+);
+
+/** Where reference screenshots go (committed). */
+export const SCREENSHOTS = path.resolve(__dirname, '..', 'screenshots');
+
+/** The MPIJob button of the notebook toolbar. */
+export const TOOLBAR_BUTTON =
+  '.jp-NotebookPanel-toolbar [data-command="mpijob:launch"]';
+
+/**
+ * Uploads and opens the example notebook.
+ *
+ * @returns the notebook path
+ */
+export async function openExample(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  name = 'mpi-pi.ipynb'
+): Promise<string> {
+  const target = `${tmpPath}/${name}`;
+  await page.contents.uploadFile(EXAMPLE, target);
+  await page.notebook.openByPath(target);
+  await page.notebook.activate(name);
+  return target;
+}
+
+/**
+ * Clicks the toolbar button and waits for the launch panel.
+ *
+ * @returns the launch panel
+ */
+export async function openLaunchPanel(
+  page: IJupyterLabPageFixture
+): Promise<Locator> {
+  await page.locator(TOOLBAR_BUTTON).locator('button').click();
+  const panel = page.locator('.mpijob-LaunchPanel:visible');
+  await expect(panel).toHaveCount(1);
+  return panel;
+}
+
+/**
+ * A field of the launch panel's basic form by spec key.
+ *
+ * @returns the input
+ */
+export function basicField(panel: Locator, key: string): Locator {
+  return panel.locator(`[id$="-basic_${key}"]`);
+}
+
+/**
+ * The launch panel's submit button.
+ *
+ * @returns the button
+ */
+export function submitButton(panel: Locator): Locator {
+  return panel.locator('.mpijob-Launch-submit');
+}
+
+/**
+ * Sets the workers field, waits for preflight and submits.
+ *
+ * @param panel - the launch panel
+ * @param workers - worker count
+ */
+export async function submitWith(
+  panel: Locator,
+  workers: number
+): Promise<void> {
+  const input = basicField(panel, 'workers');
+  await input.fill(String(workers));
+  await expect(submitButton(panel)).toBeEnabled({ timeout: 60000 });
+  await submitButton(panel).click();
+}
+
+/**
+ * Opens the jobs sidebar.
+ *
+ * @returns the sidebar
+ */
+export async function openJobsSidebar(
+  page: IJupyterLabPageFixture
+): Promise<Locator> {
+  await page.evaluate(() =>
+    window.jupyterapp.commands.execute('mpijob:show-jobs')
+  );
+  const sidebar = page.locator('#mpijob-jobs-sidebar');
+  await expect(sidebar).toBeVisible();
+  return sidebar;
+}
+
+/**
+ * Switches the theme and waits until it applies.
+ *
+ * @param theme - 'JupyterLab Light' or 'JupyterLab Dark'
+ */
+export async function setTheme(
+  page: IJupyterLabPageFixture,
+  theme: string
+): Promise<void> {
+  await page.evaluate(
+    name =>
+      window.jupyterapp.commands.execute('apputils:change-theme', {
+        theme: name
+      }),
+    theme
+  );
+  await expect(page.locator('body')).toHaveAttribute(
+    'data-jp-theme-name',
+    theme
+  );
+  await page.waitForTimeout(300);
+}
