@@ -16,6 +16,8 @@ await build({
   target: 'node20',
   format: 'cjs',
   sourcemap: true,
+  // A native addon: loaded from node_modules at run time (bench PNG charts).
+  external: ['@napi-rs/canvas'],
   logLevel: 'warning'
 });
 

@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 
 import type { IMpiJobBackend } from '../backends/backend';
+import { registerBench } from './commands/bench';
 import { registerCreate } from './commands/create';
 import { registerInspect } from './commands/inspect';
 import { registerLifecycle } from './commands/lifecycle';
@@ -72,6 +73,7 @@ export async function runCli(
   registerLifecycle(program, context);
   registerRender(program, context);
   registerServe(program, context);
+  registerBench(program, context);
   for (const command of program.commands) {
     command.exitOverride().configureOutput(output);
   }

@@ -1,0 +1,322 @@
+/**
+ * Benchmark results: the speedup summary from fixed samples, the overall
+ * state, the chart.js configurations, and schema/results.json.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import {
+  efficiencyChartConfig,
+  ERROR_BAR_SUFFIX,
+  IDEAL_LABEL,
+  runLabels,
+  speedupChartConfig
+} from '../benchChart';
+import type { IBenchResults, IBenchRun } from '../benchResults';
+import {
+  makeSeries,
+  overallState,
+  parseResults,
+  resultsProblems,
+  summarizeResults
+} from '../benchResults';
+import { ValidationError } from '../errors';
+import { resultsSchema } from '../generated/benchResultsSchema';
+import { scenarioSchema } from '../generated/benchScenarioSchema';
+
+const AT = '2025-03-01T10:00:00.000Z';
+
+function run(
+  workers: number,
+  series: {
+    workload?: number[];
+    e2e?: number[];
+    bare?: number[];
+    bareWorkload?: number[];
+  },
+  state: IBenchRun['state'] = 'completed'
+): IBenchRun {
+  return {
+    name: `workers=${workers}`,
+    workers,
+    ranks: workers,
+    state,
+    reason: state === 'completed' ? null : 'because',
+    startedAt: AT,
+    finishedAt: AT,
+    series: Object.fromEntries(
+      Object.entries(series).map(([k, v]) => [k, makeSeries('s', v)])
+    ),
+    attempts: [],
+    metrics: {}
+  };
+}
+
+function results(
+  runs: IBenchRun[],
+  overrides: Partial<IBenchResults> = {}
+): IBenchResults {
+  const partial = {
+    schemaVersion: 1,
+    kind: 'scenario' as const,
+    name: 'compute-local',
+    state: overallState(runs),
+    startedAt: AT,
+    finishedAt: AT,
+    scenario: { name: 'compute-local', scaling: 'strong' },
+    environment: {
+      hostname: 'host',
+      platform: 'linux',
+      release: '6.1',
+      arch: 'x64',
+      cpuModel: 'AMD EPYC',
+      cores: 2,
+      memoryBytes: 2 ** 34,
+      loadAverage: { start: [0.1, 0.2, 0.3], end: [0.4, 0.5, 0.6] },
+      node: 'v20.20.2',
+      mpi: {
+        implementation: 'OpenMPI',
+        launcher: '/usr/bin/mpirun',
+        version: '4.1.4'
+      },
+      python: {
+        executable: '/usr/bin/python3',
+        version: '3.11.7',
+        numpy: '2.4.6',
+        mpi4py: '4.1.2'
+      },
+      git: { commit: 'e436d3dcb0dd', dirty: false },
+      backend: 'local',
+      date: AT
+    },
+    runs,
+    ...overrides
+  };
+  return { ...partial, summary: summarizeResults(partial), ...overrides };
+}
+
+// 1 worker: mean 4, sd 0.1; 2 workers: mean 2.1, sd 0.1; 4 workers: mean 1.25, sd 0.05.
+const STRONG = [
+  run(1, {
+    workload: [3.9, 4.0, 4.1],
+    e2e: [4.4, 4.5, 4.6],
+    bare: [4.3, 4.4, 4.5],
+    bareWorkload: [3.95, 4.05, 4.0]
+  }),
+  run(2, {
+    workload: [2.0, 2.1, 2.2],
+    e2e: [2.5, 2.6, 2.7],
+    bare: [2.5, 2.5, 2.5]
+  }),
+  run(4, {
+    workload: [1.2, 1.25, 1.3],
+    e2e: [1.7, 1.75, 1.8],
+    bare: [1.6, 1.75, 1.9]
+  })
+];
+
+describe('#summarizeResults', () => {
+  it('should compute speedup, efficiency, Karp–Flatt and overhead per worker count', () => {
+    const summary = summarizeResults(results(STRONG))!;
+    expect(summary.mode).toBe('strong');
+    expect(summary.basis).toBe('workload');
+    expect(summary.baselineWorkers).toBe(1);
+    const [one, two, four] = summary.rows;
+
+    expect(one.workers).toBe(1);
+    expect(one.time.mean).toBeCloseTo(4, 12);
+    expect(one.time.sd).toBeCloseTo(0.1, 12);
+    expect(one.speedup).toBe(1);
+    expect(one.speedupSd).toBe(0);
+    expect(one.efficiency).toBe(1);
+    expect(one.karpFlatt).toBeNull();
+    expect(one.e2e).toBeCloseTo(4.5, 12);
+    expect(one.bare).toBeCloseTo(4.4, 12);
+    expect(one.overhead).toBeCloseTo(4.5 / 4.4 - 1, 12);
+    // (4.5 − 4) − (4.4 − 4): the harness's 0.1 s beyond a bare mpirun.
+    expect(one.extra).toBeCloseTo(0.1, 12);
+
+    // S = 4 / 2.1; E = S / 2; e = (1/S − 1/2) / (1 − 1/2).
+    const s2 = 4 / 2.1;
+    expect(two.speedup).toBeCloseTo(s2, 12);
+    expect(two.speedupSd).toBeCloseTo(
+      s2 * Math.sqrt((0.1 / 4) ** 2 + (0.1 / 2.1) ** 2),
+      12
+    );
+    expect(two.efficiency).toBeCloseTo(s2 / 2, 12);
+    expect(two.karpFlatt).toBeCloseTo((1 / s2 - 1 / 2) / (1 - 1 / 2), 12);
+    expect(two.karpFlatt).toBeCloseTo(0.05, 12);
+    expect(two.overhead).toBeCloseTo(2.6 / 2.5 - 1, 12);
+    expect(two.extra).toBeNull();
+
+    // S = 3.2, E = 0.8, e = (1/3.2 − 1/4) / (3/4) = 1/12.
+    expect(four.speedup).toBeCloseTo(3.2, 12);
+    expect(four.efficiency).toBeCloseTo(0.8, 12);
+    expect(four.karpFlatt).toBeCloseTo(1 / 12, 12);
+    expect(four.overhead).toBeCloseTo(1.75 / 1.75 - 1, 12);
+  });
+
+  it('should use scaled speedup and no Karp–Flatt for weak scaling', () => {
+    const weak = results(
+      [run(1, { workload: [2, 2] }), run(2, { workload: [2.5, 2.5] })],
+      { scenario: { name: 'w', scaling: 'weak' } }
+    );
+    const [one, two] = summarizeResults(weak)!.rows;
+    expect(one.speedup).toBe(1);
+    // n · t1 / tn = 2 · 2 / 2.5; efficiency t1 / tn.
+    expect(two.speedup).toBeCloseTo(1.6, 12);
+    expect(two.efficiency).toBeCloseTo(0.8, 12);
+    expect(two.karpFlatt).toBeNull();
+  });
+
+  it('should leave out runs that did not complete and fall back to end-to-end time', () => {
+    const mixed = results([
+      run(1, { e2e: [3, 3] }),
+      run(2, { e2e: [2, 2] }),
+      run(4, {}, 'skipped')
+    ]);
+    const summary = summarizeResults(mixed)!;
+    expect(summary.basis).toBe('e2e');
+    expect(summary.rows.map(r => r.workers)).toEqual([1, 2]);
+    expect(summary.rows[1].speedup).toBeCloseTo(1.5, 12);
+    expect(summary.rows[1].overhead).toBeNull();
+    expect(summary.rows[1].extra).toBeNull();
+  });
+
+  it('should be null when nothing completed', () => {
+    expect(summarizeResults(results([run(1, {}, 'skipped')]))).toBeNull();
+  });
+});
+
+describe('#overallState', () => {
+  it('should rank interrupted over errored over skipped over completed', () => {
+    const s = (...states: IBenchRun['state'][]) =>
+      overallState(states.map(state => ({ state })));
+    expect(s('completed', 'completed')).toBe('completed');
+    expect(s('completed', 'skipped')).toBe('completed');
+    expect(s('skipped', 'skipped')).toBe('skipped');
+    expect(s('completed', 'errored', 'skipped')).toBe('errored');
+    expect(s('errored', 'interrupted')).toBe('interrupted');
+    expect(s()).toBe('skipped');
+  });
+});
+
+describe('chart configurations', () => {
+  it('should plot speedup against workers with axis titles, the ideal line and error bars', () => {
+    const config = speedupChartConfig([results(STRONG)]);
+    expect(config.type).toBe('line');
+    const scales = config.options?.scales as Record<
+      string,
+      { title: { text: string } }
+    >;
+    expect(scales.x.title.text).toBe('Workers');
+    expect(scales.y.title.text).toBe('Speedup');
+    const labels = config.data.datasets.map(d => d.label);
+    expect(labels).toEqual([
+      IDEAL_LABEL,
+      'compute-local',
+      `compute-local${ERROR_BAR_SUFFIX}`
+    ]);
+    const [ideal, line, bars] = config.data.datasets;
+    expect(ideal.data).toEqual([
+      { x: 1, y: 1 },
+      { x: 2, y: 2 },
+      { x: 4, y: 4 }
+    ]);
+    expect(line.data.map(p => p.x)).toEqual([1, 2, 4]);
+    expect(line.data[2].y).toBeCloseTo(3.2, 12);
+    // Two points per worker count, separated by gaps.
+    expect(bars.data.map(p => p.x)).toEqual([1, 1, 2, 2, 2, 4, 4, 4]);
+    expect(bars.data.filter(p => p.y === null)).toHaveLength(2);
+    // Pure data: it survives JSON (the HTML report inlines it).
+    expect(JSON.parse(JSON.stringify(config))).toEqual(config);
+  });
+
+  it('should plot efficiency with the ideal at 1', () => {
+    const config = efficiencyChartConfig([results(STRONG)]);
+    const scales = config.options?.scales as Record<
+      string,
+      { title: { text: string } }
+    >;
+    expect(scales.x.title.text).toBe('Workers');
+    expect(scales.y.title.text).toBe('Efficiency');
+    expect(config.data.datasets[0].data.map(p => p.y)).toEqual([1, 1, 1]);
+    expect(config.data.datasets[1].data[2].y).toBeCloseTo(0.8, 12);
+  });
+
+  it('should overlay several results with distinct labels and colours', () => {
+    const a = results(STRONG);
+    const b = results(STRONG, { startedAt: '2025-03-02T08:30:00.000Z' });
+    const c = results([run(1, {}, 'errored')], { name: 'broken' });
+    expect(runLabels([a, b, c])).toEqual([
+      'compute-local (2025-03-01 10:00)',
+      'compute-local (2025-03-02 08:30)',
+      'broken'
+    ]);
+    expect(runLabels([a, a])).toEqual([
+      'compute-local (2025-03-01 10:00) #1',
+      'compute-local (2025-03-01 10:00) #2'
+    ]);
+    const config = speedupChartConfig([a, b, c]);
+    // The result without completed runs is left out.
+    expect(config.data.datasets.map(d => d.label)).toEqual([
+      IDEAL_LABEL,
+      'compute-local (2025-03-01 10:00)',
+      `compute-local (2025-03-01 10:00)${ERROR_BAR_SUFFIX}`,
+      'compute-local (2025-03-02 08:30)',
+      `compute-local (2025-03-02 08:30)${ERROR_BAR_SUFFIX}`
+    ]);
+    expect(config.data.datasets[1].borderColor).not.toEqual(
+      config.data.datasets[3].borderColor
+    );
+  });
+});
+
+describe('schema/results.json', () => {
+  it('should accept results as the harness writes them', () => {
+    const written = JSON.parse(JSON.stringify(results(STRONG)));
+    expect(resultsProblems(written)).toEqual([]);
+    expect(parseResults(written).runs).toHaveLength(3);
+  });
+
+  it('should reject broken results naming every field at fault', () => {
+    const broken = JSON.parse(JSON.stringify(results(STRONG)));
+    broken.state = 'finished';
+    broken.runs[1].workers = 0;
+    delete broken.environment.cpuModel;
+    broken.runs[0].series.e2e.unit = 'minutes';
+    const problems = resultsProblems(broken);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        {
+          path: 'state',
+          message:
+            'must be one of: "completed", "errored", "skipped", "interrupted"'
+        },
+        { path: 'runs[1].workers', message: 'must be at least 1' },
+        { path: 'environment.cpuModel', message: 'is required' },
+        {
+          path: 'runs[0].series.e2e.unit',
+          message: 'must be one of: "s", "ms"'
+        }
+      ])
+    );
+    expect(() => parseResults(broken, 'x.json')).toThrow(ValidationError);
+    expect(() => parseResults(broken, 'x.json')).toThrow(
+      /x.json is not a results file: .*runs\[1\]\.workers: must be at least 1/
+    );
+  });
+
+  it.each([
+    ['results.json', resultsSchema],
+    ['scenario.json', scenarioSchema]
+  ])(
+    'should be what src/core/generated embeds for %s (run npm run build:schemas)',
+    (file, embedded) => {
+      const source = JSON.parse(
+        readFileSync(join(__dirname, '../../../schema', file), 'utf8')
+      );
+      expect(embedded).toEqual(source);
+    }
+  );
+});

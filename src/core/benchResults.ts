@@ -1,0 +1,354 @@
+/**
+ * Benchmark results: the records `mpijob bench run` writes (one JSON file a
+ * run, schema/results.json) and the speedup summary every report, chart and
+ * viewer derives from them. Pure: no I/O.
+ */
+import Ajv from 'ajv';
+import type { ValidateFunction } from 'ajv';
+
+import type { IProblem } from './errors';
+import { ValidationError } from './errors';
+import { resultsSchema } from './generated/benchResultsSchema';
+import { describeAjvErrors } from './spec';
+import type { IStats, ScalingMode } from './stats';
+import { computeStats, scalingTable } from './stats';
+
+/** Version of the results format; bumped on incompatible changes. */
+export const RESULTS_SCHEMA_VERSION = 1;
+
+/** The results' JSON Schema (schema/results.json). */
+export const RESULTS_SCHEMA = resultsSchema;
+
+/** How a run (or a whole benchmark) ended. */
+export type RunState = 'completed' | 'errored' | 'skipped' | 'interrupted';
+
+/** Names of the series of a scenario run. */
+export const SERIES = {
+  /** Seconds the workload measured itself (compute between barriers). */
+  workload: 'workload',
+  /** Seconds from submitting the job to seeing it done, through the backend. */
+  e2e: 'e2e',
+  /** Seconds of the same workload under a bare mpirun, for the overhead ratio. */
+  bare: 'bare',
+  /** Seconds the workload measured itself under the bare mpirun. */
+  bareWorkload: 'bareWorkload',
+  /** Milliseconds per iteration of a micro-benchmark. */
+  latency: 'latency'
+} as const;
+
+/** Measured samples of one quantity and their statistics. */
+export interface ISeries {
+  /** Unit of the samples: seconds or milliseconds. */
+  readonly unit: 's' | 'ms';
+  /** Every measured sample, in order (warm-ups excluded). */
+  readonly samples: readonly number[];
+  /** Statistics of the samples; null when there are none. */
+  readonly stats: IStats | null;
+}
+
+/** One job (or bare mpirun) of a scenario run, warm-ups included. */
+export interface IAttempt {
+  /** Warm-up (not in the statistics) or measured. */
+  readonly phase: 'warmup' | 'measure';
+  /** Position within its phase, from 0. */
+  readonly index: number;
+  /** The job's name; null for runs that never became a job. */
+  readonly job: string | null;
+  /** How it ended. */
+  readonly state: RunState;
+  /** Seconds the workload reported; null when it reported none. */
+  readonly workloadSeconds: number | null;
+  /** Seconds from submit to done, through the backend. */
+  readonly e2eSeconds: number | null;
+  /** Seconds of the bare mpirun run before it; null when none ran. */
+  readonly bareSeconds: number | null;
+  /** Seconds the workload reported under that bare mpirun; null when none. */
+  readonly bareWorkloadSeconds: number | null;
+  /** Everything else the workload reported (its MPIJOB_BENCH line). */
+  readonly metrics: Readonly<Record<string, unknown>> | null;
+  /** Why it did not complete. */
+  readonly message: string | null;
+}
+
+/** One configuration of a benchmark: a worker count, or a micro-benchmark task. */
+export interface IBenchRun {
+  /** Label, e.g. `workers=2` or `package 5 MB notebook`. */
+  readonly name: string;
+  /** Worker count; null for micro-benchmarks. */
+  readonly workers: number | null;
+  /** Total MPI ranks; null for micro-benchmarks. */
+  readonly ranks: number | null;
+  /** How it ended. */
+  readonly state: RunState;
+  /** Why it was skipped, errored or interrupted; null when completed. */
+  readonly reason: string | null;
+  /** When it started, RFC 3339. */
+  readonly startedAt: string;
+  /** When it ended, RFC 3339. */
+  readonly finishedAt: string;
+  /** Measured series by name (see {@link SERIES}). */
+  readonly series: Readonly<Record<string, ISeries>>;
+  /** Every job run, warm-ups included. */
+  readonly attempts: readonly IAttempt[];
+  /** Further numbers, e.g. a micro-benchmark's throughput. */
+  readonly metrics: Readonly<Record<string, number | string>>;
+}
+
+/** Where the benchmark ran. */
+export interface IBenchEnvironment {
+  /** Host name. */
+  readonly hostname: string;
+  /** `linux`, `darwin`, … */
+  readonly platform: string;
+  /** Kernel release. */
+  readonly release: string;
+  /** CPU architecture. */
+  readonly arch: string;
+  /** CPU model name. */
+  readonly cpuModel: string;
+  /** Logical CPUs available to this process. */
+  readonly cores: number;
+  /** Total memory in bytes. */
+  readonly memoryBytes: number;
+  /** 1, 5 and 15 minute load averages when the benchmark started and ended. */
+  readonly loadAverage: {
+    readonly start: readonly number[];
+    readonly end: readonly number[];
+  };
+  /** Node.js version. */
+  readonly node: string;
+  /** The MPI used; null when none was (Kubernetes, micro-benchmarks). */
+  readonly mpi: {
+    readonly implementation: string;
+    readonly launcher: string;
+    readonly version: string;
+  } | null;
+  /** The workload's Python; null when not inspected. */
+  readonly python: {
+    readonly executable: string;
+    readonly version: string | null;
+    readonly numpy: string | null;
+    readonly mpi4py: string | null;
+  } | null;
+  /** The checkout measured; null outside a git work tree. */
+  readonly git: { readonly commit: string; readonly dirty: boolean } | null;
+  /** Backend the jobs ran on; null for micro-benchmarks. */
+  readonly backend: string | null;
+  /** When the environment was read, RFC 3339. */
+  readonly date: string;
+}
+
+/** One row of a {@link IResultsSummary}. */
+export interface ISummaryRow {
+  /** Worker count. */
+  readonly workers: number;
+  /** Mean and standard deviation of the time the speedup is based on, seconds. */
+  readonly time: { readonly mean: number; readonly sd: number };
+  /** Speedup over the baseline row. */
+  readonly speedup: number;
+  /** Its standard deviation (error propagation). */
+  readonly speedupSd: number;
+  /** speedup / workers. */
+  readonly efficiency: number;
+  /** Karp–Flatt serial fraction; null for the baseline and weak scaling. */
+  readonly karpFlatt: number | null;
+  /** Mean end-to-end seconds (submit to done); null when not measured. */
+  readonly e2e: number | null;
+  /** Mean seconds of the bare mpirun runs; null when not measured. */
+  readonly bare: number | null;
+  /** Harness overhead: e2e / bare − 1; null without both. */
+  readonly overhead: number | null;
+  /**
+   * Seconds the harness adds beyond a bare mpirun with each run's own compute
+   * time taken out: (e2e − workload) − (bare − bare's workload), means. Less
+   * sensitive to a busy machine than {@link overhead}; null without all four.
+   */
+  readonly extra: number | null;
+}
+
+/** Speedup per worker count of one results file. */
+export interface IResultsSummary {
+  /** Strong or weak scaling. */
+  readonly mode: ScalingMode;
+  /** Which series the speedup is computed from. */
+  readonly basis: 'workload' | 'e2e';
+  /** Worker count of the baseline row. */
+  readonly baselineWorkers: number;
+  /** Rows by worker count; completed runs only. */
+  readonly rows: readonly ISummaryRow[];
+}
+
+/** One benchmark's results file. */
+export interface IBenchResults {
+  /** {@link RESULTS_SCHEMA_VERSION}. */
+  readonly schemaVersion: number;
+  /** A scenario of jobs, or micro-benchmarks of this project's code. */
+  readonly kind: 'scenario' | 'micro';
+  /** Scenario name, or `micro`. */
+  readonly name: string;
+  /** Completed, errored (some run failed), skipped (nothing ran) or interrupted. */
+  readonly state: RunState;
+  /** When it started, RFC 3339. */
+  readonly startedAt: string;
+  /** When it ended, RFC 3339. */
+  readonly finishedAt: string;
+  /** The scenario as run, defaults filled in; null for micro-benchmarks. */
+  readonly scenario: Readonly<Record<string, unknown>> | null;
+  /** Where it ran. */
+  readonly environment: IBenchEnvironment;
+  /** One record per worker count (or task), whatever its state. */
+  readonly runs: readonly IBenchRun[];
+  /** Speedup table, as computed when the file was written; null without completed runs. */
+  readonly summary: IResultsSummary | null;
+}
+
+/**
+ * A series of samples with their statistics.
+ *
+ * @param unit - the samples' unit
+ * @param samples - finite numbers; may be empty
+ * @returns the series; stats null when empty
+ */
+export function makeSeries(
+  unit: 's' | 'ms',
+  samples: readonly number[]
+): ISeries {
+  return {
+    unit,
+    samples: [...samples],
+    stats: samples.length > 0 ? computeStats(samples) : null
+  };
+}
+
+/**
+ * The overall state of a benchmark from its runs: interrupted if any run
+ * was, else errored if any run errored, else skipped if no run completed.
+ *
+ * @param runs - the runs
+ * @returns the state
+ */
+export function overallState(
+  runs: readonly Pick<IBenchRun, 'state'>[]
+): RunState {
+  if (runs.some(r => r.state === 'interrupted')) {
+    return 'interrupted';
+  }
+  if (runs.some(r => r.state === 'errored')) {
+    return 'errored';
+  }
+  if (!runs.some(r => r.state === 'completed')) {
+    return 'skipped';
+  }
+  return 'completed';
+}
+
+/**
+ * The speedup table of a scenario's results: completed runs only, from the
+ * workload's own times when every such run has them, else from end-to-end
+ * times.
+ *
+ * @param results - a scenario's results
+ * @returns the summary; null when no run completed
+ */
+export function summarizeResults(
+  results: Pick<IBenchResults, 'runs' | 'scenario'>
+): IResultsSummary | null {
+  const completed = results.runs.filter(
+    (r): r is IBenchRun & { workers: number } =>
+      r.state === 'completed' && r.workers !== null
+  );
+  if (completed.length === 0) {
+    return null;
+  }
+  const hasWorkload = completed.every(
+    r => (r.series[SERIES.workload]?.samples.length ?? 0) > 0
+  );
+  const basis = hasWorkload ? 'workload' : 'e2e';
+  const usable = completed.filter(
+    r => (r.series[basis]?.samples.length ?? 0) > 0
+  );
+  if (usable.length === 0) {
+    return null;
+  }
+  const mode: ScalingMode =
+    results.scenario?.scaling === 'weak' ? 'weak' : 'strong';
+  const table = scalingTable(
+    usable.map(r => ({ workers: r.workers, samples: r.series[basis].samples })),
+    { mode }
+  );
+  const byWorkers = new Map(usable.map(r => [r.workers, r]));
+  const rows = table.rows.map((row): ISummaryRow => {
+    const run = byWorkers.get(row.workers)!;
+    const mean = (name: string): number | null =>
+      run.series[name]?.stats?.mean ?? null;
+    const e2e = mean(SERIES.e2e);
+    const bare = mean(SERIES.bare);
+    const workload = mean(SERIES.workload);
+    const bareWorkload = mean(SERIES.bareWorkload);
+    return {
+      workers: row.workers,
+      time: { mean: row.stats.mean, sd: row.stats.sd },
+      speedup: row.speedup,
+      speedupSd: row.speedupSd,
+      efficiency: row.efficiency,
+      karpFlatt: row.karpFlatt,
+      e2e,
+      bare,
+      overhead: e2e !== null && bare !== null ? e2e / bare - 1 : null,
+      extra:
+        e2e !== null &&
+        bare !== null &&
+        workload !== null &&
+        bareWorkload !== null
+          ? e2e - workload - (bare - bareWorkload)
+          : null
+    };
+  });
+  return { mode, basis, baselineWorkers: table.baselineWorkers, rows };
+}
+
+let compiled: ValidateFunction | null = null;
+
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({
+      allErrors: true,
+      strict: true,
+      allowUnionTypes: true,
+      verbose: true
+    });
+    ajv.addKeyword({ keyword: 'patternMessage', schemaType: 'string' });
+    compiled = ajv.compile(resultsSchema);
+  }
+  return compiled;
+}
+
+/**
+ * Checks a parsed results file against schema/results.json.
+ *
+ * @param input - parsed JSON
+ * @returns every problem with its field path; empty when valid
+ */
+export function resultsProblems(input: unknown): IProblem[] {
+  const validate = validator();
+  return validate(input) ? [] : describeAjvErrors(validate.errors ?? []);
+}
+
+/**
+ * Like {@link resultsProblems} but throws.
+ *
+ * @param input - parsed JSON
+ * @param source - the file, for the message
+ * @returns the results
+ * @throws {ValidationError} listing every problem
+ */
+export function parseResults(
+  input: unknown,
+  source = 'results'
+): IBenchResults {
+  const problems = resultsProblems(input);
+  if (problems.length > 0) {
+    throw new ValidationError(problems, `${source} is not a results file`);
+  }
+  return input as IBenchResults;
+}

@@ -1,0 +1,598 @@
+// Generated from schema/results.json by scripts/embed-schemas.mjs. Do not edit.
+/** The contents of schema/results.json. */
+export const resultsSchema = {
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "$id": "https://github.com/jupyterlab-mpijob/jupyterlab-mpijob/schema/results.json",
+  "title": "Benchmark results",
+  "description": "One run of `mpijob bench run` (a scenario) or `mpijob bench micro`: where it ran, every sample, and the speedup summary. Runs that did not complete are records with a state, not missing.",
+  "type": "object",
+  "additionalProperties": false,
+  "required": [
+    "schemaVersion",
+    "kind",
+    "name",
+    "state",
+    "startedAt",
+    "finishedAt",
+    "scenario",
+    "environment",
+    "runs",
+    "summary"
+  ],
+  "definitions": {
+    "state": {
+      "type": "string",
+      "enum": [
+        "completed",
+        "errored",
+        "skipped",
+        "interrupted"
+      ]
+    },
+    "time": {
+      "type": "string",
+      "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$",
+      "patternMessage": "must be an RFC 3339 time, e.g. '2025-03-01T10:00:00.000Z'"
+    },
+    "nullableNumber": {
+      "type": [
+        "number",
+        "null"
+      ]
+    },
+    "stats": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "mean",
+        "min",
+        "max",
+        "sd",
+        "variance",
+        "sem",
+        "moe",
+        "p50",
+        "p90",
+        "p99",
+        "samplesCount",
+        "rme"
+      ],
+      "properties": {
+        "mean": {
+          "type": "number"
+        },
+        "min": {
+          "type": "number"
+        },
+        "max": {
+          "type": "number"
+        },
+        "sd": {
+          "type": "number",
+          "minimum": 0
+        },
+        "variance": {
+          "type": "number",
+          "minimum": 0
+        },
+        "sem": {
+          "type": "number",
+          "minimum": 0
+        },
+        "moe": {
+          "type": "number",
+          "minimum": 0
+        },
+        "p50": {
+          "type": "number"
+        },
+        "p90": {
+          "type": "number"
+        },
+        "p99": {
+          "type": "number"
+        },
+        "samplesCount": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "rme": {
+          "type": "number",
+          "minimum": 0
+        }
+      }
+    },
+    "series": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "unit",
+        "samples",
+        "stats"
+      ],
+      "properties": {
+        "unit": {
+          "type": "string",
+          "enum": [
+            "s",
+            "ms"
+          ]
+        },
+        "samples": {
+          "type": "array",
+          "items": {
+            "type": "number"
+          }
+        },
+        "stats": {
+          "oneOf": [
+            {
+              "$ref": "#/definitions/stats"
+            },
+            {
+              "type": "null"
+            }
+          ]
+        }
+      }
+    },
+    "attempt": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "phase",
+        "index",
+        "job",
+        "state",
+        "workloadSeconds",
+        "e2eSeconds",
+        "bareSeconds",
+        "bareWorkloadSeconds",
+        "metrics",
+        "message"
+      ],
+      "properties": {
+        "phase": {
+          "type": "string",
+          "enum": [
+            "warmup",
+            "measure"
+          ]
+        },
+        "index": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "job": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "state": {
+          "$ref": "#/definitions/state"
+        },
+        "workloadSeconds": {
+          "$ref": "#/definitions/nullableNumber"
+        },
+        "e2eSeconds": {
+          "$ref": "#/definitions/nullableNumber"
+        },
+        "bareSeconds": {
+          "$ref": "#/definitions/nullableNumber"
+        },
+        "bareWorkloadSeconds": {
+          "$ref": "#/definitions/nullableNumber"
+        },
+        "metrics": {
+          "type": [
+            "object",
+            "null"
+          ]
+        },
+        "message": {
+          "type": [
+            "string",
+            "null"
+          ]
+        }
+      }
+    },
+    "run": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "name",
+        "workers",
+        "ranks",
+        "state",
+        "reason",
+        "startedAt",
+        "finishedAt",
+        "series",
+        "attempts",
+        "metrics"
+      ],
+      "properties": {
+        "name": {
+          "type": "string",
+          "minLength": 1
+        },
+        "workers": {
+          "type": [
+            "integer",
+            "null"
+          ],
+          "minimum": 1
+        },
+        "ranks": {
+          "type": [
+            "integer",
+            "null"
+          ],
+          "minimum": 1
+        },
+        "state": {
+          "$ref": "#/definitions/state"
+        },
+        "reason": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "startedAt": {
+          "$ref": "#/definitions/time"
+        },
+        "finishedAt": {
+          "$ref": "#/definitions/time"
+        },
+        "series": {
+          "type": "object",
+          "additionalProperties": {
+            "$ref": "#/definitions/series"
+          }
+        },
+        "attempts": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/attempt"
+          }
+        },
+        "metrics": {
+          "type": "object",
+          "additionalProperties": {
+            "type": [
+              "number",
+              "string"
+            ]
+          }
+        }
+      }
+    },
+    "summaryRow": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "workers",
+        "time",
+        "speedup",
+        "speedupSd",
+        "efficiency",
+        "karpFlatt",
+        "e2e",
+        "bare",
+        "overhead",
+        "extra"
+      ],
+      "properties": {
+        "workers": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "time": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "mean",
+            "sd"
+          ],
+          "properties": {
+            "mean": {
+              "type": "number"
+            },
+            "sd": {
+              "type": "number",
+              "minimum": 0
+            }
+          }
+        },
+        "speedup": {
+          "type": "number"
+        },
+        "speedupSd": {
+          "type": "number",
+          "minimum": 0
+        },
+        "efficiency": {
+          "type": "number"
+        },
+        "karpFlatt": {
+          "$ref": "#/definitions/nullableNumber"
+        },
+        "e2e": {
+          "$ref": "#/definitions/nullableNumber"
+        },
+        "bare": {
+          "$ref": "#/definitions/nullableNumber"
+        },
+        "overhead": {
+          "$ref": "#/definitions/nullableNumber"
+        },
+        "extra": {
+          "$ref": "#/definitions/nullableNumber"
+        }
+      }
+    }
+  },
+  "properties": {
+    "schemaVersion": {
+      "description": "Version of this format.",
+      "type": "integer",
+      "const": 1
+    },
+    "kind": {
+      "description": "scenario: MPI jobs over worker counts; micro: micro-benchmarks of this project's code.",
+      "type": "string",
+      "enum": [
+        "scenario",
+        "micro"
+      ]
+    },
+    "name": {
+      "description": "Scenario name, or 'micro'.",
+      "type": "string",
+      "minLength": 1
+    },
+    "state": {
+      "description": "interrupted if any run was, else errored if any run errored, else skipped if none completed, else completed.",
+      "$ref": "#/definitions/state"
+    },
+    "startedAt": {
+      "$ref": "#/definitions/time"
+    },
+    "finishedAt": {
+      "$ref": "#/definitions/time"
+    },
+    "scenario": {
+      "description": "The scenario as run, defaults filled in; null for micro-benchmarks.",
+      "type": [
+        "object",
+        "null"
+      ]
+    },
+    "environment": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "hostname",
+        "platform",
+        "release",
+        "arch",
+        "cpuModel",
+        "cores",
+        "memoryBytes",
+        "loadAverage",
+        "node",
+        "mpi",
+        "python",
+        "git",
+        "backend",
+        "date"
+      ],
+      "properties": {
+        "hostname": {
+          "type": "string"
+        },
+        "platform": {
+          "type": "string"
+        },
+        "release": {
+          "type": "string"
+        },
+        "arch": {
+          "type": "string"
+        },
+        "cpuModel": {
+          "type": "string"
+        },
+        "cores": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "memoryBytes": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "loadAverage": {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "start",
+            "end"
+          ],
+          "properties": {
+            "start": {
+              "type": "array",
+              "items": {
+                "type": "number"
+              },
+              "minItems": 3,
+              "maxItems": 3
+            },
+            "end": {
+              "type": "array",
+              "items": {
+                "type": "number"
+              },
+              "minItems": 3,
+              "maxItems": 3
+            }
+          }
+        },
+        "node": {
+          "type": "string"
+        },
+        "mpi": {
+          "oneOf": [
+            {
+              "type": "null"
+            },
+            {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "implementation",
+                "launcher",
+                "version"
+              ],
+              "properties": {
+                "implementation": {
+                  "type": "string"
+                },
+                "launcher": {
+                  "type": "string"
+                },
+                "version": {
+                  "type": "string"
+                }
+              }
+            }
+          ]
+        },
+        "python": {
+          "oneOf": [
+            {
+              "type": "null"
+            },
+            {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "executable",
+                "version",
+                "numpy",
+                "mpi4py"
+              ],
+              "properties": {
+                "executable": {
+                  "type": "string"
+                },
+                "version": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                },
+                "numpy": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                },
+                "mpi4py": {
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                }
+              }
+            }
+          ]
+        },
+        "git": {
+          "oneOf": [
+            {
+              "type": "null"
+            },
+            {
+              "type": "object",
+              "additionalProperties": false,
+              "required": [
+                "commit",
+                "dirty"
+              ],
+              "properties": {
+                "commit": {
+                  "type": "string",
+                  "pattern": "^[0-9a-f]{7,64}$"
+                },
+                "dirty": {
+                  "type": "boolean"
+                }
+              }
+            }
+          ]
+        },
+        "backend": {
+          "type": [
+            "string",
+            "null"
+          ]
+        },
+        "date": {
+          "$ref": "#/definitions/time"
+        }
+      }
+    },
+    "runs": {
+      "type": "array",
+      "items": {
+        "$ref": "#/definitions/run"
+      }
+    },
+    "summary": {
+      "oneOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "mode",
+            "basis",
+            "baselineWorkers",
+            "rows"
+          ],
+          "properties": {
+            "mode": {
+              "type": "string",
+              "enum": [
+                "strong",
+                "weak"
+              ]
+            },
+            "basis": {
+              "type": "string",
+              "enum": [
+                "workload",
+                "e2e"
+              ]
+            },
+            "baselineWorkers": {
+              "type": "integer",
+              "minimum": 1
+            },
+            "rows": {
+              "type": "array",
+              "items": {
+                "$ref": "#/definitions/summaryRow"
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+} as const;

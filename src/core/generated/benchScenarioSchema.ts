@@ -1,0 +1,195 @@
+// Generated from schema/scenario.json by scripts/embed-schemas.mjs. Do not edit.
+/** The contents of schema/scenario.json. */
+export const scenarioSchema = {
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "$id": "https://github.com/jupyterlab-mpijob/jupyterlab-mpijob/schema/scenario.json",
+  "title": "Benchmark scenario",
+  "description": "One scaled distributed benchmark: a workload, the worker counts to run it on, and how often. Read by `mpijob bench run`; see benchmarks/README.md.",
+  "type": "object",
+  "additionalProperties": false,
+  "required": [
+    "name",
+    "workers"
+  ],
+  "properties": {
+    "name": {
+      "title": "Name",
+      "description": "Names the results file and the jobs the run creates.",
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 24,
+      "pattern": "^[a-z]([-a-z0-9]*[a-z0-9])?$",
+      "patternMessage": "must start with a lowercase letter, contain only lowercase letters, digits and '-', and end with a letter or digit, e.g. 'compute-local'"
+    },
+    "description": {
+      "title": "Description",
+      "description": "What the scenario measures, for people reading results.",
+      "type": "string"
+    },
+    "workload": {
+      "title": "Workload",
+      "description": "Python file every rank runs: a name in benchmarks/workloads (next to the scenarios folder), or a path relative to the scenario file. It prints one `MPIJOB_BENCH {json}` line from rank 0. Give workload or command.",
+      "type": "string",
+      "minLength": 1,
+      "pattern": "\\.py$",
+      "patternMessage": "must name a Python file ending in .py, e.g. 'compute_pi.py'"
+    },
+    "command": {
+      "title": "Command",
+      "description": "Program every rank runs instead of a workload file (mpirun is added in front), e.g. a benchmark inside a container image. Give workload or command.",
+      "type": "array",
+      "items": {
+        "type": "string",
+        "minLength": 1
+      },
+      "minItems": 1
+    },
+    "args": {
+      "title": "Arguments",
+      "description": "Arguments after the workload or command. `{workers}`, `{ranks}` and `{scaling}` are replaced by the run's values.",
+      "type": "array",
+      "items": {
+        "type": "string"
+      },
+      "default": []
+    },
+    "backend": {
+      "title": "Backend",
+      "description": "Where the jobs run: local mpirun, or MPIJobs on Kubernetes.",
+      "type": "string",
+      "enum": [
+        "local",
+        "kubernetes"
+      ],
+      "default": "local"
+    },
+    "image": {
+      "title": "Container image",
+      "description": "Image of launcher and workers; kubernetes backend only.",
+      "type": "string",
+      "minLength": 1,
+      "pattern": "^[^\\s]+$",
+      "patternMessage": "must be an image reference without spaces, e.g. 'mpioperator/tensorflow-benchmarks:latest'"
+    },
+    "python": {
+      "title": "Python",
+      "description": "Interpreter of the workload; $MPIJOB_PYTHON, else python3, when absent (python3 on Kubernetes).",
+      "type": "string",
+      "minLength": 1
+    },
+    "workers": {
+      "title": "Worker counts",
+      "description": "Run the workload once per worker count, e.g. [1, 2]. The smallest is the speedup baseline.",
+      "type": "array",
+      "items": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 1000
+      },
+      "minItems": 1,
+      "uniqueItems": true
+    },
+    "ranksPerWorker": {
+      "title": "Ranks per worker",
+      "description": "MPI ranks per worker (slotsPerWorker of the job).",
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 256,
+      "default": 1
+    },
+    "gpusPerWorker": {
+      "title": "GPUs per worker",
+      "description": "NVIDIA GPUs per worker.",
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 16,
+      "default": 0
+    },
+    "repeats": {
+      "title": "Repeats",
+      "description": "Measured runs per worker count.",
+      "type": "integer",
+      "minimum": 1,
+      "maximum": 1000,
+      "default": 5
+    },
+    "warmups": {
+      "title": "Warm-ups",
+      "description": "Runs per worker count before the measured ones; not recorded in the statistics.",
+      "type": "integer",
+      "minimum": 0,
+      "maximum": 100,
+      "default": 1
+    },
+    "scaling": {
+      "title": "Scaling",
+      "description": "strong: the total problem is fixed and split over the ranks; weak: each rank gets the same problem.",
+      "type": "string",
+      "enum": [
+        "strong",
+        "weak"
+      ],
+      "default": "strong"
+    },
+    "timeoutSeconds": {
+      "title": "Timeout",
+      "description": "A run that takes longer is stopped and recorded as errored.",
+      "type": "number",
+      "exclusiveMinimum": 0,
+      "default": 600
+    },
+    "env": {
+      "title": "Environment",
+      "description": "Variables set for every rank (and for the bare mpirun run).",
+      "type": "object",
+      "propertyNames": {
+        "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"
+      },
+      "additionalProperties": {
+        "type": "string"
+      },
+      "default": {}
+    },
+    "mpiImplementation": {
+      "title": "MPI implementation",
+      "description": "OpenMPI (the local default) or MPICH; Intel only on Kubernetes.",
+      "type": "string",
+      "enum": [
+        "OpenMPI",
+        "MPICH",
+        "Intel"
+      ],
+      "default": "OpenMPI"
+    },
+    "bare": {
+      "title": "Bare mpirun",
+      "description": "Also time the same workload under a bare mpirun, run by run, to measure the harness's overhead (local backend only).",
+      "type": "boolean",
+      "default": true
+    },
+    "metric": {
+      "title": "Output metric",
+      "description": "For programs that do not print an MPIJOB_BENCH line: a regular expression whose first group is a number in the output of rank 0.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "name",
+        "pattern"
+      ],
+      "properties": {
+        "name": {
+          "type": "string",
+          "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+          "patternMessage": "must be an identifier, e.g. 'images_per_sec'"
+        },
+        "pattern": {
+          "type": "string",
+          "minLength": 1
+        },
+        "unit": {
+          "type": "string"
+        }
+      }
+    }
+  }
+} as const;

@@ -1,0 +1,162 @@
+/**
+ * Text reports: the speedup table, runs that did not complete grouped by
+ * reason, an allreduce sweep, micro-benchmark tables.
+ */
+import type { IBenchResults, IBenchRun } from '../../core/benchResults';
+import { makeSeries, summarizeResults } from '../../core/benchResults';
+import { formatReport, renderHtml } from '../bench/report';
+
+const AT = '2025-03-01T10:00:00.000Z';
+
+function run(workers: number, over: Partial<IBenchRun> = {}): IBenchRun {
+  return {
+    name: `workers=${workers}`,
+    workers,
+    ranks: workers,
+    state: 'completed',
+    reason: null,
+    startedAt: AT,
+    finishedAt: AT,
+    series: {},
+    attempts: [],
+    metrics: {},
+    ...over
+  };
+}
+
+function results(runs: IBenchRun[], over: Partial<IBenchResults> = {}) {
+  const partial: IBenchResults = {
+    schemaVersion: 1,
+    kind: 'scenario',
+    name: 'allreduce-local',
+    state: 'completed',
+    startedAt: AT,
+    finishedAt: AT,
+    scenario: { scaling: 'strong' },
+    environment: {
+      hostname: 'host',
+      platform: 'linux',
+      release: '6.1',
+      arch: 'x64',
+      cpuModel: 'AMD EPYC',
+      cores: 2,
+      memoryBytes: 2 ** 33,
+      loadAverage: { start: [0.1, 0.2, 0.3], end: [1, 0.5, 0.25] },
+      node: 'v20.20.2',
+      mpi: null,
+      python: null,
+      git: null,
+      backend: 'local',
+      date: AT
+    },
+    runs,
+    summary: null,
+    ...over
+  };
+  return { ...partial, summary: summarizeResults(partial) };
+}
+
+const sweep = (latency: number) => ({
+  metric: 'allreduce',
+  sweep: [
+    { bytes: 4, latency_us: latency, algbw_MBps: 1, busbw_MBps: 1 },
+    {
+      bytes: 1048576,
+      latency_us: latency * 100,
+      algbw_MBps: 3000,
+      busbw_MBps: 3000
+    }
+  ]
+});
+
+describe('#formatReport', () => {
+  it('should print the table, group runs that did not complete, and the sweep', () => {
+    const attempt = (latency: number) => ({
+      phase: 'measure' as const,
+      index: 0,
+      job: 'j',
+      state: 'completed' as const,
+      workloadSeconds: 1,
+      e2eSeconds: 1.4,
+      bareSeconds: 1.3,
+      bareWorkloadSeconds: 1,
+      metrics: sweep(latency),
+      message: null
+    });
+    const text = formatReport([
+      results([
+        run(1, {
+          series: {
+            workload: makeSeries('s', [2, 2]),
+            e2e: makeSeries('s', [2.5, 2.5]),
+            bare: makeSeries('s', [2.4, 2.4]),
+            bareWorkload: makeSeries('s', [2, 2])
+          }
+        }),
+        run(2, {
+          series: { workload: makeSeries('s', [1.25, 1.25]) },
+          attempts: [attempt(3), attempt(5)]
+        }),
+        run(4, { state: 'skipped', reason: 'no GPU' }),
+        run(8, { state: 'skipped', reason: 'no GPU' })
+      ])
+    ]);
+    expect(text).toContain(
+      'load average 0.10 0.20 0.30 at start, 1.00 0.50 0.25 at end (1, 5, 15 min; 2 cores)'
+    );
+    expect(text).toMatch(
+      /^1 +2\.000 ± 0\.000 s +1\.00 +100\.0% +- +2\.500 s +2\.400 s +\+4\.2% +\+0\.100 s$/m
+    );
+    expect(text).toMatch(
+      /^2 +1\.250 ± 0\.000 s +1\.60 ± 0\.00 +80\.0% +0\.250 +- +- +- +-$/m
+    );
+    expect(text).toContain('workers=4, workers=8: skipped: no GPU\n');
+    expect(text).toContain('workers=2, mean of 2 runs:');
+    expect(text).toMatch(/^4 B +4\.00 +1\.0 +1\.0$/m);
+    expect(text).toMatch(/^1 MiB +400\.00 +3000\.0 +3000\.0$/m);
+  });
+
+  it('should print micro-benchmarks as tasks with their metrics', () => {
+    const text = formatReport([
+      results(
+        [
+          {
+            ...run(1),
+            name: 'reduce status, 101 pods',
+            workers: null,
+            ranks: null,
+            series: { latency: makeSeries('ms', [0.1, 0.2, 0.3]) },
+            metrics: { pods: 101, opsPerSecond: 5000.5 }
+          }
+        ],
+        { kind: 'micro', name: 'micro', scenario: null }
+      )
+    ]);
+    expect(text).toMatch(
+      /^reduce status, 101 pods +completed +0\.200 ms +±[\d.]+% +0\.200 ms +0\.298 ms +3 +pods=101 opsPerSecond=5001$/m
+    );
+  });
+});
+
+describe('#renderHtml', () => {
+  it('should inline the chart library and escape what it embeds', () => {
+    const html = renderHtml(
+      [
+        results(
+          [
+            run(1, { series: { workload: makeSeries('s', [2]) } }),
+            run(2, { series: { workload: makeSeries('s', [1]) } })
+          ],
+          { name: 'x</script><b>' }
+        )
+      ],
+      '/* chart.js */ window.Chart = function () {};'
+    );
+    expect(html).toContain('<script>/* chart.js */ window.Chart');
+    expect(html).not.toContain('x</script><b>');
+    expect(html).toContain('x&lt;/script&gt;&lt;b&gt;');
+    expect(html).toContain('x\\u003c/script>\\u003cb>');
+    expect(html).toContain('<canvas id="speedup"');
+    expect(html).toContain('<canvas id="efficiency"');
+  });
+});

@@ -1,0 +1,336 @@
+/**
+ * `mpijob bench` end to end with the real CLI, job service and mpirun: the
+ * smoke scenario on 1 and 2 ranks produces a results file that matches
+ * schema/results.json, a report table, an HTML page and a PNG chart;
+ * Ctrl-C writes what was measured; a Kubernetes scenario is recorded as
+ * skipped. Nothing here asserts timings.
+ */
+import { spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { IDEAL_LABEL, speedupChartConfig } from '../../core/benchChart';
+import type { IBenchResults } from '../../core/benchResults';
+import { resultsProblems } from '../../core/benchResults';
+import { CLI, mpijob as run, ROOT } from './helpers';
+
+jest.setTimeout(60_000);
+
+const PYTHON =
+  process.env.MPIJOB_PYTHON ?? join(ROOT, '.venv', 'bin', 'python');
+const dataDir = mkdtempSync(join(tmpdir(), 'mpijob-bench-data-'));
+const out = mkdtempSync(join(tmpdir(), 'mpijob-bench-out-'));
+const SMOKE = join(ROOT, 'benchmarks', 'scenarios', 'smoke-local.yaml');
+const PNG_SIGNATURE = Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]);
+
+function mpijob(args: readonly string[]) {
+  return run(['--data-dir', dataDir, ...args], {
+    env: { MPIJOB_PYTHON: PYTHON }
+  });
+}
+
+function readJson(path: string): IBenchResults {
+  return JSON.parse(readFileSync(path, 'utf8')) as IBenchResults;
+}
+
+afterAll(async () => {
+  await stopService();
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(out, { recursive: true, force: true });
+});
+
+async function stopService(): Promise<void> {
+  const pidFile = join(dataDir, 'service.pid');
+  if (!existsSync(pidFile)) {
+    return;
+  }
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 100; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise(resolve => setTimeout(resolve, 100));
+  }
+  throw new Error(`the job service (pid ${pid}) did not stop on SIGTERM`);
+}
+
+describe('mpijob bench run and report', () => {
+  const results = join(out, 'smoke.json');
+
+  it('should run the smoke scenario on 1 and 2 ranks and write valid results', async () => {
+    const ran = await mpijob(['bench', 'run', SMOKE, '-o', results]);
+    expect(ran.stderr).toContain(`results: ${results}`);
+    expect(ran.code).toBe(0);
+    // Not a terminal: plain progress lines, no bar.
+    expect(ran.stderr).not.toContain('\u001b[2K');
+    expect(ran.stderr).toMatch(
+      /smoke-local workers=2 run 2: workload [\d.]+ s, end-to-end [\d.]+ s, bare mpirun [\d.]+ s/
+    );
+    // Worker counts take turns job by job.
+    const order = [
+      ...ran.stderr.matchAll(/workers=(\d) (warm-up|run) (\d):/g)
+    ].map(m => `${m[1]} ${m[2]} ${m[3]}`);
+    expect(order).toEqual([
+      '1 warm-up 1',
+      '2 warm-up 1',
+      '1 run 1',
+      '2 run 1',
+      '1 run 2',
+      '2 run 2'
+    ]);
+
+    const written = readJson(results);
+    expect(resultsProblems(written)).toEqual([]);
+    expect(written.kind).toBe('scenario');
+    expect(written.state).toBe('completed');
+    expect(written.environment.backend).toBe('local');
+    expect(written.environment.mpi?.version).toMatch(/\d+\.\d+/);
+    expect(written.environment.python?.numpy).toMatch(/^\d+\./);
+    expect(written.environment.python?.mpi4py).toMatch(/^\d+\./);
+    expect(written.environment.loadAverage.start).toHaveLength(3);
+    expect(written.runs.map(r => [r.workers, r.ranks, r.state])).toEqual([
+      [1, 1, 'completed'],
+      [2, 2, 'completed']
+    ]);
+    for (const r of written.runs) {
+      // 1 warm-up and 2 measured jobs; every measured sample is kept.
+      expect(r.attempts.map(a => [a.phase, a.state])).toEqual([
+        ['warmup', 'completed'],
+        ['measure', 'completed'],
+        ['measure', 'completed']
+      ]);
+      for (const name of ['workload', 'e2e', 'bare', 'bareWorkload']) {
+        expect(r.series[name].samples).toHaveLength(2);
+        expect(r.series[name].stats?.samplesCount).toBe(2);
+      }
+      // The workload ran on as many ranks as asked, and estimated pi.
+      const metrics = r.attempts[1].metrics ?? {};
+      expect(metrics.ranks).toBe(r.ranks);
+      expect(Math.abs(Number(metrics.value) - Math.PI)).toBeLessThan(0.05);
+      // End to end includes the launch: longer than the workload's own time.
+      expect(r.series.e2e.stats!.mean).toBeGreaterThan(
+        r.series.workload.stats!.mean
+      );
+    }
+    expect(written.summary?.rows.map(r => r.workers)).toEqual([1, 2]);
+    expect(written.summary?.basis).toBe('workload');
+
+    // The jobs were deleted after the run.
+    const left = await mpijob(['get', '-A']);
+    expect(left.stdout).not.toContain('smoke-local');
+  });
+
+  it('should print the speedup table and write an HTML report and a PNG chart', async () => {
+    const png = join(out, 'smoke.png');
+    const html = join(out, 'smoke.html');
+    const report = await mpijob([
+      'bench',
+      'report',
+      results,
+      '--png',
+      png,
+      '--html',
+      html
+    ]);
+    expect(report.stderr).toBe(`wrote ${html}\nwrote ${png}\n`);
+    expect(report.code).toBe(0);
+    const lines = report.stdout.split('\n');
+    const header = lines.find(l => l.startsWith('WORKERS'));
+    expect(header?.split(/\s{3,}/)).toEqual([
+      'WORKERS',
+      'TIME',
+      'SPEEDUP',
+      'EFFICIENCY',
+      'KARP-FLATT',
+      'E2E',
+      'BARE',
+      'OVERHEAD',
+      'EXTRA'
+    ]);
+    expect(report.stdout).toMatch(/^1 +[\d.]+ ± [\d.]+ s +1\.00 +100\.0% +- /m);
+    expect(report.stdout).toMatch(
+      /^2 +[\d.]+ ± [\d.]+ s +[\d.]+ ± [\d.]+ +[\d.]+% +-?[\d.]+ +[\d.]+ s +[\d.]+ s +[+-][\d.]+% +[+-][\d.]+ s$/m
+    );
+
+    const bytes = readFileSync(png);
+    expect(bytes.subarray(0, 8)).toEqual(PNG_SIGNATURE);
+    expect(bytes.subarray(12, 16).toString('latin1')).toBe('IHDR');
+    // Speedup and efficiency side by side, 800 × 520 each.
+    expect(bytes.readUInt32BE(16)).toBe(1600);
+    expect(bytes.readUInt32BE(20)).toBe(520);
+    expect(statSync(png).size).toBeGreaterThan(10_000);
+    // Drawn, not blank: the first result's colour is on the chart.
+    const { loadImage, createCanvas } = await import('@napi-rs/canvas');
+    const image = await loadImage(bytes);
+    const canvas = createCanvas(image.width, image.height);
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(image, 0, 0);
+    const pixels = ctx.getImageData(0, 0, image.width, image.height).data;
+    let blue = 0;
+    let white = 0;
+    for (let i = 0; i < pixels.length; i += 4) {
+      const [r, g, b] = [pixels[i], pixels[i + 1], pixels[i + 2]];
+      if (
+        Math.abs(r - 0x1f) < 24 &&
+        Math.abs(g - 0x77) < 24 &&
+        Math.abs(b - 0xb4) < 24
+      ) {
+        blue++;
+      }
+      if (r === 255 && g === 255 && b === 255) {
+        white++;
+      }
+    }
+    expect(blue).toBeGreaterThan(200);
+    expect(white / (pixels.length / 4)).toBeGreaterThan(0.5);
+
+    // What was drawn: axis titles and the series, the ideal line included.
+    const config = speedupChartConfig([readJson(results)]);
+    const scales = config.options?.scales as Record<
+      string,
+      { title: { text: string } }
+    >;
+    expect(scales.x.title.text).toBe('Workers');
+    expect(scales.y.title.text).toBe('Speedup');
+    expect(config.data.datasets.map(d => d.label)).toEqual([
+      IDEAL_LABEL,
+      'smoke-local',
+      'smoke-local ±1 sd'
+    ]);
+
+    // Self-contained: chart.js inlined, no network.
+    const page = readFileSync(html, 'utf8');
+    expect(page).not.toMatch(/<script[^>]+src=/);
+    expect(page).not.toMatch(/https?:\/\/cdn/);
+    expect(page).toContain('new Chart(document.getElementById(id), config)');
+    expect(page).toMatch(/Chart\.js v4/);
+    expect(page).toContain('"text":"Workers"');
+    expect(page).toContain('<th>KARP-FLATT</th>');
+  });
+
+  it('should refuse files that are not results, naming the fields', async () => {
+    const bad = join(out, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ schemaVersion: 1, kind: 'scenario' }));
+    const report = await mpijob(['bench', 'report', bad]);
+    expect(report.code).toBe(1);
+    expect(report.stderr).toContain(`error: ${bad}: name: is required\n`);
+    expect(report.stderr).toContain(`error: ${bad}: runs: is required\n`);
+  });
+
+  it('should refuse an invalid scenario with its field paths, exit 1', async () => {
+    const bad = join(out, 'bad.yaml');
+    writeFileSync(
+      bad,
+      'name: bad\nworkers: [1, 1]\nworkload: compute_pi.py\nrepeats: 0\n'
+    );
+    const ran = await mpijob(['bench', 'run', bad]);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toBe(
+      `error: ${bad}: workers: must not repeat items\nerror: ${bad}: repeats: must be at least 1\n`
+    );
+    const usage = await mpijob(['bench', 'run', SMOKE, '--workers', 'one']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('invalid --workers "one"');
+  });
+});
+
+describe('mpijob bench run on a backend that is not available', () => {
+  it('should record every run as skipped with the reason, and exit 0', async () => {
+    const results = join(out, 'k8s.json');
+    const ran = await mpijob([
+      'bench',
+      'run',
+      join(ROOT, 'benchmarks', 'scenarios', 'tensorflow-benchmarks-k8s.yaml'),
+      '-o',
+      results
+    ]);
+    expect(ran.code).toBe(0);
+    expect(ran.stderr).toContain(
+      'skipped: scenario tensorflow-benchmarks runs on the kubernetes backend, which is not available here: the kubernetes backend is not part of this version yet'
+    );
+    const written = readJson(results);
+    expect(resultsProblems(written)).toEqual([]);
+    expect(written.state).toBe('skipped');
+    expect(written.summary).toBeNull();
+    expect(written.runs.map(r => [r.workers, r.state])).toEqual([
+      [1, 'skipped'],
+      [2, 'skipped'],
+      [4, 'skipped']
+    ]);
+    expect(written.runs[0].reason).toMatch(
+      /kubernetes backend is not available/
+    );
+  });
+});
+
+describe('mpijob bench run interrupted with Ctrl-C', () => {
+  it('should delete the running job and write what was measured, state interrupted', async () => {
+    const results = join(out, 'interrupted.json');
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        '--data-dir',
+        dataDir,
+        'bench',
+        'run',
+        SMOKE,
+        '--repeats',
+        '50',
+        '-o',
+        results
+      ],
+      { cwd: ROOT, env: { ...process.env, MPIJOB_PYTHON: PYTHON } }
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    const measured = new Promise<void>(resolve => {
+      child.stderr.on('data', (chunk: string) => {
+        stderr += chunk;
+        if (/workers=1 run 2:/.test(stderr)) {
+          resolve();
+        }
+      });
+    });
+    child.stdout.resume();
+    const exited = new Promise<number | null>(resolve =>
+      child.on('close', code => resolve(code))
+    );
+    await measured;
+    child.kill('SIGINT');
+    const code = await exited;
+    expect(stderr).toContain('interrupting: stopping the running job');
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      `error: interrupted: what was measured so far is in ${results}`
+    );
+    const written = readJson(results);
+    expect(resultsProblems(written)).toEqual([]);
+    expect(written.state).toBe('interrupted');
+    expect(written.runs.map(r => [r.workers, r.state, r.reason])).toEqual([
+      [1, 'interrupted', 'interrupted'],
+      [2, 'interrupted', 'interrupted']
+    ]);
+    // Worker counts take turns, so both were measured before Ctrl-C.
+    for (const r of written.runs) {
+      expect(r.series.workload.samples.length).toBeGreaterThanOrEqual(1);
+    }
+    const left = await mpijob(['get', '-A']);
+    expect(left.stdout).not.toContain('smoke-local');
+  });
+});

@@ -1,0 +1,166 @@
+/**
+ * One benchmark job through a backend, the way a user's job goes: submit,
+ * follow the watch until it is done, read rank 0's output, delete it.
+ */
+import type { IBuiltJob } from '../../core/job';
+import type { IJobRecord } from '../../core/jobRecord';
+import type { IMpiJobBackend } from '../backends/backend';
+import { BackendError } from '../backends/errors';
+
+/** How a job ended, as the benchmark sees it. */
+export interface IJobOutcome {
+  /** Milliseconds from just before submitting until the watch reported it done. */
+  readonly e2eMs: number;
+  /** The final record. */
+  readonly record: IJobRecord;
+  /** Rank 0's output lines. */
+  readonly rank0: readonly string[];
+}
+
+/** Options of {@link runJob}. */
+export interface IRunJobOptions {
+  /** Stop the job after this long. */
+  readonly timeoutMs: number;
+  /** Stops the job (it is deleted). */
+  readonly signal?: AbortSignal;
+  /** The clock, in milliseconds (tinybench's, so samples share one clock). */
+  readonly now?: () => number;
+}
+
+/** A job that ended Failed, or was stopped. */
+export class JobRunError extends Error {
+  /** The job's name. */
+  readonly job: string;
+  /** Why: failed, timed out or interrupted. */
+  readonly reason: 'failed' | 'timeout' | 'interrupted';
+
+  /**
+   * @param job - the job's name
+   * @param reason - why it did not succeed
+   * @param message - what to tell the user
+   */
+  constructor(
+    job: string,
+    reason: 'failed' | 'timeout' | 'interrupted',
+    message: string
+  ) {
+    super(message);
+    this.name = 'JobRunError';
+    this.job = job;
+    this.reason = reason;
+  }
+}
+
+// A watch event can be lost with a dropped connection; the job is read
+// directly this often as well.
+const POLL_MS = 5000;
+
+/**
+ * Submits a job, waits until it is done and reads rank 0's output. The job
+ * is deleted afterwards whatever happened (not part of the time).
+ *
+ * @param backend - where it runs
+ * @param job - the built job
+ * @param options - timeout, abort signal, clock
+ * @returns its end-to-end time, final record and rank 0's output
+ * @throws {JobRunError} when it failed, timed out or was interrupted
+ * @throws {BackendError} when the backend refused it
+ */
+export async function runJob(
+  backend: IMpiJobBackend,
+  job: IBuiltJob,
+  options: IRunJobOptions
+): Promise<IJobOutcome> {
+  const now = options.now ?? (() => performance.now());
+  const { namespace, name } = job.spec;
+  let ended: (record: IJobRecord) => void = () => undefined;
+  const done = new Promise<IJobRecord>(resolve => {
+    ended = resolve;
+  });
+  const check = (record: IJobRecord): void => {
+    if (
+      record.name === name &&
+      (record.status.phase === 'Succeeded' || record.status.phase === 'Failed')
+    ) {
+      ended(record);
+    }
+  };
+  // Watch first, then submit: the end cannot be missed.
+  const watch = backend.watch(namespace, event => {
+    if (event.type !== 'DELETED') {
+      check(event.job);
+    }
+  });
+  let submitted = false;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let poll: ReturnType<typeof setInterval> | null = null;
+  let onAbort: (() => void) | null = null;
+  try {
+    const start = now();
+    check(await backend.submit({ kind: 'launch', job }));
+    submitted = true;
+    const stopped = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new JobRunError(
+              name,
+              'timeout',
+              `timed out after ${options.timeoutMs / 1000} s`
+            )
+          ),
+        options.timeoutMs
+      );
+      onAbort = () =>
+        reject(new JobRunError(name, 'interrupted', 'interrupted'));
+      if (options.signal?.aborted) {
+        onAbort();
+      }
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    poll = setInterval(() => {
+      backend.get(namespace, name).then(check, () => undefined);
+    }, POLL_MS);
+    const record = await Promise.race([done, stopped]);
+    const e2eMs = now() - start;
+    const rank0 = await readRank0(backend, namespace, name);
+    if (record.status.phase === 'Failed') {
+      throw new JobRunError(
+        name,
+        'failed',
+        `job ${name} failed (${record.status.reason}): ${record.status.message}`
+      );
+    }
+    return { e2eMs, record, rank0 };
+  } finally {
+    watch.dispose();
+    if (timer !== null) {
+      clearTimeout(timer);
+    }
+    if (poll !== null) {
+      clearInterval(poll);
+    }
+    if (onAbort !== null) {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+    if (submitted) {
+      await backend.delete(namespace, name).catch((error: unknown) => {
+        if (!(error instanceof BackendError && error.reason === 'NotFound')) {
+          throw error;
+        }
+      });
+    }
+  }
+}
+
+async function readRank0(
+  backend: IMpiJobBackend,
+  namespace: string,
+  name: string
+): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const line of backend.logs(namespace, name, { rank: 0 })) {
+    lines.push(line.text);
+  }
+  return lines;
+}

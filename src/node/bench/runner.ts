@@ -1,0 +1,456 @@
+/**
+ * Runs a scenario: for each worker count, warm-ups then measured repeats of
+ * the workload as jobs through a backend, timed end to end by tinybench,
+ * each preceded by a bare mpirun of the same workload for the overhead
+ * ratio. Worker counts take turns job by job (1, 2, 1, 2, …). Whatever happens, the outcome is a results record: runs that fail,
+ * are skipped or interrupted are records with a state, not exceptions.
+ */
+import { randomBytes } from 'node:crypto';
+import { Bench } from 'tinybench';
+import type { Task } from 'tinybench';
+
+import type {
+  IAttempt,
+  IBenchResults,
+  IBenchRun,
+  RunState
+} from '../../core/benchResults';
+import {
+  makeSeries,
+  overallState,
+  RESULTS_SCHEMA_VERSION,
+  resultsProblems,
+  SERIES,
+  summarizeResults
+} from '../../core/benchResults';
+import { formatProblem } from '../../core/errors';
+import { buildJob } from '../../core/job';
+import { parseLaunchSpec } from '../../core/spec';
+import type { IMpiJobBackend } from '../backends/backend';
+import { BareMpirun, stderrSummary } from './bare';
+import { currentLoad, readEnvironment } from './environment';
+import { JobRunError, runJob } from './harness';
+import type { Progress } from './progress';
+import type { ILoadedScenario, IScenario } from './scenario';
+import { expandArgs } from './scenario';
+import { Turns } from './turns';
+import { parseWorkloadOutput } from './workloadLine';
+
+/** Options of {@link runScenario}. */
+export interface IRunScenarioOptions {
+  /** The scenario and its files. */
+  readonly loaded: ILoadedScenario;
+  /** The backend, or null when the scenario's backend cannot be reached. */
+  readonly backend: IMpiJobBackend | null;
+  /** Why the backend is missing (recorded as the skip reason). */
+  readonly unavailable?: string;
+  /** Namespace of the jobs. */
+  readonly namespace: string;
+  /** Interpreter of the workload. */
+  readonly python: string;
+  /** Cores of this machine: more ranks than this oversubscribe. */
+  readonly cores: number;
+  /** Stops the benchmark: the running job is deleted and the results say interrupted. */
+  readonly signal: AbortSignal;
+  /** Where progress goes. */
+  readonly progress: Progress;
+  /** Folder of the checkout, for the git commit. */
+  readonly cwd: string;
+}
+
+// The workload said it cannot run here; ends the task without an error.
+class SkipSignal extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/**
+ * Runs every worker count of a scenario.
+ *
+ * @param options - scenario, backend, environment, abort signal, progress
+ * @returns the results, valid against schema/results.json
+ * @throws {Error} only for a bug: results that do not match their schema
+ */
+export async function runScenario(
+  options: IRunScenarioOptions
+): Promise<IBenchResults> {
+  const { scenario } = options.loaded;
+  const startedAt = new Date().toISOString();
+  const environment = await readEnvironment({
+    backend: scenario.backend,
+    mpiImplementation: scenario.mpiImplementation,
+    python: scenario.command ? null : options.python,
+    cwd: options.cwd
+  });
+  const perCount = scenario.warmups + scenario.repeats;
+  options.progress.start(perCount * scenario.workers.length, scenario.name);
+  let bare: BareMpirun | null = null;
+  if (scenario.bare && scenario.backend === 'local' && options.backend) {
+    try {
+      bare = await BareMpirun.open(scenario.mpiImplementation);
+    } catch (error) {
+      options.progress.line(
+        `warning: no bare mpirun runs: ${errorText(error)}`
+      );
+    }
+  }
+  let runs: IBenchRun[];
+  const backend = options.backend;
+  if (backend === null) {
+    const at = new Date().toISOString();
+    runs = scenario.workers.map(workers =>
+      emptyRun(
+        `workers=${workers}`,
+        workers,
+        workers * scenario.ranksPerWorker,
+        'skipped',
+        options.unavailable ??
+          `the ${scenario.backend} backend is not available`,
+        at
+      )
+    );
+    options.progress.advance(perCount * scenario.workers.length);
+  } else {
+    // Every worker count runs its own tinybench task; they take turns job by job.
+    const turns = new Turns(scenario.workers);
+    runs = await Promise.all(
+      scenario.workers.map(async workers => {
+        try {
+          return await runWorkerCount(options, backend, bare, workers, turns);
+        } finally {
+          turns.retire(workers);
+        }
+      })
+    );
+    for (const run of runs.filter(r => r.state !== 'completed')) {
+      options.progress.line(
+        `${scenario.name} ${run.name}: ${run.state}: ${run.reason}`
+      );
+    }
+  }
+  options.progress.stop();
+  const partial = {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    kind: 'scenario' as const,
+    name: scenario.name,
+    state: overallState(runs),
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    scenario: { ...scenario },
+    environment: {
+      ...environment,
+      loadAverage: { start: environment.loadAverage.start, end: currentLoad() }
+    },
+    runs
+  };
+  const results: IBenchResults = {
+    ...partial,
+    summary: summarizeResults(partial)
+  };
+  assertValid(results);
+  return results;
+}
+
+/**
+ * Checks results against schema/results.json before they are written.
+ *
+ * @param results - results about to be written
+ * @throws {Error} listing the problems; a bug of the harness
+ */
+export function assertValid(results: IBenchResults): void {
+  const problems = resultsProblems(JSON.parse(JSON.stringify(results)));
+  if (problems.length > 0) {
+    throw new Error(
+      `internal error: results do not match schema/results.json: ${problems.map(formatProblem).join('; ')}`
+    );
+  }
+}
+
+async function runWorkerCount(
+  options: IRunScenarioOptions,
+  backend: IMpiJobBackend,
+  bare: BareMpirun | null,
+  workers: number,
+  turns: Turns
+): Promise<IBenchRun> {
+  const { scenario, workloadPath } = options.loaded;
+  const startedAt = new Date().toISOString();
+  const ranks = workers * scenario.ranksPerWorker;
+  const label = `workers=${workers}`;
+  const args = expandArgs(scenario.args, {
+    workers,
+    ranks,
+    scaling: scenario.scaling
+  });
+  const program = scenario.command
+    ? [...scenario.command, ...args]
+    : [options.python, '-u', workloadPath ?? '', ...args];
+  const timeoutMs = scenario.timeoutSeconds * 1000;
+  const attempts: IAttempt[] = [];
+  const samples = {
+    workload: [] as number[],
+    e2e: [] as number[],
+    bare: [] as number[],
+    bareWorkload: [] as number[]
+  };
+  const counters = { warmup: 0, measure: 0 };
+  let phase: 'warmup' | 'measure' = 'warmup';
+  let bareSeconds: number | null = null;
+  let bareWorkloadSeconds: number | null = null;
+  const suffix = randomBytes(2).toString('hex');
+
+  const bench = new Bench({
+    name: `${scenario.name} ${label}`,
+    iterations: scenario.repeats,
+    time: 0,
+    warmup: scenario.warmups > 0,
+    warmupIterations: scenario.warmups,
+    warmupTime: 0,
+    retainSamples: true,
+    signal: options.signal
+  });
+  const progressLabel = (index: number): string =>
+    `${scenario.name} ${label} ${phase === 'warmup' ? `warm-up ${index + 1}/${scenario.warmups}` : `run ${index + 1}/${scenario.repeats}`}`;
+
+  const beforeEach = async (mode?: 'run' | 'warmup'): Promise<void> => {
+    phase = mode === 'warmup' ? 'warmup' : 'measure';
+    bareSeconds = null;
+    bareWorkloadSeconds = null;
+    // Held through the bare run and the job; released when the job is done.
+    await turns.acquire(workers, options.signal);
+    if (bare === null) {
+      return;
+    }
+    options.progress.working(`${progressLabel(counters[phase])} (bare mpirun)`);
+    const result = await bare.run({
+      ranks,
+      program,
+      env: scenario.env,
+      timeoutMs,
+      signal: options.signal
+    });
+    const report = parseWorkloadOutput(result.stdout, scenario.metric);
+    if (result.code !== 0) {
+      throw new Error(
+        `bare mpirun exited with code ${result.code}: ${stderrSummary(result.stderrTail)}`
+      );
+    }
+    if (report.kind === 'skipped') {
+      throw new SkipSignal(report.reason);
+    }
+    bareSeconds = result.seconds;
+    bareWorkloadSeconds = report.kind === 'measured' ? report.seconds : null;
+  };
+
+  const iteration = async (): Promise<{ overriddenDuration: number }> => {
+    const index = counters[phase]++;
+    const job = `${scenario.name}-${workers}w-${phase[0]}${index}-${suffix}`;
+    options.progress.working(progressLabel(index));
+    const base = {
+      phase,
+      index,
+      job,
+      bareSeconds,
+      bareWorkloadSeconds
+    };
+    let e2eSeconds: number | null = null;
+    try {
+      const spec = parseLaunchSpec({
+        name: job,
+        namespace: options.namespace,
+        workers,
+        slotsPerWorker: scenario.ranksPerWorker,
+        gpusPerWorker: scenario.gpusPerWorker,
+        mpiImplementation: scenario.mpiImplementation,
+        command: program,
+        env: Object.entries(scenario.env).map(([name, value]) => ({
+          name,
+          value
+        })),
+        oversubscribe: ranks > options.cores,
+        ...(scenario.image !== undefined ? { image: scenario.image } : {}),
+        ...(scenario.python !== undefined && scenario.backend === 'kubernetes'
+          ? { python: scenario.python }
+          : {})
+      });
+      const outcome = await runJob(backend, buildJob(spec, null), {
+        timeoutMs,
+        signal: options.signal,
+        now: () => bench.now()
+      });
+      e2eSeconds = outcome.e2eMs / 1000;
+      const report = parseWorkloadOutput(outcome.rank0, scenario.metric);
+      if (report.kind === 'skipped') {
+        attempts.push({
+          ...base,
+          state: 'skipped',
+          workloadSeconds: null,
+          e2eSeconds,
+          metrics: null,
+          message: report.reason
+        });
+        throw new SkipSignal(report.reason);
+      }
+      if (report.kind === 'missing') {
+        throw new Error(report.message);
+      }
+      if (report.seconds === null && scenario.workload !== undefined) {
+        throw new Error(
+          'the workload\'s MPIJOB_BENCH line has no positive "seconds"'
+        );
+      }
+      attempts.push({
+        ...base,
+        state: 'completed',
+        workloadSeconds: report.seconds,
+        e2eSeconds,
+        metrics: report.metrics,
+        message: null
+      });
+      if (phase === 'measure') {
+        if (report.seconds !== null) {
+          samples.workload.push(report.seconds);
+        }
+        samples.e2e.push(e2eSeconds);
+        if (bareSeconds !== null) {
+          samples.bare.push(bareSeconds);
+        }
+        if (bareWorkloadSeconds !== null) {
+          samples.bareWorkload.push(bareWorkloadSeconds);
+        }
+      }
+      options.progress.advance();
+      options.progress.line(
+        `${scenario.name} ${label} ${phase === 'warmup' ? 'warm-up' : 'run'} ${index + 1}: ${[
+          report.seconds !== null
+            ? `workload ${report.seconds.toFixed(3)} s`
+            : null,
+          `end-to-end ${e2eSeconds.toFixed(3)} s`,
+          bareSeconds !== null
+            ? `bare mpirun ${(bareSeconds as number).toFixed(3)} s`
+            : null
+        ]
+          .filter(Boolean)
+          .join(', ')}`
+      );
+      return { overriddenDuration: outcome.e2eMs };
+    } catch (error) {
+      if (!(error instanceof SkipSignal)) {
+        const interrupted =
+          options.signal.aborted ||
+          (error instanceof JobRunError && error.reason === 'interrupted');
+        attempts.push({
+          ...base,
+          state: interrupted ? 'interrupted' : 'errored',
+          workloadSeconds: null,
+          e2eSeconds,
+          metrics: null,
+          message: errorText(error)
+        });
+      }
+      throw error;
+    } finally {
+      turns.release(workers);
+    }
+  };
+
+  bench.add(label, iteration, { beforeEach, async: true });
+  let state: RunState = 'completed';
+  let reason: string | null = null;
+  try {
+    await bench.run();
+  } catch (error) {
+    // tinybench reports task errors in the task; this is anything else.
+    state = 'errored';
+    reason = errorText(error);
+  }
+  const task: Task | undefined = bench.tasks[0];
+  const result = task?.result;
+  if (result !== undefined && state === 'completed') {
+    if (result.state === 'errored') {
+      const error: unknown = result.error;
+      if (error instanceof SkipSignal) {
+        state = 'skipped';
+        reason = error.reason;
+      } else if (options.signal.aborted) {
+        state = 'interrupted';
+        reason = 'interrupted';
+      } else {
+        state = 'errored';
+        reason = errorText(error);
+      }
+    } else if (result.state !== 'completed') {
+      state = 'interrupted';
+      reason = 'interrupted';
+    } else {
+      // tinybench keeps its samples sorted; ours are in run order, paired
+      // with the other series. Both must hold the same times.
+      const timed = [...(result.latency.samples ?? [])].map(ms => ms / 1000);
+      const ours = [...samples.e2e].sort((a, b) => a - b);
+      if (
+        timed.length !== ours.length ||
+        timed.some((t, i) => Math.abs(t - ours[i]) > 1e-9)
+      ) {
+        state = 'errored';
+        reason = `internal error: tinybench timed ${timed.length} end-to-end samples, the harness ${ours.length}`;
+      }
+    }
+  }
+  if (state === 'completed' && options.signal.aborted) {
+    state = 'interrupted';
+    reason = 'interrupted';
+  }
+  const done = attempts.filter(a => a.state === 'completed').length;
+  options.progress.advance(
+    Math.max(0, scenario.warmups + scenario.repeats - done)
+  );
+  return {
+    name: label,
+    workers,
+    ranks,
+    state,
+    reason,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    series: {
+      [SERIES.workload]: makeSeries('s', samples.workload),
+      [SERIES.e2e]: makeSeries('s', samples.e2e),
+      [SERIES.bare]: makeSeries('s', samples.bare),
+      [SERIES.bareWorkload]: makeSeries('s', samples.bareWorkload)
+    },
+    attempts,
+    metrics: {}
+  };
+}
+
+function emptyRun(
+  name: string,
+  workers: number,
+  ranks: number,
+  state: RunState,
+  reason: string,
+  at: string
+): IBenchRun {
+  return {
+    name,
+    workers,
+    ranks,
+    state,
+    reason,
+    startedAt: at,
+    finishedAt: at,
+    series: {},
+    attempts: [],
+    metrics: {}
+  };
+}
+
+/** One line saying what a scenario runs, where and how often. */
+export function describeScenario(scenario: IScenario): string {
+  return `${scenario.name}: ${scenario.workload ?? scenario.command?.join(' ')} on ${scenario.workers.join(', ')} worker(s) × ${scenario.ranksPerWorker} rank(s), ${scenario.warmups} warm-up(s) + ${scenario.repeats} run(s) each, ${scenario.scaling} scaling, ${scenario.backend} backend`;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,300 @@
+/**
+ * Benchmark scenarios: YAML files under benchmarks/scenarios, validated by
+ * schema/scenario.json, with every problem reported by field path.
+ */
+import Ajv from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { existsSync, promises as fs } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+import type { IProblem } from '../../core/errors';
+import { ValidationError } from '../../core/errors';
+import { scenarioSchema } from '../../core/generated/benchScenarioSchema';
+import type { MpiImplementation } from '../../core/spec';
+import { describeAjvErrors, pointerToPath } from '../../core/spec';
+import type { ScalingMode } from '../../core/stats';
+
+/** The scenario's JSON Schema (schema/scenario.json). */
+export const SCENARIO_SCHEMA = scenarioSchema;
+
+/** A regular expression that reads a number from a program's output. */
+export interface IOutputMetric {
+  /** Name of the number, e.g. `images_per_sec`. */
+  readonly name: string;
+  /** Regular expression; its first group is the number. */
+  readonly pattern: string;
+  /** Unit, for people. */
+  readonly unit?: string;
+}
+
+/** A validated scenario, defaults filled in (see schema/scenario.json). */
+export interface IScenario {
+  /** Names the results file and the jobs. */
+  readonly name: string;
+  /** What it measures. */
+  readonly description?: string;
+  /** Python file every rank runs (as written in the scenario). */
+  readonly workload?: string;
+  /** Program every rank runs instead of a workload. */
+  readonly command?: readonly string[];
+  /** Arguments after the workload or command. */
+  readonly args: readonly string[];
+  /** Where the jobs run. */
+  readonly backend: 'local' | 'kubernetes';
+  /** Container image (kubernetes). */
+  readonly image?: string;
+  /** Interpreter of the workload. */
+  readonly python?: string;
+  /** Worker counts, in the order given. */
+  readonly workers: readonly number[];
+  /** Ranks per worker. */
+  readonly ranksPerWorker: number;
+  /** GPUs per worker. */
+  readonly gpusPerWorker: number;
+  /** Measured runs per worker count. */
+  readonly repeats: number;
+  /** Unrecorded runs per worker count before the measured ones. */
+  readonly warmups: number;
+  /** Strong or weak scaling. */
+  readonly scaling: ScalingMode;
+  /** Longest a run may take. */
+  readonly timeoutSeconds: number;
+  /** Variables for every rank. */
+  readonly env: Readonly<Record<string, string>>;
+  /** MPI implementation. */
+  readonly mpiImplementation: MpiImplementation;
+  /** Also time a bare mpirun of the workload. */
+  readonly bare: boolean;
+  /** Number to read from the output when there is no MPIJOB_BENCH line. */
+  readonly metric?: IOutputMetric;
+}
+
+/** A scenario read from a file, with its workload located. */
+export interface ILoadedScenario {
+  /** The scenario. */
+  readonly scenario: IScenario;
+  /** The scenario file, absolute. */
+  readonly file: string;
+  /** The workload file, absolute; null when the scenario runs a command. */
+  readonly workloadPath: string | null;
+  /** Where results go by default: benchmarks/results next to the scenarios folder, else the current directory. */
+  readonly resultsDir: string;
+}
+
+/** The result of validating a scenario. */
+export type ScenarioValidation =
+  | { readonly ok: true; readonly scenario: IScenario }
+  | { readonly ok: false; readonly problems: readonly IProblem[] };
+
+let compiled: ValidateFunction | null = null;
+
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({
+      allErrors: true,
+      useDefaults: true,
+      strict: true,
+      allowUnionTypes: true,
+      verbose: true
+    });
+    ajv.addKeyword({ keyword: 'patternMessage', schemaType: 'string' });
+    compiled = ajv.compile(scenarioSchema);
+  }
+  return compiled;
+}
+
+/**
+ * Validates a parsed scenario and fills in defaults; the input is not modified.
+ *
+ * @param input - a parsed scenario (YAML or JSON)
+ * @returns the scenario, or every problem with its field path
+ */
+export function validateScenario(input: unknown): ScenarioValidation {
+  const candidate: unknown =
+    input !== null && typeof input === 'object'
+      ? structuredClone(input)
+      : input;
+  const validate = validator();
+  if (!validate(candidate)) {
+    return { ok: false, problems: scenarioAjvProblems(validate.errors ?? []) };
+  }
+  const scenario = candidate as IScenario;
+  const problems = crossFieldProblems(scenario);
+  return problems.length ? { ok: false, problems } : { ok: true, scenario };
+}
+
+/**
+ * Like {@link validateScenario} but throws.
+ *
+ * @param input - a parsed scenario
+ * @param source - the file, for the message
+ * @returns the scenario
+ * @throws {ValidationError} listing every problem
+ */
+export function parseScenario(input: unknown, source = 'scenario'): IScenario {
+  const result = validateScenario(input);
+  if (!result.ok) {
+    throw new ValidationError(result.problems, `invalid scenario ${source}`);
+  }
+  return result.scenario;
+}
+
+/**
+ * Reads, validates and locates a scenario file.
+ *
+ * @param file - path of a YAML (or JSON) scenario
+ * @returns the scenario, its workload's path and the default results folder
+ * @throws {ValidationError} when the file is not valid YAML, not a valid
+ *   scenario, or its workload does not exist
+ */
+export async function loadScenario(file: string): Promise<ILoadedScenario> {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = await fs.readFile(path, 'utf8');
+  } catch (error) {
+    throw new ValidationError(
+      [{ path: file, message: `cannot be read: ${errorText(error)}` }],
+      'no scenario'
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text, { prettyErrors: true });
+  } catch (error) {
+    throw new ValidationError(
+      [{ path: file, message: `is not valid YAML: ${errorText(error)}` }],
+      'invalid scenario'
+    );
+  }
+  const scenario = parseScenario(parsed, file);
+  const dir = dirname(path);
+  let workloadPath: string | null = null;
+  if (scenario.workload !== undefined) {
+    workloadPath = workloadLocation(dir, scenario.workload);
+    if (!existsSync(workloadPath)) {
+      throw new ValidationError(
+        [
+          {
+            path: 'workload',
+            message: `${workloadPath} does not exist: name a file in benchmarks/workloads or a path relative to the scenario`
+          }
+        ],
+        `invalid scenario ${file}`
+      );
+    }
+  }
+  const resultsDir =
+    basename(dir) === 'scenarios'
+      ? join(dirname(dir), 'results')
+      : process.cwd();
+  return { scenario, file: path, workloadPath, resultsDir };
+}
+
+/**
+ * Where a scenario's workload is: a bare file name lives in the `workloads`
+ * folder beside the scenario's folder; other paths are relative to the scenario.
+ *
+ * @param scenarioDir - the scenario file's folder
+ * @param workload - the scenario's `workload`
+ * @returns an absolute path
+ */
+export function workloadLocation(
+  scenarioDir: string,
+  workload: string
+): string {
+  if (isAbsolute(workload)) {
+    return workload;
+  }
+  return workload.includes('/')
+    ? resolve(scenarioDir, workload)
+    : resolve(scenarioDir, '..', 'workloads', workload);
+}
+
+/**
+ * Replaces `{workers}`, `{ranks}` and `{scaling}` in arguments.
+ *
+ * @param args - the scenario's arguments
+ * @param values - this run's values
+ * @returns the arguments to pass
+ */
+export function expandArgs(
+  args: readonly string[],
+  values: { workers: number; ranks: number; scaling: ScalingMode }
+): string[] {
+  return args.map(arg =>
+    arg
+      .replace(/\{workers\}/g, String(values.workers))
+      .replace(/\{ranks\}/g, String(values.ranks))
+      .replace(/\{scaling\}/g, values.scaling)
+  );
+}
+
+function scenarioAjvProblems(errors: readonly ErrorObject[]): IProblem[] {
+  const problems: IProblem[] = [];
+  const rest: ErrorObject[] = [];
+  for (const error of errors) {
+    if (error.keyword === 'propertyNames' && error.instancePath === '/env') {
+      const name = String(
+        (error.params as { propertyName?: unknown }).propertyName
+      );
+      problems.push({
+        path: pointerToPath(
+          `/env/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`
+        ),
+        message:
+          "is not a valid environment variable name: use letters, digits and '_', not starting with a digit"
+      });
+    } else if (error.propertyName === undefined) {
+      rest.push(error);
+    }
+  }
+  return [...describeAjvErrors(rest), ...problems];
+}
+
+function crossFieldProblems(scenario: IScenario): IProblem[] {
+  const problems: IProblem[] = [];
+  if (scenario.workload === undefined && scenario.command === undefined) {
+    problems.push({
+      path: 'workload',
+      message:
+        'is required unless command is set: name a Python file in benchmarks/workloads'
+    });
+  }
+  if (scenario.workload !== undefined && scenario.command !== undefined) {
+    problems.push({
+      path: 'command',
+      message: 'cannot be given together with workload: keep one of them'
+    });
+  }
+  if (scenario.image !== undefined && scenario.backend !== 'kubernetes') {
+    problems.push({
+      path: 'image',
+      message:
+        "is only used by the kubernetes backend: set backend to 'kubernetes' or remove it"
+    });
+  }
+  if (scenario.backend === 'local' && scenario.mpiImplementation === 'Intel') {
+    problems.push({
+      path: 'mpiImplementation',
+      message:
+        "Intel MPI runs only on the kubernetes backend: use 'OpenMPI' or 'MPICH' locally"
+    });
+  }
+  if (scenario.metric !== undefined) {
+    try {
+      new RegExp(scenario.metric.pattern);
+    } catch (error) {
+      problems.push({
+        path: 'metric.pattern',
+        message: `is not a valid regular expression: ${errorText(error)}`
+      });
+    }
+  }
+  return problems;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,428 @@
+/**
+ * `mpijob bench`: run benchmark scenarios (scaled MPI jobs), report their
+ * results as tables, HTML and PNG charts, and micro-benchmark this tool.
+ */
+import type { Command } from 'commander';
+import { setMaxListeners } from 'node:events';
+import { existsSync, promises as fs } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+
+import type { IBenchResults } from '../../../core/benchResults';
+import { formatProblem, ValidationError } from '../../../core/errors';
+import { runMicroBenchmarks } from '../../bench/micro';
+import { renderPng } from '../../bench/png';
+import { Progress } from '../../bench/progress';
+import { formatReport, renderHtml } from '../../bench/report';
+import {
+  defaultResultsPath,
+  readResults,
+  writeResults
+} from '../../bench/resultsFile';
+import { describeScenario, runScenario } from '../../bench/runner';
+import type { ILoadedScenario } from '../../bench/scenario';
+import { loadScenario, parseScenario } from '../../bench/scenario';
+import type { ICliContext } from '../context';
+import { namespaceOf } from '../context';
+import { CliError, ExitCode, usageError } from '../errors';
+
+const EXAMPLES = `
+Examples:
+  # Run a scenario; results go to benchmarks/results/<name>-<time>.json
+  mpijob bench run benchmarks/scenarios/compute-local.yaml
+
+  # Print the speedup table and write the charts
+  mpijob bench report benchmarks/results/compute-local-*.json --png speedup.png --html report.html
+
+  # Micro-benchmarks of this tool's own code
+  mpijob bench micro
+`;
+
+/**
+ * Adds `bench` and its subcommands `run`, `report`, `validate` and `micro`.
+ *
+ * @param program - the root command
+ * @param context - the run's context
+ */
+export function registerBench(program: Command, context: ICliContext): void {
+  const bench = program
+    .command('bench')
+    .description(
+      'Benchmark MPI jobs over worker counts (speedup, efficiency, harness overhead) and report the results.'
+    )
+    .addHelpText('after', EXAMPLES);
+
+  bench
+    .command('run')
+    .description(
+      'Run a scenario: each worker count, warm-ups then repeats, as jobs through the backend, beside a bare mpirun.'
+    )
+    .argument(
+      '<scenario>',
+      'Scenario file (YAML), e.g. benchmarks/scenarios/compute-local.yaml.'
+    )
+    .option(
+      '-o, --output <file>',
+      'Results file; benchmarks/results/<name>-<time>.json by default.'
+    )
+    .option(
+      '-n, --namespace <namespace>',
+      'Namespace of the jobs; "default" when not given.'
+    )
+    .option('--workers <list>', 'Override the worker counts, e.g. 1,2.')
+    .option('--repeats <n>', 'Override the measured runs per worker count.')
+    .option('--warmups <n>', 'Override the warm-up runs per worker count.')
+    .option('--no-bare', 'Skip the bare mpirun runs (no overhead ratio).')
+    .action(
+      async (file: string, options: Record<string, unknown>, self: Command) => {
+        let loaded: ILoadedScenario;
+        try {
+          loaded = await loadWithOverrides(file, options);
+        } catch (error) {
+          throw asCliError(error, file);
+        }
+        await runCommand(context, self, loaded, options);
+      }
+    );
+
+  bench
+    .command('report')
+    .description(
+      'Print the speedup table of results files; write an HTML report and a PNG chart (several files are overlaid).'
+    )
+    .argument('<results...>', 'Results files (JSON).')
+    .option('--html <file>', 'Write a self-contained HTML report.')
+    .option('--png <file>', 'Write speedup and efficiency charts as PNG.')
+    .action(async (files: string[], options: Record<string, unknown>) => {
+      const results: IBenchResults[] = [];
+      const problems = [];
+      for (const file of files) {
+        try {
+          results.push(await readResults(file));
+        } catch (error) {
+          if (!(error instanceof ValidationError)) {
+            throw error;
+          }
+          problems.push(...error.problems);
+        }
+      }
+      if (problems.length > 0) {
+        throw asCliError(new ValidationError(problems, 'invalid results'));
+      }
+      context.io.stdout.write(formatReport(results));
+      if (typeof options.html === 'string') {
+        await writeFile(options.html, renderHtml(results));
+        context.io.stderr.write(`wrote ${options.html}\n`);
+      }
+      if (typeof options.png === 'string') {
+        let png: Buffer;
+        try {
+          png = await renderPng(results);
+        } catch (error) {
+          throw new CliError([
+            error instanceof Error ? error.message : String(error)
+          ]);
+        }
+        await writeFile(options.png, png);
+        context.io.stderr.write(`wrote ${options.png}\n`);
+      }
+    });
+
+  bench
+    .command('validate')
+    .description('Check scenario files without running them.')
+    .argument('<scenarios...>', 'Scenario files (YAML).')
+    .action(async (files: string[]) => {
+      const problems = [];
+      for (const file of files) {
+        try {
+          const loaded = await loadScenario(file);
+          context.io.stdout.write(
+            `${file}: ok (${describeScenario(loaded.scenario)})\n`
+          );
+        } catch (error) {
+          if (!(error instanceof ValidationError)) {
+            throw error;
+          }
+          problems.push(
+            ...error.problems.map(p => ({
+              path: p.path.startsWith(file) ? p.path : `${file}: ${p.path}`,
+              message: p.message
+            }))
+          );
+        }
+      }
+      if (problems.length > 0) {
+        throw asCliError(new ValidationError(problems, 'invalid scenarios'));
+      }
+    });
+
+  bench
+    .command('micro')
+    .description(
+      "Micro-benchmarks of this tool's code (packaging, rendering, status, SSE fan-out), in the results format."
+    )
+    .option(
+      '-o, --output <file>',
+      'Results file; benchmarks/results/micro-<time>.json by default.'
+    )
+    .option('--quick', 'Fewer iterations.')
+    .option('--clients <n>', 'SSE clients of the fan-out benchmark.', '20')
+    .action(async (options: Record<string, unknown>) => {
+      const clients = positiveInteger(
+        options.clients,
+        '--clients',
+        'mpijob bench micro'
+      );
+      const { signal, release } = interruptible(context);
+      let results: IBenchResults;
+      try {
+        results = await runMicroBenchmarks({
+          quick: options.quick === true,
+          clients,
+          signal,
+          progress: new Progress(context.io.stderr),
+          cwd: checkoutDir()
+        });
+      } finally {
+        release();
+      }
+      const dir = existsSync(join('benchmarks', 'results'))
+        ? join('benchmarks', 'results')
+        : '.';
+      const output =
+        typeof options.output === 'string'
+          ? options.output
+          : defaultResultsPath(dir, 'micro', results.startedAt);
+      await writeResults(output, results);
+      context.io.stdout.write(formatReport([results]));
+      context.io.stderr.write(`results: ${output}\n`);
+      finish(results, output);
+    });
+}
+
+async function runCommand(
+  context: ICliContext,
+  self: Command,
+  loaded: ILoadedScenario,
+  options: Record<string, unknown>
+): Promise<void> {
+  const { scenario } = loaded;
+  const root = rootOf(self);
+  const chosen = root.opts<{ backend?: string }>().backend;
+  if (chosen !== undefined && chosen !== scenario.backend) {
+    throw usageError(
+      `scenario ${scenario.name} runs on the ${scenario.backend} backend, not ${chosen}: remove --backend or change the scenario`,
+      'mpijob bench run'
+    );
+  }
+  // The scenario names its backend; the connection flags still apply.
+  root.setOptionValue('backend', scenario.backend);
+  const progress = new Progress(context.io.stderr);
+  const { signal, release } = interruptible(context);
+  const common = {
+    loaded,
+    namespace: namespaceOf(options),
+    python: scenario.python ?? process.env.MPIJOB_PYTHON ?? 'python3',
+    cores: availableParallelism(),
+    signal,
+    progress,
+    cwd: checkoutDir()
+  };
+  context.io.stderr.write(`${describeScenario(scenario)}\n`);
+  let results: IBenchResults | null = null;
+  try {
+    let connected = false;
+    try {
+      await context.withBackend(self, async backend => {
+        connected = true;
+        results = await runScenario({ ...common, backend });
+      });
+    } catch (error) {
+      if (
+        connected ||
+        !(error instanceof CliError) ||
+        scenario.backend !== 'kubernetes'
+      ) {
+        throw error;
+      }
+      // The backend cannot be reached: every run is recorded as skipped.
+      const unavailable = `the ${scenario.backend} backend is not available: ${error.lines.join(' ')}`;
+      context.io.stderr.write(
+        `skipped: scenario ${scenario.name} runs on the ${scenario.backend} backend, which is not available here: ${error.lines.join(' ')}\n`
+      );
+      results = await runScenario({ ...common, backend: null, unavailable });
+    }
+  } finally {
+    release();
+  }
+  const done = results as IBenchResults | null;
+  if (done === null) {
+    throw new CliError(['the benchmark produced no results']);
+  }
+  const output =
+    typeof options.output === 'string'
+      ? options.output
+      : defaultResultsPath(loaded.resultsDir, scenario.name, done.startedAt);
+  await writeResults(output, done);
+  context.io.stdout.write(formatReport([done]));
+  context.io.stderr.write(`results: ${output}\n`);
+  finish(done, output);
+}
+
+/** Ends the command: errored and interrupted benchmarks exit 1. */
+function finish(results: IBenchResults, output: string): void {
+  if (results.state === 'interrupted') {
+    throw new CliError([
+      `interrupted: what was measured so far is in ${output}`
+    ]);
+  }
+  if (results.state === 'errored') {
+    const failed = results.runs
+      .filter(r => r.state === 'errored')
+      .map(r => r.name);
+    throw new CliError(
+      [`runs failed: ${failed.join(', ')} (see above; results in ${output})`],
+      ExitCode.failed
+    );
+  }
+}
+
+/** Reads a scenario with the command line's overrides applied before validation. */
+async function loadWithOverrides(
+  file: string,
+  options: Record<string, unknown>
+): Promise<ILoadedScenario> {
+  const loaded = await loadScenario(file);
+  const overrides: Record<string, unknown> = {};
+  if (typeof options.workers === 'string') {
+    const list = options.workers.split(',').map(s => s.trim());
+    if (!list.every(s => /^\d+$/.test(s))) {
+      throw usageError(
+        `invalid --workers "${options.workers}": use worker counts separated by commas, e.g. 1,2`,
+        'mpijob bench run'
+      );
+    }
+    overrides.workers = list.map(Number);
+  }
+  if (options.repeats !== undefined) {
+    overrides.repeats = positiveInteger(
+      options.repeats,
+      '--repeats',
+      'mpijob bench run'
+    );
+  }
+  if (options.warmups !== undefined) {
+    overrides.warmups = nonNegativeInteger(
+      options.warmups,
+      '--warmups',
+      'mpijob bench run'
+    );
+  }
+  if (options.bare === false) {
+    overrides.bare = false;
+  }
+  if (Object.keys(overrides).length === 0) {
+    return loaded;
+  }
+  const scenario = parseScenario({ ...loaded.scenario, ...overrides }, file);
+  return { ...loaded, scenario };
+}
+
+/**
+ * Validation problems as CLI errors, one line each, prefixed with the file
+ * where they are not already (the CLI's flag hints are for launch specs).
+ */
+function asCliError(error: unknown, file?: string): unknown {
+  if (!(error instanceof ValidationError)) {
+    return error;
+  }
+  return new CliError(
+    error.problems.map(p => {
+      const line = formatProblem(p);
+      return file === undefined || line.startsWith(file)
+        ? line
+        : `${file}: ${line}`;
+    })
+  );
+}
+
+function positiveInteger(
+  value: unknown,
+  flag: string,
+  command: string
+): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw usageError(
+      `invalid ${flag} "${String(value)}": must be a whole number from 1`,
+      command
+    );
+  }
+  return n;
+}
+
+function nonNegativeInteger(
+  value: unknown,
+  flag: string,
+  command: string
+): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) {
+    throw usageError(
+      `invalid ${flag} "${String(value)}": must be a whole number from 0`,
+      command
+    );
+  }
+  return n;
+}
+
+/** Where this CLI lives: the checkout whose commit the results name. */
+function checkoutDir(): string {
+  const script = process.argv[1];
+  return script ? dirname(resolve(script)) : process.cwd();
+}
+
+function rootOf(command: Command): Command {
+  let root = command;
+  while (root.parent) {
+    root = root.parent;
+  }
+  return root;
+}
+
+/**
+ * Turns the first Ctrl-C into an abort (the running job is deleted and the
+ * results so far are written); a second one exits at once.
+ */
+function interruptible(context: ICliContext): {
+  signal: AbortSignal;
+  release: () => void;
+} {
+  const controller = new AbortController();
+  // Every worker count's tinybench task, job and turn listens to it at once.
+  setMaxListeners(0, controller.signal);
+  const onSignal = (): void => {
+    if (controller.signal.aborted) {
+      process.exit(130);
+    }
+    context.io.stderr.write(
+      '\ninterrupting: stopping the running job and writing the results so far (Ctrl-C again to quit now)\n'
+    );
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  };
+}
+
+async function writeFile(path: string, data: string | Buffer): Promise<void> {
+  await fs.mkdir(dirname(resolve(path)), { recursive: true });
+  await fs.writeFile(path, data);
+}
