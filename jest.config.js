@@ -8,6 +8,22 @@ const tsJest = [
   { tsconfig: 'tsconfig.test.json', isolatedModules: false }
 ];
 
+// tinybench ships only ES modules; the service imports the benchmark runner
+// in-process (notebook benchmarks), so jest transpiles it to CommonJS.
+const esmOnly = {
+  transform: {
+    '^.+\\.ts$': tsJest,
+    '/node_modules/tinybench/.+\\.js$': [
+      'ts-jest',
+      {
+        tsconfig: { allowJs: true, module: 'commonjs' },
+        isolatedModules: true
+      }
+    ]
+  },
+  transformIgnorePatterns: ['/node_modules/(?!tinybench/)']
+};
+
 module.exports = {
   globalSetup: './scripts/jest-global-setup.js',
   projects: [
@@ -21,7 +37,7 @@ module.exports = {
       displayName: 'node',
       testEnvironment: 'node',
       testRegex: 'src/node/.*/.*.spec.ts$',
-      transform: { '^.+\\.ts$': tsJest }
+      ...esmOnly
     }
   ],
   coverageDirectory: 'coverage',

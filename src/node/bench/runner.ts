@@ -25,13 +25,15 @@ import {
 } from '../../core/benchResults';
 import { formatProblem } from '../../core/errors';
 import { buildJob } from '../../core/job';
+import type { IBuiltJob } from '../../core/job';
+import { renderJob } from '../../core/manifest';
 import { parseLaunchSpec } from '../../core/spec';
 import type { IMpiJobBackend } from '../backends/backend';
 import { BareMpirun, stderrSummary } from './bare';
 import { currentLoad, readEnvironment } from './environment';
 import { JobRunError, runJob } from './harness';
 import type { Progress } from './progress';
-import type { ILoadedScenario, IScenario } from './scenario';
+import type { ILoadedScenario, INotebookWorkload, IScenario } from './scenario';
 import { expandArgs } from './scenario';
 import { Turns } from './turns';
 import { parseWorkloadOutput } from './workloadLine';
@@ -174,7 +176,7 @@ async function runWorkerCount(
   workers: number,
   turns: Turns
 ): Promise<IBenchRun> {
-  const { scenario, workloadPath } = options.loaded;
+  const { scenario, workloadPath, notebook } = options.loaded;
   const startedAt = new Date().toISOString();
   const ranks = workers * scenario.ranksPerWorker;
   const label = `workers=${workers}`;
@@ -256,25 +258,30 @@ async function runWorkerCount(
     };
     let e2eSeconds: number | null = null;
     try {
-      const spec = parseLaunchSpec({
-        name: job,
-        namespace: options.namespace,
-        workers,
-        slotsPerWorker: scenario.ranksPerWorker,
-        gpusPerWorker: scenario.gpusPerWorker,
-        mpiImplementation: scenario.mpiImplementation,
-        command: program,
-        env: Object.entries(scenario.env).map(([name, value]) => ({
-          name,
-          value
-        })),
-        oversubscribe: ranks > options.cores,
-        ...(scenario.image !== undefined ? { image: scenario.image } : {}),
-        ...(scenario.python !== undefined && scenario.backend === 'kubernetes'
-          ? { python: scenario.python }
-          : {})
-      });
-      const outcome = await runJob(backend, buildJob(spec, null), {
+      const built = notebook
+        ? notebookJob(notebook, job, workers, ranks > options.cores)
+        : null;
+      const spec =
+        built?.spec ??
+        parseLaunchSpec({
+          name: job,
+          namespace: options.namespace,
+          workers,
+          slotsPerWorker: scenario.ranksPerWorker,
+          gpusPerWorker: scenario.gpusPerWorker,
+          mpiImplementation: scenario.mpiImplementation,
+          command: program,
+          env: Object.entries(scenario.env).map(([name, value]) => ({
+            name,
+            value
+          })),
+          oversubscribe: ranks > options.cores,
+          ...(scenario.image !== undefined ? { image: scenario.image } : {}),
+          ...(scenario.python !== undefined && scenario.backend === 'kubernetes'
+            ? { python: scenario.python }
+            : {})
+        });
+      const outcome = await runJob(backend, built ?? buildJob(spec, null), {
         timeoutMs,
         signal: options.signal,
         now: () => bench.now()
@@ -292,10 +299,15 @@ async function runWorkerCount(
         });
         throw new SkipSignal(report.reason);
       }
-      if (report.kind === 'missing') {
+      if (report.kind === 'missing' && !notebook) {
         throw new Error(report.message);
       }
-      if (report.seconds === null && scenario.workload !== undefined) {
+      // A notebook without a benchmark line is timed end to end.
+      const measured =
+        report.kind === 'measured'
+          ? report
+          : { seconds: null, metrics: {} as Record<string, unknown> };
+      if (measured.seconds === null && scenario.workload !== undefined) {
         throw new Error(
           'the workload\'s MPIJOB_BENCH line has no positive "seconds"'
         );
@@ -303,14 +315,14 @@ async function runWorkerCount(
       attempts.push({
         ...base,
         state: 'completed',
-        workloadSeconds: report.seconds,
+        workloadSeconds: measured.seconds,
         e2eSeconds,
-        metrics: report.metrics,
+        metrics: measured.metrics,
         message: null
       });
       if (phase === 'measure') {
-        if (report.seconds !== null) {
-          samples.workload.push(report.seconds);
+        if (measured.seconds !== null) {
+          samples.workload.push(measured.seconds);
         }
         samples.e2e.push(e2eSeconds);
         if (bareSeconds !== null) {
@@ -323,8 +335,8 @@ async function runWorkerCount(
       options.progress.advance();
       options.progress.line(
         `${scenario.name} ${label} ${phase === 'warmup' ? 'warm-up' : 'run'} ${index + 1}: ${[
-          report.seconds !== null
-            ? `workload ${report.seconds.toFixed(3)} s`
+          measured.seconds !== null
+            ? `workload ${measured.seconds.toFixed(3)} s`
             : null,
           `end-to-end ${e2eSeconds.toFixed(3)} s`,
           bareSeconds !== null
@@ -424,6 +436,29 @@ async function runWorkerCount(
   };
 }
 
+/**
+ * The job of one notebook benchmark run: the notebook's launch spec at this
+ * worker count, under the run's job name, with the program packaged once.
+ */
+function notebookJob(
+  notebook: INotebookWorkload,
+  name: string,
+  workers: number,
+  oversubscribe: boolean
+): IBuiltJob {
+  const spec = parseLaunchSpec({
+    ...notebook.spec,
+    name,
+    workers,
+    oversubscribe: notebook.spec.oversubscribe || oversubscribe
+  });
+  return {
+    spec,
+    program: notebook.program,
+    rendered: renderJob(spec, notebook.program)
+  };
+}
+
 function emptyRun(
   name: string,
   workers: number,
@@ -448,7 +483,7 @@ function emptyRun(
 
 /** One line saying what a scenario runs, where and how often. */
 export function describeScenario(scenario: IScenario): string {
-  return `${scenario.name}: ${scenario.workload ?? scenario.command?.join(' ')} on ${scenario.workers.join(', ')} worker(s) × ${scenario.ranksPerWorker} rank(s), ${scenario.warmups} warm-up(s) + ${scenario.repeats} run(s) each, ${scenario.scaling} scaling, ${scenario.backend} backend`;
+  return `${scenario.name}: ${scenario.workload ?? scenario.notebook ?? scenario.command?.join(' ')} on ${scenario.workers.join(', ')} worker(s) × ${scenario.ranksPerWorker} rank(s), ${scenario.warmups} warm-up(s) + ${scenario.repeats} run(s) each, ${scenario.scaling} scaling, ${scenario.backend} backend`;
 }
 
 function errorText(error: unknown): string {

@@ -11,7 +11,8 @@ import { parse as parseYaml } from 'yaml';
 import type { IProblem } from '../../core/errors';
 import { ValidationError } from '../../core/errors';
 import { scenarioSchema } from '../../core/generated/benchScenarioSchema';
-import type { MpiImplementation } from '../../core/spec';
+import type { IPackagedProgram } from '../../core/notebook';
+import type { ILaunchSpec, MpiImplementation } from '../../core/spec';
 import { describeAjvErrors, pointerToPath } from '../../core/spec';
 import type { ScalingMode } from '../../core/stats';
 
@@ -68,6 +69,19 @@ export interface IScenario {
   readonly bare: boolean;
   /** Number to read from the output when there is no MPIJOB_BENCH line. */
   readonly metric?: IOutputMetric;
+  /**
+   * The notebook benchmarked instead of a workload (set by the job
+   * service's notebook benchmark, not read from scenario files).
+   */
+  readonly notebook?: string;
+}
+
+/** A packaged notebook run as a benchmark's workload. */
+export interface INotebookWorkload {
+  /** The launch spec every job copies, with the run's name and worker count. */
+  readonly spec: ILaunchSpec;
+  /** The notebook's program, packaged once for every job. */
+  readonly program: IPackagedProgram;
 }
 
 /** A scenario read from a file, with its workload located. */
@@ -80,6 +94,11 @@ export interface ILoadedScenario {
   readonly workloadPath: string | null;
   /** Where results go by default: benchmarks/results next to the scenarios folder, else the current directory. */
   readonly resultsDir: string;
+  /**
+   * A notebook run as the workload: the jobs are its launch spec, and
+   * {@link workloadPath} holds its program for the bare mpirun runs.
+   */
+  readonly notebook?: INotebookWorkload;
 }
 
 /** The result of validating a scenario. */

@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http';
 
 import type { IMpiJobBackend } from '../backends/backend';
+import type { NotebookBenchmarks } from './benchmarks';
 import type { JobEventHub } from './hub';
 import type { SseStream } from './sse';
 
@@ -14,6 +15,8 @@ export interface IServiceDeps {
   readonly backend: IMpiJobBackend;
   /** The fan-out of the backend's watch. */
   readonly hub: JobEventHub;
+  /** The notebook benchmarks started through the service. */
+  readonly benchmarks: NotebookBenchmarks;
   /** Largest request body accepted. */
   readonly maxBodyBytes: number;
   /** Prefix of every route ('' for none), for Location headers. */

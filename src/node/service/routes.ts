@@ -1,6 +1,7 @@
 /**
  * The one place the service's routes are registered.
  */
+import { benchmarkResource, benchmarksResource } from './benchmarks';
 import type { IServiceDeps } from './context';
 import { jobResource, jobsResource } from './jobs';
 import {
@@ -19,7 +20,11 @@ import { eventsResource, jobStreamResource, logsResource } from './streams';
  * @returns the router, with `{namespace}` and `{name}` checked as DNS labels
  */
 export function createRouter(deps: IServiceDeps): Router {
-  const router = new Router({ namespace: checkDnsLabel, name: checkDnsLabel });
+  const router = new Router({
+    namespace: checkDnsLabel,
+    name: checkDnsLabel,
+    id: checkDnsLabel
+  });
   router.add('/api/health', healthResource(deps));
   router.add('/api/preflight', preflightResource(deps));
   router.add('/api/openapi.yaml', openapiResource());
@@ -29,5 +34,7 @@ export function createRouter(deps: IServiceDeps): Router {
   router.add('/api/jobs/{namespace}/{name}', jobResource(deps));
   router.add('/api/jobs/{namespace}/{name}/logs', logsResource(deps));
   router.add('/api/jobs/{namespace}/{name}/stream', jobStreamResource(deps));
+  router.add('/api/benchmarks', benchmarksResource(deps));
+  router.add('/api/benchmarks/{id}', benchmarkResource(deps));
   return router;
 }

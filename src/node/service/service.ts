@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import { connect } from 'node:net';
 
 import type { IMpiJobBackend } from '../backends/backend';
+import { NotebookBenchmarks } from './benchmarks';
 import type { IServiceDeps } from './context';
 import { HttpProblem, sendProblem, toProblem } from './http';
 import { JobEventHub } from './hub';
@@ -37,6 +38,10 @@ export interface IServiceOptions {
   readonly heartbeatMs?: number;
   /** Changes kept for SSE resume (default 1024). */
   readonly replayEvents?: number;
+  /** Interpreter of the bare mpirun runs of notebook benchmarks; `$MPIJOB_PYTHON`, else python3. */
+  readonly python?: string;
+  /** Results folder of notebook benchmarks that name none; `benchmarks/results` under the working directory. */
+  readonly benchmarkResultsDir?: string;
   /** Receives one line per internal error; never given credentials. */
   readonly log?: (message: string) => void;
 }
@@ -89,9 +94,15 @@ export function createService(options: IServiceOptions): IJobService {
   const hub = new JobEventHub(backend, options.replayEvents);
   const streams = new Set<SseStream>();
   const requests = new Set<AbortController>();
+  const benchmarks = new NotebookBenchmarks({
+    backend,
+    python: options.python,
+    resultsDir: options.benchmarkResultsDir
+  });
   const deps: IServiceDeps = {
     backend,
     hub,
+    benchmarks,
     basePath,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     openStream(res) {
@@ -130,6 +141,8 @@ export function createService(options: IServiceOptions): IJobService {
     },
     close() {
       closing ??= (async () => {
+        // Running benchmarks stop and write what they measured.
+        await benchmarks.close();
         hub.close();
         for (const stream of [...streams]) {
           stream.close();

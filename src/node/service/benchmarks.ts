@@ -1,0 +1,520 @@
+/**
+ * Notebook benchmarks in the service: `POST /api/benchmarks` runs a
+ * notebook's launch spec over several worker counts in the background
+ * through the benchmark harness (src/node/bench), and
+ * `/api/benchmarks/{id}` reports its progress and, at the end, the results
+ * file it wrote. One benchmark runs at a time: two would measure each other.
+ * The records live as long as the service; the results files stay.
+ */
+import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { promises as fs } from 'node:fs';
+import { availableParallelism, homedir, tmpdir } from 'node:os';
+import { basename, isAbsolute, join, resolve } from 'node:path';
+
+import type { IBenchResults } from '../../core/benchResults';
+import { summarizeResults } from '../../core/benchResults';
+import type { IProblem } from '../../core/errors';
+import { ValidationError } from '../../core/errors';
+import { buildJob } from '../../core/job';
+import type { IPackagedProgram } from '../../core/notebook';
+import type { INotebookBenchRecord } from '../../core/notebookBench';
+import { NOTEBOOK_BENCH } from '../../core/notebookBench';
+import type { ILaunchSpec } from '../../core/spec';
+import type { IMpiJobBackend } from '../backends/backend';
+import { Progress } from '../bench/progress';
+import { defaultResultsPath, writeResults } from '../bench/resultsFile';
+import { runScenario } from '../bench/runner';
+import type { ILoadedScenario, IScenario } from '../bench/scenario';
+import type { IServiceDeps } from './context';
+import { HttpProblem, readJson, sendJson } from './http';
+import { checkSpec } from './jobs';
+import { isRecord } from './protocol';
+import type { IResource } from './router';
+
+/** Longest scenario name (it prefixes every job's name). */
+const MAX_NAME = 24;
+
+/** Harness lines kept in a record. */
+const MAX_LINES = 50;
+
+const REQUEST_FIELDS = [
+  'spec',
+  'notebook',
+  'workers',
+  'repeats',
+  'warmups',
+  'bare',
+  'resultsDir'
+];
+
+/** Options of {@link NotebookBenchmarks}. */
+export interface INotebookBenchmarksOptions {
+  /** Where the jobs run. */
+  readonly backend: IMpiJobBackend;
+  /** Interpreter of the bare mpirun runs: the local backend's. */
+  readonly python?: string;
+  /** Results folder when a request names none. */
+  readonly resultsDir?: string;
+}
+
+interface IEntry {
+  record: INotebookBenchRecord;
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+}
+
+/** Progress of the harness, kept in a record instead of drawn on a terminal. */
+class RecordProgress extends Progress {
+  readonly #update: (change: Partial<INotebookBenchRecord>) => void;
+  readonly #lines: string[] = [];
+  #done = 0;
+  #total = 0;
+  #label = '';
+
+  constructor(update: (change: Partial<INotebookBenchRecord>) => void) {
+    super({ write: () => true } as unknown as NodeJS.WritableStream, false);
+    this.#update = update;
+  }
+
+  start(total: number, label: string): void {
+    this.#total = Math.max(0, total);
+    this.#done = 0;
+    this.#label = label;
+    this.#emit();
+  }
+
+  working(label: string): void {
+    this.#label = label;
+    this.#emit();
+  }
+
+  advance(steps = 1): void {
+    this.#done = Math.min(this.#total, this.#done + steps);
+    this.#emit();
+  }
+
+  line(text: string): void {
+    this.#lines.push(text);
+    this.#lines.splice(0, Math.max(0, this.#lines.length - MAX_LINES));
+    this.#update({ lines: [...this.#lines] });
+  }
+
+  stop(): void {
+    this.#emit();
+  }
+
+  #emit(): void {
+    this.#update({
+      progress: { done: this.#done, total: this.#total, label: this.#label }
+    });
+  }
+}
+
+/** The notebook benchmarks of one service. */
+export class NotebookBenchmarks {
+  readonly #options: INotebookBenchmarksOptions;
+  readonly #entries = new Map<string, IEntry>();
+
+  /**
+   * @param options - backend, bare-run interpreter, default results folder
+   */
+  constructor(options: INotebookBenchmarksOptions) {
+    this.#options = options;
+  }
+
+  /** Every benchmark since the service started, newest first. */
+  list(): INotebookBenchRecord[] {
+    return [...this.#entries.values()].map(e => e.record).reverse();
+  }
+
+  /**
+   * One benchmark.
+   *
+   * @param id - its id
+   * @returns the record
+   * @throws {HttpProblem} 404 when there is none
+   */
+  get(id: string): INotebookBenchRecord {
+    return this.#entry(id).record;
+  }
+
+  /**
+   * Checks a request and starts the benchmark in the background.
+   *
+   * @param body - the request body ({@link INotebookBenchRequest})
+   * @returns the record, running
+   * @throws {ValidationError} naming every field at fault
+   * @throws {HttpProblem} 409 while another benchmark runs
+   */
+  async start(body: unknown): Promise<INotebookBenchRecord> {
+    const running = [...this.#entries.values()].find(
+      e => e.record.state === 'running'
+    );
+    if (running) {
+      throw new HttpProblem(
+        409,
+        'Conflict',
+        `benchmark ${running.record.id} (${running.record.name}) is still running: wait for it or stop it (DELETE /api/benchmarks/${running.record.id}); two benchmarks at once would measure each other`
+      );
+    }
+    const request = decodeRequest(body, this.#options.resultsDir);
+    const { spec, workers, repeats, warmups } = request;
+    const name = spec.name.slice(0, MAX_NAME).replace(/-+$/, '') || 'notebook';
+    const backend = this.#options.backend;
+    const scenario: IScenario = {
+      name,
+      description: `notebook ${spec.source?.notebook ?? ''} (cells: ${spec.source?.cells ?? 'all'}) through the job service`,
+      notebook: spec.source?.notebook,
+      args: [],
+      backend: backend.kind === 'kubernetes' ? 'kubernetes' : 'local',
+      workers,
+      ranksPerWorker: spec.slotsPerWorker,
+      gpusPerWorker: spec.gpusPerWorker,
+      repeats,
+      warmups,
+      scaling: 'strong',
+      timeoutSeconds:
+        spec.runPolicy?.activeDeadlineSeconds ?? NOTEBOOK_BENCH.timeoutSeconds,
+      env: Object.fromEntries(
+        (spec.env ?? []).map(e => [e.name, e.value ?? ''])
+      ),
+      mpiImplementation: spec.mpiImplementation,
+      bare: request.bare && backend.kind === 'local'
+    };
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    const id = randomUUID();
+    const startedAt = new Date().toISOString();
+    let resolveDone: () => void = () => undefined;
+    const entry: IEntry = {
+      controller,
+      done: new Promise<void>(r => {
+        resolveDone = r;
+      }),
+      record: {
+        id,
+        name,
+        notebook: spec.source?.notebook ?? null,
+        workers,
+        repeats,
+        warmups,
+        state: 'running',
+        message: null,
+        progress: {
+          done: 0,
+          total: (repeats + warmups) * workers.length,
+          label: name
+        },
+        lines: [],
+        startedAt,
+        finishedAt: null,
+        resultsFile: null,
+        resultsName: null,
+        summary: null
+      }
+    };
+    this.#entries.set(id, entry);
+    const update = (change: Partial<INotebookBenchRecord>): void => {
+      entry.record = { ...entry.record, ...change };
+    };
+    void this.#run(request, scenario, controller.signal, update)
+      .catch((error: unknown) =>
+        update({
+          state: 'failed',
+          message: errorText(error),
+          finishedAt: new Date().toISOString()
+        })
+      )
+      .finally(resolveDone);
+    return entry.record;
+  }
+
+  /**
+   * Stops a running benchmark: the running job is deleted and what was
+   * measured so far is written, with state `interrupted`.
+   *
+   * @param id - its id
+   * @returns the record as it is now
+   * @throws {HttpProblem} 404 when there is none
+   */
+  interrupt(id: string): INotebookBenchRecord {
+    const entry = this.#entry(id);
+    entry.controller.abort();
+    return entry.record;
+  }
+
+  /** Stops every running benchmark and waits until its results are written. */
+  async close(): Promise<void> {
+    const entries = [...this.#entries.values()];
+    for (const entry of entries) {
+      entry.controller.abort();
+    }
+    await Promise.all(entries.map(e => e.done));
+  }
+
+  #entry(id: string): IEntry {
+    const entry = this.#entries.get(id);
+    if (!entry) {
+      throw new HttpProblem(404, 'NotFound', `benchmarks "${id}" not found`);
+    }
+    return entry;
+  }
+
+  async #run(
+    request: IDecodedRequest,
+    scenario: IScenario,
+    signal: AbortSignal,
+    update: (change: Partial<INotebookBenchRecord>) => void
+  ): Promise<void> {
+    const { resultsDir, spec, program } = request;
+    await fs.mkdir(resultsDir, { recursive: true });
+    // The bare mpirun runs the same program file the backend runs.
+    const scratch = await fs.mkdtemp(join(tmpdir(), 'mpijob-bench-nb-'));
+    try {
+      const programFile = join(scratch, 'program.py');
+      await fs.writeFile(programFile, program.code);
+      const loaded: ILoadedScenario = {
+        scenario,
+        file: spec.source?.notebook ?? scenario.name,
+        workloadPath: programFile,
+        resultsDir,
+        notebook: { spec, program }
+      };
+      const results: IBenchResults = await runScenario({
+        loaded,
+        backend: this.#options.backend,
+        namespace: spec.namespace,
+        python: this.#options.python ?? process.env.MPIJOB_PYTHON ?? 'python3',
+        cores: availableParallelism(),
+        signal,
+        progress: new RecordProgress(update),
+        cwd: resultsDir
+      });
+      const file = defaultResultsPath(
+        resultsDir,
+        scenario.name,
+        results.startedAt
+      );
+      await writeResults(file, results);
+      const failed = results.runs.filter(r => r.state !== 'completed');
+      update({
+        state: results.state,
+        message:
+          results.state === 'completed'
+            ? null
+            : failed.map(r => `${r.name}: ${r.state}: ${r.reason}`).join('; '),
+        finishedAt: results.finishedAt,
+        resultsFile: file,
+        resultsName: basename(file),
+        summary: summarizeResults(results)
+      });
+    } finally {
+      await fs.rm(scratch, { recursive: true, force: true });
+    }
+  }
+}
+
+/** A checked benchmark request, its notebook packaged. */
+export interface IDecodedRequest {
+  /** The launch spec every job copies. */
+  readonly spec: ILaunchSpec;
+  /** The notebook's program. */
+  readonly program: IPackagedProgram;
+  /** Worker counts, ascending. */
+  readonly workers: number[];
+  /** Measured jobs per worker count. */
+  readonly repeats: number;
+  /** Warm-up jobs per worker count. */
+  readonly warmups: number;
+  /** Whether to time bare mpirun runs too. */
+  readonly bare: boolean;
+  /** Absolute folder of the results file. */
+  readonly resultsDir: string;
+}
+
+/**
+ * Checks a benchmark request and packages its notebook.
+ *
+ * @param body - the parsed body
+ * @param defaultDir - the results folder when the request names none
+ * @returns the request's values
+ * @throws {ValidationError} naming every field at fault
+ */
+export function decodeRequest(
+  body: unknown,
+  defaultDir = join(process.cwd(), 'benchmarks', 'results')
+): IDecodedRequest {
+  if (!isRecord(body)) {
+    throw new ValidationError(
+      [
+        {
+          path: '',
+          message:
+            'the request body must be a JSON object: {spec, notebook, workers}'
+        }
+      ],
+      'invalid benchmark request'
+    );
+  }
+  const problems: IProblem[] = Object.keys(body)
+    .filter(k => !REQUEST_FIELDS.includes(k))
+    .map(k => ({
+      path: k,
+      message: `is not a known field; known fields are: ${REQUEST_FIELDS.join(', ')}`
+    }));
+  const workers = body.workers;
+  if (
+    !Array.isArray(workers) ||
+    workers.length === 0 ||
+    workers.length > NOTEBOOK_BENCH.maxCounts ||
+    !workers.every(
+      n => Number.isInteger(n) && n >= 1 && n <= NOTEBOOK_BENCH.maxWorkers
+    ) ||
+    new Set(workers).size !== workers.length
+  ) {
+    problems.push({
+      path: 'workers',
+      message: `must list 1 to ${NOTEBOOK_BENCH.maxCounts} different worker counts from 1 to ${NOTEBOOK_BENCH.maxWorkers}, e.g. [1, 2, 4]`
+    });
+  }
+  const count = (
+    field: 'repeats' | 'warmups',
+    min: number,
+    max: number,
+    fallback: number
+  ): number => {
+    const value = body[field];
+    if (value === undefined) {
+      return fallback;
+    }
+    if (
+      typeof value !== 'number' ||
+      !Number.isInteger(value) ||
+      value < min ||
+      value > max
+    ) {
+      problems.push({
+        path: field,
+        message: `must be a whole number from ${min} to ${max}`
+      });
+    }
+    return Number(value);
+  };
+  const repeats = count(
+    'repeats',
+    1,
+    NOTEBOOK_BENCH.maxRepeats,
+    NOTEBOOK_BENCH.repeats
+  );
+  const warmups = count(
+    'warmups',
+    0,
+    NOTEBOOK_BENCH.maxWarmups,
+    NOTEBOOK_BENCH.warmups
+  );
+  if (body.bare !== undefined && typeof body.bare !== 'boolean') {
+    problems.push({ path: 'bare', message: 'must be true or false' });
+  }
+  let resultsDir = defaultDir;
+  if (body.resultsDir !== undefined) {
+    const dir = body.resultsDir;
+    const expanded =
+      typeof dir === 'string' && (dir === '~' || dir.startsWith('~/'))
+        ? join(homedir(), dir.slice(1))
+        : dir;
+    if (typeof expanded !== 'string' || !isAbsolute(expanded)) {
+      problems.push({
+        path: 'resultsDir',
+        message:
+          'must be an absolute folder on the service’s machine (or start with ~/)'
+      });
+    } else {
+      resultsDir = resolve(expanded);
+    }
+  }
+  if (problems.length) {
+    throw new ValidationError(problems, 'invalid benchmark request');
+  }
+  // Spec and notebook problems keep the paths the launch panel shows.
+  const spec = checkSpec(body.spec);
+  if (spec.command) {
+    throw new ValidationError(
+      [
+        {
+          path: 'command',
+          message:
+            'a benchmark here runs a notebook: remove the command, or benchmark the command with a scenario file (mpijob bench run)'
+        }
+      ],
+      'nothing to benchmark'
+    );
+  }
+  if (body.notebook === undefined || body.notebook === null) {
+    throw new ValidationError(
+      [
+        {
+          path: 'notebook',
+          message: 'is required: send the notebook (nbformat JSON)'
+        }
+      ],
+      'nothing to benchmark'
+    );
+  }
+  const program = buildJob(spec, body.notebook).program;
+  if (program === null) {
+    throw new Error('a notebook job without a program');
+  }
+  return {
+    spec,
+    program,
+    workers: [...(workers as number[])].sort((a, b) => a - b),
+    repeats,
+    warmups,
+    bare: body.bare !== false,
+    resultsDir
+  };
+}
+
+/**
+ * `/api/benchmarks`: list notebook benchmarks, start one (202).
+ *
+ * @param deps - the benchmarks and limits
+ * @returns the resource
+ */
+export function benchmarksResource(deps: IServiceDeps): IResource {
+  return {
+    async GET({ res }) {
+      sendJson(res, 200, { items: deps.benchmarks.list() });
+    },
+    async POST({ req, res }) {
+      const record = await deps.benchmarks.start(
+        await readJson(req, deps.maxBodyBytes)
+      );
+      sendJson(res, 202, record, {
+        Location: `${deps.basePath}/api/benchmarks/${record.id}`
+      });
+    }
+  };
+}
+
+/**
+ * `/api/benchmarks/{id}`: one benchmark's progress and results, or stop it.
+ *
+ * @param deps - the benchmarks
+ * @returns the resource
+ */
+export function benchmarkResource(deps: IServiceDeps): IResource {
+  return {
+    async GET({ res, params }) {
+      sendJson(res, 200, deps.benchmarks.get(params.id));
+    },
+    async DELETE({ res, params }) {
+      sendJson(res, 200, deps.benchmarks.interrupt(params.id));
+    }
+  };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
