@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 log() { printf '\n== %s\n' "$*"; }
 
 # 1. System packages (Debian): Chromium for the UI tests, Open MPI and MPICH
-#    for the local backend.
-APT_PACKAGES=(chromium openmpi-bin libopenmpi-dev mpich)
+#    for the local backend, openssl and curl for the test control plane.
+APT_PACKAGES=(chromium openmpi-bin libopenmpi-dev mpich openssl curl)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -107,11 +107,14 @@ export function launcherCommand(spec: ILaunchSpec): string[] {
       'none',
       '--map-by',
       'slot',
+      // Tag each rank's output, so logs can be split by rank and
+      // tracebacks mapped to cells (the pod log is one stream).
+      '--tag-output',
       ...forwarded.flatMap(name => ['-x', name]),
       ...program
     ];
   }
-  return ['mpirun', '-n', ranks, ...program];
+  return ['mpirun', '-n', ranks, '-prepend-rank', ...program];
 }
 
 function envNames(spec: ILaunchSpec): string[] {

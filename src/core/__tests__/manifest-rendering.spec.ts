@@ -103,12 +103,12 @@ describe('#renderJob', () => {
   });
 
   it.each([
-    ['OpenMPI', ['-x', 'PYTHONUNBUFFERED']],
-    ['Intel', []],
-    ['MPICH', []]
+    ['OpenMPI', ['-x', 'PYTHONUNBUFFERED'], '--tag-output'],
+    ['Intel', [], '-prepend-rank'],
+    ['MPICH', [], '-prepend-rank']
   ])(
     'should launch %s ranks with mpirun and the right flags',
-    (mpiImplementation, forwarded) => {
+    (mpiImplementation, forwarded, rankTag) => {
       const s = spec({
         mpiImplementation,
         workers: 3,
@@ -121,6 +121,8 @@ describe('#renderJob', () => {
         '-u',
         `${PROGRAM_MOUNT_PATH}/${PROGRAM_FILE_NAME}`
       ]);
+      // Rank-tagged output is what lets pod logs be split by rank.
+      expect(command).toContain(rankTag);
       const forwardsEnv = command.join(' ').includes('-x SEED');
       expect(forwardsEnv).toBe(forwarded.length > 0);
       const rendered = renderJob(s, program);

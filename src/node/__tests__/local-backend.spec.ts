@@ -18,8 +18,8 @@ import { BackendError } from '../backends/errors';
 import type { ILocalBackendOptions } from '../backends/local';
 import { LocalBackend } from '../backends/local';
 import type { ILocalRun } from '../backends/local/model';
-import type { IOutputLine, MpiFlavor } from '../backends/local/output';
-import { MpiOutputParser } from '../backends/local/output';
+import type { IOutputLine, MpiFlavor } from '../../core/mpiOutput';
+import { MpiOutputParser } from '../../core/mpiOutput';
 import { JobStore } from '../store';
 
 jest.setTimeout(30_000);

@@ -42,12 +42,16 @@ export interface IMpiJobBackend {
   /** Which backend. */
   readonly kind: BackendKind;
 
+  /** The namespace used when none is named (the kubeconfig context's), if the backend has one. */
+  readonly defaultNamespace?: string;
+
   /**
    * Checks that a job (or any job) can run here.
    *
    * @param spec - the job about to be submitted, when there is one
+   * @param namespace - where it would run (the spec's namespace wins)
    */
-  preflight(spec?: ILaunchSpec): Promise<IPreflightReport>;
+  preflight(spec?: ILaunchSpec, namespace?: string): Promise<IPreflightReport>;
 
   /**
    * Starts a job. The record is stored before anything runs.

@@ -77,8 +77,8 @@ import {
   LOCAL_REASONS,
   recordBase
 } from './local/model';
-import type { MpiFlavor } from './local/output';
-import { MpiOutputParser } from './local/output';
+import type { MpiFlavor } from '../../core/mpiOutput';
+import { MpiOutputParser } from '../../core/mpiOutput';
 import type { IProcessIdentity } from './local/procs';
 import {
   identify,

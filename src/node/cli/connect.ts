@@ -8,6 +8,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 
+import type { Command } from 'commander';
+
 import type { IMpiJobBackend } from '../backends/backend';
 import { BackendError } from '../backends/errors';
 import { ServiceClient } from '../client';
@@ -25,6 +27,10 @@ export interface IConnectionOptions {
   server?: string;
   /** `--data-dir` of the local backend. */
   dataDir?: string;
+  /** `--kubeconfig` of the kubernetes backend. */
+  kubeconfig?: string;
+  /** `--context` of the kubernetes backend. */
+  context?: string;
 }
 
 /** Seconds to wait for a service started in the background. */
@@ -50,21 +56,19 @@ export function serviceSocketPath(dataDir: string): string {
 export async function connectBackend(
   options: IConnectionOptions
 ): Promise<IMpiJobBackend> {
-  const backend = options.backend ?? process.env.MPIJOB_BACKEND ?? 'local';
-  if (!(BACKENDS as readonly string[]).includes(backend)) {
-    throw new CliError(
-      [`unknown backend "${backend}": use ${BACKENDS.join(' or ')}`],
-      2
-    );
-  }
-  if (backend === 'kubernetes') {
-    throw new CliError([
-      'the kubernetes backend is not part of this version yet: use --backend local, or render/create --dry-run=client to produce manifests for kubectl'
-    ]);
-  }
+  const backend = backendKind(options);
   const server = options.server ?? process.env.MPIJOB_SERVER;
   if (server) {
     return clientFor(server);
+  }
+  if (backend === 'kubernetes') {
+    // Like kubectl: straight to the API server with the kubeconfig's user.
+    // Loaded on demand: the client library is large, local commands skip it.
+    const { KubernetesBackend } = await import('../backends/kubernetes');
+    return KubernetesBackend.open({
+      kubeconfig: options.kubeconfig,
+      context: options.context
+    });
   }
   const dataDir = options.dataDir ?? defaultDataDir();
   const socketPath = serviceSocketPath(dataDir);
@@ -83,6 +87,60 @@ export async function connectBackend(
   throw new CliError([
     `the MPI job service did not start within ${START_TIMEOUT_MS / 1000}s; see ${join(dataDir, 'service.log')}`
   ]);
+}
+
+/**
+ * The backend the flags and environment name.
+ *
+ * @param options - `--backend`
+ * @returns `local` or `kubernetes`
+ * @throws {CliError} for an unknown backend
+ */
+export function backendKind(
+  options: IConnectionOptions
+): (typeof BACKENDS)[number] {
+  const backend = options.backend ?? process.env.MPIJOB_BACKEND ?? 'local';
+  if (!(BACKENDS as readonly string[]).includes(backend)) {
+    throw new CliError(
+      [`unknown backend "${backend}": use ${BACKENDS.join(' or ')}`],
+      2
+    );
+  }
+  return backend as (typeof BACKENDS)[number];
+}
+
+/**
+ * kubectl's namespace rule for the kubernetes backend: without `-n`, the
+ * kubeconfig context's namespace. Runs before a command's action, so every
+ * verb (and the specs it builds) sees the namespace it will use.
+ *
+ * @param command - the command about to run
+ */
+export async function applyContextNamespace(command: Command): Promise<void> {
+  const hasNamespace = command.options.some(o => o.long === '--namespace');
+  if (!hasNamespace || command.getOptionValue('namespace') !== undefined) {
+    return;
+  }
+  const options = command.optsWithGlobals() as IConnectionOptions;
+  if (
+    backendKind(options) !== 'kubernetes' ||
+    options.server ||
+    process.env.MPIJOB_SERVER
+  ) {
+    return;
+  }
+  try {
+    const { loadKubeConnection } = await import(
+      '../backends/kubernetes/config'
+    );
+    const { namespace } = loadKubeConnection({
+      kubeconfig: options.kubeconfig,
+      context: options.context
+    });
+    command.setOptionValue('contextNamespace', namespace);
+  } catch {
+    // No kubeconfig: connecting reports it with advice.
+  }
 }
 
 function clientFor(server: string): ServiceClient {

@@ -58,11 +58,20 @@ export function createContext(
 }
 
 /**
- * The namespace a command works in: `-n`, else `default`.
+ * The namespace a command works in: `-n`, else the kubeconfig context's
+ * (kubernetes backend, set before the action runs), else `default`.
  *
  * @param options - the command's options
  * @returns the namespace
  */
-export function namespaceOf(options: { namespace?: unknown }): string {
-  return typeof options.namespace === 'string' ? options.namespace : 'default';
+export function namespaceOf(options: {
+  namespace?: unknown;
+  contextNamespace?: unknown;
+}): string {
+  if (typeof options.namespace === 'string') {
+    return options.namespace;
+  }
+  return typeof options.contextNamespace === 'string'
+    ? options.contextNamespace
+    : 'default';
 }

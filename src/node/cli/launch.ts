@@ -6,6 +6,7 @@ import type { IBuiltJob } from '../../core/job';
 import { buildJob } from '../../core/job';
 import type { IKubeObject } from '../../core/kube';
 import { classifyDocument, prepareMpiJob } from '../../core/mpijob';
+import { generatedName } from '../../core/naming';
 import { parseLaunchSpec } from '../../core/spec';
 import { parseYamlStream } from '../../core/yamlStream';
 import { readInput, readTextInput } from '../inputs';
@@ -37,10 +38,18 @@ export async function buildFromCommandLine(
   commandName: string,
   trailing: readonly string[]
 ): Promise<ILaunchRequest> {
+  // -n is explicit; the kubeconfig context's namespace is only a default,
+  // as in kubectl: a manifest's own namespace wins over it.
   const namespace =
     typeof options.namespace === 'string'
       ? { value: options.namespace, explicit: true }
-      : { value: 'default', explicit: false };
+      : {
+          value:
+            typeof options.contextNamespace === 'string'
+              ? options.contextNamespace
+              : 'default',
+          explicit: false
+        };
   const files = (options.filename as string[] | undefined) ?? [];
   const documents: { source: string; doc: unknown }[] = [];
   for (const file of files) {
@@ -63,6 +72,9 @@ export async function buildFromCommandLine(
     const input = classifyDocument(doc);
     if (input.kind === 'mpijob') {
       const manifest = prepareMpiJob(input.object, namespace);
+      if (options.generateName) {
+        manifest.metadata.name = generatedName(manifest.metadata.name);
+      }
       manifests.push(manifest);
       objects.push(manifest);
       continue;

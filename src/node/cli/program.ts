@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 
 import type { IMpiJobBackend } from '../backends/backend';
+import { registerAdmin } from './commands/admin';
 import { registerBench } from './commands/bench';
 import { registerCreate } from './commands/create';
 import { registerInspect } from './commands/inspect';
@@ -13,7 +14,7 @@ import { registerList } from './commands/list';
 import { registerRender } from './commands/render';
 import { registerServe } from './commands/serve';
 import type { IConnectionOptions } from './connect';
-import { BACKENDS } from './connect';
+import { applyContextNamespace, BACKENDS } from './connect';
 import type { ICliIO } from './context';
 import { createContext } from './context';
 import { ExitCode, reportError, usageError } from './errors';
@@ -63,6 +64,15 @@ export async function runCli(
       '--data-dir <dir>',
       'Data directory of the local backend; $MPIJOB_DATA_DIR, else ~/.local/share/jupyterlab-mpijob.'
     )
+    .option(
+      '--kubeconfig <file>',
+      'Kubeconfig of the kubernetes backend; $KUBECONFIG, else ~/.kube/config, else in-cluster.'
+    )
+    .option(
+      '--context <name>',
+      'Kubeconfig context of the kubernetes backend; its namespace is the default -n.'
+    )
+    .hook('preAction', (_root, action) => applyContextNamespace(action))
     .showSuggestionAfterError(true)
     .configureOutput(output)
     .exitOverride();
@@ -74,6 +84,7 @@ export async function runCli(
   registerRender(program, context);
   registerServe(program, context);
   registerBench(program, context);
+  registerAdmin(program, context);
   for (const command of program.commands) {
     command.exitOverride().configureOutput(output);
   }

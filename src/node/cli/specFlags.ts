@@ -4,7 +4,7 @@
  */
 import { Command, Option } from 'commander';
 
-import { jobNameFromNotebook } from '../../core/naming';
+import { generatedName, jobNameFromNotebook } from '../../core/naming';
 import { LAUNCH_SPEC_SCHEMA } from '../../core/spec';
 import type { CellMode, MpiImplementation } from '../../core/spec';
 import { usageError } from './errors';
@@ -137,6 +137,11 @@ export function addSpecFlags(command: Command): Command {
   return command;
 }
 
+/** Commander attribute names of the spec flags (`fromNotebook`, `workers`…). */
+export const SPEC_FLAG_NAMES: readonly string[] = SPEC_FLAGS.map(flag =>
+  attribute(flag.flags)
+);
+
 /** Adds `-n, --namespace`. */
 export function addNamespaceFlag(command: Command): Command {
   return command.option(
@@ -198,6 +203,11 @@ export function specFromFlags(
   };
   if (typeof options.namespace === 'string') {
     spec.namespace = options.namespace;
+  } else if (
+    typeof options.contextNamespace === 'string' &&
+    spec.namespace === undefined
+  ) {
+    spec.namespace = options.contextNamespace;
   }
   for (const flag of SPEC_FLAGS) {
     const raw = options[attribute(flag.flags)];
@@ -253,6 +263,9 @@ export function specFromFlags(
     if (typeof notebook === 'string') {
       spec.name = jobNameFromNotebook(notebook);
     }
+  }
+  if (options.generateName && typeof spec.name === 'string') {
+    spec.name = generatedName(spec.name);
   }
   return spec;
 }

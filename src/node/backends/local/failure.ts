@@ -9,7 +9,7 @@
  */
 import { mapTraceback } from '../../../core/notebook';
 import type { IPackagedProgram } from '../../../core/notebook';
-import type { IOutputLine } from './output';
+import type { IOutputLine } from '../../../core/mpiOutput';
 import { signalOfExitCode } from './procs';
 
 /** The rank blamed for a failure. */

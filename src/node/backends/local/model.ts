@@ -24,7 +24,7 @@ import type {
   IMpiJobLike,
   IPodLike
 } from '../../../core/status';
-import type { MpiFlavor } from './output';
+import type { MpiFlavor } from '../../../core/mpiOutput';
 import type { IProcessIdentity } from './procs';
 
 /** Where a local run is. */

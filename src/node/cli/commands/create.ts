@@ -59,6 +59,10 @@ export function registerCreate(program: Command, context: ICliContext): void {
       '-o, --output <format>',
       `Output format: ${OBJECT_FORMATS.join(', ')}.`
     )
+    .option(
+      '--generate-name',
+      'Add a random 5-character suffix to each job name, so reruns never collide.'
+    )
     .addHelpText('after', EXAMPLES);
   addSpecFlags(addNamespaceFlag(command)).action(
     async (options: Record<string, unknown>, self: Command) => {

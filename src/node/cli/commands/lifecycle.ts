@@ -10,6 +10,8 @@ import { BackendError } from '../../backends/errors';
 import type { ICliContext } from '../context';
 import { namespaceOf } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';
+import { buildFromCommandLine } from '../launch';
+import { addNamespaceFlag, addSpecFlags, SPEC_FLAG_NAMES } from '../specFlags';
 import { formatTable } from '../table';
 import { Spinner } from '../terminal';
 
@@ -249,15 +251,22 @@ export function registerLifecycle(
       }
     );
 
-  program
+  const preflight = program
     .command('preflight')
     .description(
-      'Check that jobs can run on the backend: MPI, Python, mpi4py, cores (and, on Kubernetes, CRD, RBAC, quota).'
+      'Check that jobs can run on the backend: MPI, Python, mpi4py, cores (and, on Kubernetes, API, CRD, RBAC, quota for the whole gang, GPUs, gang scheduler). Give the job\'s flags to check that job.'
     )
-    .option('-o, --output <format>', 'Output format: json.')
-    .action(async (options: Record<string, unknown>, self: Command) => {
+    .option('-o, --output <format>', 'Output format: json.');
+  addSpecFlags(addNamespaceFlag(preflight)).action(
+    async (options: Record<string, unknown>, self: Command) => {
+      // With job flags, check that job; otherwise the namespace in general.
+      const asksJob = SPEC_FLAG_NAMES.some(name => options[name] !== undefined);
+      const spec = asksJob
+        ? (await buildFromCommandLine(options, 'mpijob preflight', []))
+            .jobs[0]?.spec
+        : undefined;
       await context.withBackend(self, async backend => {
-        const report = await backend.preflight();
+        const report = await backend.preflight(spec, namespaceOf(options));
         context.io.stdout.write(
           options.output === 'json'
             ? `${JSON.stringify(report, null, 4)}\n`
@@ -269,5 +278,6 @@ export function registerLifecycle(
           ]);
         }
       });
-    });
+    }
+  );
 }

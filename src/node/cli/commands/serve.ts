@@ -20,11 +20,13 @@ import { join } from 'node:path';
 
 import type { Command } from 'commander';
 
+import type { IMpiJobBackend } from '../../backends/backend';
 import { LocalBackend } from '../../backends/local';
 import { defaultDataDir } from '../../paths';
 import { createService } from '../../service/service';
 import type { IJobService } from '../../service/service';
-import { serviceSocketPath } from '../connect';
+import type { IConnectionOptions } from '../connect';
+import { backendKind, serviceSocketPath } from '../connect';
 import type { ICliContext } from '../context';
 import { usageError } from '../errors';
 
@@ -95,7 +97,7 @@ export function registerServe(program: Command, context: ICliContext): void {
   program
     .command('serve')
     .description(
-      'Run the MPI job service (the local backend) in the foreground.'
+      'Run the MPI job service in the foreground (the local backend, or --backend kubernetes).'
     )
     .option(
       '--socket <path>',
@@ -115,10 +117,16 @@ export function registerServe(program: Command, context: ICliContext): void {
     )
     .action(async (options: Record<string, unknown>, self: Command) => {
       const { stderr } = context.io;
-      const globals = self.optsWithGlobals() as { dataDir?: string };
+      const globals = self.optsWithGlobals() as IConnectionOptions;
+      const kind = backendKind(globals);
       const dataDir = globals.dataDir ?? defaultDataDir();
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-      const ownSocket = serviceSocketPath(dataDir);
+      // A kubernetes service keeps its own socket and pid file, so it can run
+      // beside the local one of the same data directory.
+      const ownSocket =
+        kind === 'local'
+          ? serviceSocketPath(dataDir)
+          : join(dataDir, 'kubernetes-service.sock');
       const extraSocket =
         typeof options.socket === 'string' && options.socket !== ownSocket
           ? options.socket
@@ -133,7 +141,10 @@ export function registerServe(program: Command, context: ICliContext): void {
       const parentPid =
         options.parentPid === undefined ? null : Number(options.parentPid);
 
-      const pidFile = join(dataDir, 'service.pid');
+      const pidFile = join(
+        dataDir,
+        kind === 'local' ? 'service.pid' : 'kubernetes-service.pid'
+      );
       const owner = claim(pidFile);
       const closers: (() => Promise<void>)[] = [];
       if (owner !== null) {
@@ -151,11 +162,18 @@ export function registerServe(program: Command, context: ICliContext): void {
           `forwarding ${extraSocket} to the running service (pid ${owner})\n`
         );
       } else {
-        const backend = await LocalBackend.open({
-          dataDir,
-          python:
-            typeof options.python === 'string' ? options.python : undefined
-        });
+        const backend: IMpiJobBackend =
+          kind === 'local'
+            ? await LocalBackend.open({
+                dataDir,
+                python:
+                  typeof options.python === 'string'
+                    ? options.python
+                    : undefined
+              })
+            : (await import('../../backends/kubernetes')).KubernetesBackend.open(
+                { kubeconfig: globals.kubeconfig, context: globals.context }
+              );
         const log = (message: string): void => {
           stderr.write(`${new Date().toISOString()} ${message}\n`);
         };

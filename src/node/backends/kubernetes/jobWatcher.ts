@@ -1,0 +1,231 @@
+/**
+ * Job records of one namespace (or all), kept current by three watches:
+ * MPIJobs, the operator's pods, and events. A change to any of them
+ * recomputes the records of the job it belongs to (core's reduction) and
+ * reports the jobs whose record changed.
+ */
+import type { IJobEvent, IJobRecord } from '../../../core/jobRecord';
+import type { IKubeObject } from '../../../core/kube';
+import { recordFromCluster } from '../../../core/clusterRecord';
+import {
+  OPERATOR_JOB_NAME_LABEL,
+  OPERATOR_NAME,
+  OPERATOR_NAME_LABEL
+} from '../../../core/status';
+import type { EventObject, KubeApi, PodObject } from './api';
+import { MPIJOBS } from './api';
+import type { WatchChange } from './resourceWatch';
+import { ResourceWatch } from './resourceWatch';
+
+/** Label selector of every pod the mpi-operator creates. */
+export const OPERATOR_PODS = `${OPERATOR_NAME_LABEL}=${OPERATOR_NAME}`;
+
+// Events kept per namespace: enough to explain a pending job, bounded so a
+// busy namespace does not grow the service without end.
+const MAX_EVENTS = 2000;
+
+type MpiJobObject = IKubeObject & {
+  metadata: IKubeObject['metadata'] & { resourceVersion?: string };
+};
+
+/** Watches one namespace's jobs; shared by every listener of that namespace. */
+export class JobWatcher {
+  private readonly listeners = new Set<(event: IJobEvent) => void>();
+  private readonly records = new Map<string, IJobRecord>();
+  private readonly jobs: ResourceWatch<MpiJobObject>;
+  private readonly pods: ResourceWatch<PodObject>;
+  private readonly events: ResourceWatch<EventObject>;
+  private ready = false;
+
+  /**
+   * @param api - the cluster
+   * @param namespace - one namespace, or undefined for all
+   * @param onError - told about connection failures (they are retried)
+   */
+  constructor(
+    api: KubeApi,
+    readonly namespace: string | undefined,
+    onError?: (error: unknown) => void
+  ) {
+    const scope = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+    const common = { config: api.config, onError };
+    this.jobs = new ResourceWatch<MpiJobObject>({
+      ...common,
+      path: `/apis/${MPIJOBS.group}/${MPIJOBS.version}${scope}/${MPIJOBS.plural}`,
+      list: () =>
+        api.listMpiJobs(namespace) as Promise<{ items: MpiJobObject[] }>,
+      onChange: change => this.jobChanged(change),
+      onSynced: () => this.resync()
+    });
+    this.pods = new ResourceWatch<PodObject>({
+      ...common,
+      path: `/api/v1${scope}/pods`,
+      labelSelector: OPERATOR_PODS,
+      list: () => api.listPods(namespace, OPERATOR_PODS),
+      onChange: change => this.podChanged(change)
+    });
+    this.events = new ResourceWatch<EventObject>({
+      ...common,
+      path: `/api/v1${scope}/events`,
+      list: () => api.listEvents(namespace),
+      onChange: change => this.eventChanged(change)
+    });
+  }
+
+  /**
+   * Starts the watches; resolves once all three have listed.
+   *
+   * @returns when the first records are known
+   * @throws {BackendError} when a first list fails (403, unreachable…)
+   */
+  async start(): Promise<void> {
+    this.pods.start();
+    this.events.start();
+    await Promise.all([this.pods.synced(), this.events.synced()]);
+    this.jobs.start();
+    await this.jobs.synced();
+    this.ready = true;
+    this.resync();
+  }
+
+  /** Adds a listener; returns a function that removes it. */
+  listen(listener: (event: IJobEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Number of listeners. */
+  get size(): number {
+    return this.listeners.size;
+  }
+
+  /** Current records. */
+  list(): IJobRecord[] {
+    return [...this.records.values()];
+  }
+
+  /** Stops all watches. */
+  stop(): void {
+    this.jobs.stop();
+    this.pods.stop();
+    this.events.stop();
+    this.listeners.clear();
+  }
+
+  private jobChanged(change: WatchChange<MpiJobObject>): void {
+    const key = keyOf(change.object.metadata.namespace, change.object.metadata.name);
+    if (change.type === 'DELETED') {
+      const last = this.records.get(key);
+      this.records.delete(key);
+      if (last && this.ready) {
+        this.emit({ type: 'DELETED', job: this.recompute(change.object) ?? last });
+      }
+      return;
+    }
+    this.update(change.object);
+  }
+
+  private podChanged(change: WatchChange<PodObject>): void {
+    const job = change.object.metadata?.labels?.[OPERATOR_JOB_NAME_LABEL];
+    if (job) {
+      this.updateByName(change.object.metadata?.namespace, job);
+    }
+  }
+
+  private eventChanged(change: WatchChange<EventObject>): void {
+    const involved = change.object.involvedObject?.name ?? '';
+    const namespace = change.object.metadata?.namespace;
+    // Events name the MPIJob, its launcher Job, or a pod: `<job>-launcher[-xxxxx]`, `<job>-worker-N`.
+    for (const record of this.records.values()) {
+      if (
+        record.namespace === namespace &&
+        (involved === record.name || involved.startsWith(`${record.name}-`))
+      ) {
+        this.updateByName(namespace, record.name);
+      }
+    }
+  }
+
+  private updateByName(namespace: string | undefined, name: string): void {
+    const job = this.jobs
+      .items()
+      .find(
+        j => j.metadata.name === name && j.metadata.namespace === namespace
+      );
+    if (job) {
+      this.update(job);
+    }
+  }
+
+  private update(job: MpiJobObject): void {
+    const record = this.recompute(job);
+    if (!record) {
+      return;
+    }
+    const key = keyOf(record.namespace, record.name);
+    const before = this.records.get(key);
+    this.records.set(key, record);
+    if (!this.ready) {
+      return;
+    }
+    if (!before) {
+      this.emit({ type: 'ADDED', job: record });
+    } else if (changed(before, record)) {
+      this.emit({ type: 'MODIFIED', job: record });
+    }
+  }
+
+  private recompute(job: MpiJobObject): IJobRecord | null {
+    const { name, namespace } = job.metadata;
+    if (!name) {
+      return null;
+    }
+    const pods = this.pods
+      .items()
+      .filter(
+        p =>
+          p.metadata?.namespace === namespace &&
+          p.metadata?.labels?.[OPERATOR_JOB_NAME_LABEL] === name
+      );
+    const events = this.events
+      .items()
+      .filter(e => e.metadata?.namespace === namespace)
+      .slice(-MAX_EVENTS);
+    return recordFromCluster(job, pods, events);
+  }
+
+  /** After a (re)list of MPIJobs: recompute all, drop the vanished. */
+  private resync(): void {
+    const seen = new Set<string>();
+    for (const job of this.jobs.items()) {
+      seen.add(keyOf(job.metadata.namespace, job.metadata.name));
+      this.update(job);
+    }
+    for (const [key, record] of this.records) {
+      if (!seen.has(key)) {
+        this.records.delete(key);
+        if (this.ready) {
+          this.emit({ type: 'DELETED', job: record });
+        }
+      }
+    }
+  }
+
+  private emit(event: IJobEvent): void {
+    for (const listener of [...this.listeners]) {
+      listener(event);
+    }
+  }
+}
+
+function keyOf(namespace: string | undefined, name: string | undefined): string {
+  return `${namespace ?? ''}/${name ?? ''}`;
+}
+
+function changed(a: IJobRecord, b: IJobRecord): boolean {
+  return (
+    a.resourceVersion !== b.resourceVersion ||
+    JSON.stringify([a.status, a.topology, a.conditions]) !==
+      JSON.stringify([b.status, b.topology, b.conditions])
+  );
+}

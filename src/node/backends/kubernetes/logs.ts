@@ -1,0 +1,298 @@
+/**
+ * A job's output on Kubernetes: the launcher pod's log (mpirun relays every
+ * rank's output there, tagged with the rank), split into per-rank lines.
+ * Following survives launcher restarts: when a stream ends before the job
+ * has, it reopens on the current launcher pod from the last timestamp seen,
+ * skipping what was already delivered.
+ */
+import { PassThrough } from 'node:stream';
+
+import { Log } from '@kubernetes/client-node';
+
+import type { ILogLine } from '../../../core/jobRecord';
+import type { IKubeObject } from '../../../core/kube';
+import type { MpiFlavor, IOutputLine } from '../../../core/mpiOutput';
+import { MpiOutputParser } from '../../../core/mpiOutput';
+import { splitTimestamp } from '../../../core/podLog';
+import type { IMpiJobLike } from '../../../core/status';
+import {
+  JOB_ROLE_LABEL,
+  LAUNCHER_ROLE,
+  OPERATOR_JOB_NAME_LABEL
+} from '../../../core/status';
+import type { ILogOptions } from '../backend';
+import { BackendError } from '../errors';
+import type { KubeApi, PodObject } from './api';
+import { ResourceWatch } from './resourceWatch';
+
+/**
+ * Reads (and with `follow`, keeps reading) a job's launcher log.
+ *
+ * @param api - the cluster
+ * @param namespace - the job's namespace
+ * @param name - the job's name
+ * @param options - follow, rank, tail, signal
+ * @yields one line at a time
+ */
+export async function* launcherLogs(
+  api: KubeApi,
+  namespace: string,
+  name: string,
+  options: ILogOptions = {}
+): AsyncGenerator<ILogLine> {
+  const job = await api.getMpiJob(namespace, name);
+  const ranks = totalRanksOf(job);
+  const flavor: MpiFlavor =
+    (job.spec as { mpiImplementation?: string } | undefined)
+      ?.mpiImplementation === 'OpenMPI' ||
+    !(job.spec as { mpiImplementation?: string } | undefined)
+      ?.mpiImplementation
+      ? 'openmpi'
+      : 'mpich';
+  const selector = `${OPERATOR_JOB_NAME_LABEL}=${name},${JOB_ROLE_LABEL}=${LAUNCHER_ROLE}`;
+
+  if (!options.follow) {
+    const pods = (await api.listPods(namespace, selector)).items;
+    const pod = newestStarted(pods);
+    if (!pod) {
+      return;
+    }
+    const lines = readStream(api, namespace, pod, {
+      follow: false,
+      tail: options.tail,
+      flavor,
+      ranks,
+      rank: options.rank,
+      signal: options.signal
+    });
+    for await (const { line } of lines) {
+      yield line;
+    }
+    return;
+  }
+
+  // Follow: one watch on this job's launcher pods tells when a pod starts,
+  // restarts or appears anew; the MPIJob's conditions tell when to stop.
+  const changes = new Signal();
+  const watch = new ResourceWatch<PodObject>({
+    config: api.config,
+    path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+    labelSelector: selector,
+    list: () => api.listPods(namespace, selector),
+    onChange: () => changes.notify()
+  }).start();
+  const abort = () => changes.notify();
+  options.signal?.addEventListener('abort', abort);
+  try {
+    await watch.synced();
+    let since: string | null = null;
+    let tail = options.tail;
+    let streamedPod: string | null = null;
+    let streamedRestarts = -1;
+    for (;;) {
+      if (options.signal?.aborted) {
+        return;
+      }
+      const pod = newestStarted(watch.items());
+      const restarts = restartCount(pod);
+      if (
+        pod &&
+        (pod.metadata?.name !== streamedPod || restarts !== streamedRestarts)
+      ) {
+        streamedPod = pod.metadata?.name ?? null;
+        streamedRestarts = restarts;
+        const lines = readStream(api, namespace, pod, {
+          follow: true,
+          tail,
+          since,
+          flavor,
+          ranks,
+          rank: options.rank,
+          signal: options.signal
+        });
+        for await (const { line, stamp } of lines) {
+          since = stamp ?? since;
+          yield line;
+        }
+        tail = undefined;
+        continue;
+      }
+      if (pod && podEnded(pod)) {
+        const current = await api.getMpiJob(namespace, name).catch(() => null);
+        if (!current || jobEnded(current)) {
+          return;
+        }
+      }
+      if (!pod && jobEnded(await api.getMpiJob(namespace, name))) {
+        return;
+      }
+      await changes.wait(5000);
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
+    watch.stop();
+  }
+}
+
+interface IStreamOptions {
+  readonly follow: boolean;
+  readonly tail?: number;
+  readonly since?: string | null;
+  readonly flavor: MpiFlavor;
+  readonly ranks: number;
+  readonly rank?: number;
+  readonly signal?: AbortSignal;
+}
+
+async function* readStream(
+  api: KubeApi,
+  namespace: string,
+  pod: PodObject,
+  options: IStreamOptions
+): AsyncGenerator<{ line: ILogLine; stamp: string | null }> {
+  const podName = pod.metadata?.name ?? '';
+  const container =
+    pod.spec?.containers?.[0]?.name ?? 'launcher';
+  const out = new PassThrough();
+  let controller: AbortController | null = null;
+  const onAbort = () => controller?.abort();
+  options.signal?.addEventListener('abort', onAbort);
+  try {
+    controller = await api.call(
+      { verb: 'get', resource: 'pods/log', name: podName, namespace },
+      () =>
+        new Log(api.config).log(namespace, podName, container, out, {
+          follow: options.follow,
+          timestamps: true,
+          tailLines: options.tail,
+          // The API takes whole seconds here; lines up to `since` are skipped below.
+          sinceTime: options.since ?? undefined
+        })
+    );
+  } catch (error) {
+    options.signal?.removeEventListener('abort', onAbort);
+    out.destroy();
+    if (error instanceof BackendError && error.reason === 'BadRequest') {
+      // The container has not started yet (or was replaced): nothing to read.
+      return;
+    }
+    throw error;
+  }
+  const pending: Array<{ line: ILogLine; stamp: string | null }> = [];
+  let time = '';
+  let stampNow: string | null = null;
+  const parser = new MpiOutputParser(options.flavor, options.ranks, {
+    line: (line: IOutputLine) => {
+      if (options.rank === undefined || line.rank === options.rank) {
+        pending.push({ line: { ...line, time }, stamp: stampNow });
+      }
+    },
+    rankExit: () => undefined
+  });
+  let partial = '';
+  try {
+    for await (const chunk of out) {
+      partial += String(chunk);
+      let newline = partial.indexOf('\n');
+      while (newline >= 0) {
+        const raw = partial.slice(0, newline);
+        partial = partial.slice(newline + 1);
+        newline = partial.indexOf('\n');
+        const { stamp, text } = splitTimestamp(raw);
+        if (options.since && stamp && stamp <= options.since) {
+          continue;
+        }
+        stampNow = stamp;
+        time = stamp ? new Date(stamp).toISOString() : new Date().toISOString();
+        parser.push('stdout', `${text}\n`);
+        yield* pending.splice(0);
+      }
+      if (options.signal?.aborted) {
+        return;
+      }
+    }
+    parser.finish();
+    yield* pending.splice(0);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    controller?.abort();
+    out.destroy();
+  }
+}
+
+function totalRanksOf(job: IKubeObject): number {
+  const spec = (job.spec ?? {}) as {
+    slotsPerWorker?: number;
+    mpiReplicaSpecs?: { Worker?: { replicas?: number } };
+  };
+  const workers = spec.mpiReplicaSpecs?.Worker?.replicas ?? 1;
+  return Math.max(1, workers * (spec.slotsPerWorker ?? 1));
+}
+
+function newestStarted(pods: readonly PodObject[]): PodObject | undefined {
+  return [...pods]
+    .filter(p =>
+      (p.status?.containerStatuses ?? []).some(
+        s => s.state?.running || s.state?.terminated
+      )
+    )
+    .sort((a, b) =>
+      stampOf(a.metadata?.creationTimestamp).localeCompare(
+        stampOf(b.metadata?.creationTimestamp)
+      )
+    )
+    .pop();
+}
+
+function stampOf(value: unknown): string {
+  return value instanceof Date ? value.toISOString() : String(value ?? '');
+}
+
+function restartCount(pod: PodObject | undefined): number {
+  return (pod?.status?.containerStatuses ?? []).reduce(
+    (sum, s) => sum + (s.restartCount ?? 0),
+    0
+  );
+}
+
+function podEnded(pod: PodObject): boolean {
+  const phase = pod.status?.phase;
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+/**
+ * Whether the operator marked the job Succeeded or Failed.
+ *
+ * @param job - the MPIJob
+ * @returns true once it ended
+ */
+export function jobEnded(job: IKubeObject): boolean {
+  const conditions = (job as unknown as IMpiJobLike).status?.conditions ?? [];
+  return conditions.some(
+    c => (c.type === 'Succeeded' || c.type === 'Failed') && c.status === 'True'
+  );
+}
+
+/** A wake-up for a loop waiting on watch changes. */
+class Signal {
+  private waiting: (() => void) | null = null;
+
+  notify(): void {
+    const wake = this.waiting;
+    this.waiting = null;
+    wake?.();
+  }
+
+  wait(timeoutMs: number): Promise<void> {
+    return new Promise(resolve => {
+      const timer = setTimeout(() => {
+        this.waiting = null;
+        resolve();
+      }, timeoutMs);
+      this.waiting = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# Starts a real Kubernetes control plane on loopback for the end-to-end tests:
+#   etcd -> kube-apiserver (TLS, token auth, RBAC) -> kube-controller-manager,
+#   kube-scheduler, mpi-operator v2 (the real MPIJob controller) and kwok
+#   (fake nodes advertising nvidia.com/gpu; its upstream pod stages run,
+#   complete and fail pods, and its kubelet server serves their logs).
+# State lives in $MPIJOB_TESTENV_DIR (default testenv/.run): kubeconfig,
+# certificates, logs of every component and their pids. `stop.sh` ends it.
+#
+# Two users, both with tokens: `admin` (system:masters) and `alice`, who has
+# no rights until a test grants them (RBAC tests). kubeconfig contexts:
+# `testenv` (admin) and `testenv-alice`.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+bin="$here/.bin"
+run="${MPIJOB_TESTENV_DIR:-$here/.run}"
+shared_ref="${MPIJOB_REFERENCE_DIR:-$repo/../shared/reference}"
+# shellcheck source=testenv/ports.sh
+source "$here/ports.sh"
+
+started=$SECONDS
+"$here/stop.sh" --quiet || true
+rm -rf "$run"
+mkdir -p "$run/pki" "$run/logs" "$run/etcd"
+chmod 700 "$run"
+
+log() { echo "testenv: $*"; }
+die() {
+  echo "testenv: $*" >&2
+  for f in "$run"/logs/*.log; do
+    [[ -f "$f" ]] || continue
+    echo "---- last lines of $f" >&2
+    tail -n 15 "$f" >&2
+  done
+  exit 1
+}
+
+# --- certificates and tokens -------------------------------------------------
+pki="$run/pki"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=mpijob-testenv-ca" \
+  -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=kube-apiserver" \
+  -keyout "$pki/serving.key" -out "$pki/serving.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n' >"$pki/serving.ext"
+openssl x509 -req -in "$pki/serving.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
+  -days 2 -extfile "$pki/serving.ext" -out "$pki/serving.crt" 2>/dev/null
+openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
+openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
+admin_token="$(openssl rand -hex 24)"
+alice_token="$(openssl rand -hex 24)"
+printf '%s,admin,uid-admin,"system:masters"\n%s,alice,uid-alice,"mpijob-testenv:tenants"\n' \
+  "$admin_token" "$alice_token" >"$pki/tokens.csv"
+chmod 600 "$pki"/*
+
+server="https://127.0.0.1:$TESTENV_APISERVER_PORT"
+kubeconfig="$run/kubeconfig"
+cat >"$kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: testenv
+  cluster:
+    server: $server
+    certificate-authority-data: $(base64 -w0 "$pki/ca.crt")
+users:
+- name: admin
+  user:
+    token: $admin_token
+- name: alice
+  user:
+    token: $alice_token
+contexts:
+- name: testenv
+  context: {cluster: testenv, user: admin, namespace: default}
+- name: testenv-alice
+  context: {cluster: testenv, user: alice, namespace: team-a}
+current-context: testenv
+EOF
+chmod 600 "$kubeconfig"
+export KUBECONFIG="$kubeconfig"
+
+# start NAME ARGS... : runs a component in the background, logging to logs/NAME.log
+start() {
+  local name="$1"
+  shift
+  "$@" >"$run/logs/$name.log" 2>&1 &
+  echo $! >"$run/$name.pid"
+}
+
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
+  local limit="$1" what="$2"
+  shift 2
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || die "$what not ready after ${limit}s"
+    sleep 0.5
+  done
+}
+
+# --- etcd ----------------------------------------------------------------------
+start etcd "$bin/etcd" --name testenv --data-dir "$run/etcd" \
+  --listen-client-urls "http://127.0.0.1:$TESTENV_ETCD_PORT" \
+  --advertise-client-urls "http://127.0.0.1:$TESTENV_ETCD_PORT" \
+  --listen-peer-urls "http://127.0.0.1:$TESTENV_ETCD_PEER_PORT" \
+  --initial-advertise-peer-urls "http://127.0.0.1:$TESTENV_ETCD_PEER_PORT" \
+  --initial-cluster "testenv=http://127.0.0.1:$TESTENV_ETCD_PEER_PORT" \
+  --unsafe-no-fsync --quota-backend-bytes 1073741824 --log-level warn
+wait_for 60 etcd curl -fsS "http://127.0.0.1:$TESTENV_ETCD_PORT/health"
+log "etcd up after $((SECONDS - started)) s"
+
+# --- kube-apiserver ------------------------------------------------------------
+apiserver_args=(
+  --bind-address=127.0.0.1 --advertise-address=127.0.0.1
+  --secure-port="$TESTENV_APISERVER_PORT"
+  --etcd-servers="http://127.0.0.1:$TESTENV_ETCD_PORT"
+  --tls-cert-file="$pki/serving.crt" --tls-private-key-file="$pki/serving.key"
+  --client-ca-file="$pki/ca.crt"
+  --token-auth-file="$pki/tokens.csv"
+  --authorization-mode=RBAC
+  --service-account-issuer=https://kubernetes.default.svc
+  --service-account-key-file="$pki/sa.pub"
+  --service-account-signing-key-file="$pki/sa.key"
+  --service-cluster-ip-range=10.96.0.0/16
+  --allow-privileged=true
+  --enable-priority-and-fairness=false
+  --kubelet-preferred-address-types=InternalIP
+  --profiling=false
+)
+echo "${apiserver_args[*]}" >"$run/apiserver.args"
+start kube-apiserver "$bin/kube-apiserver" "${apiserver_args[@]}"
+kubectl_() { "$bin/kubectl" --kubeconfig "$kubeconfig" --context testenv "$@"; }
+wait_for 120 kube-apiserver kubectl_ get --raw=/readyz
+log "kube-apiserver up after $((SECONDS - started)) s"
+
+# --- controllers -----------------------------------------------------------------
+start kube-controller-manager "$bin/kube-controller-manager" \
+  --kubeconfig="$kubeconfig" --leader-elect=false --secure-port=0 \
+  --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
+  --use-service-account-credentials=false --concurrent-gc-syncs=5 \
+  --controllers='*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route'
+start kube-scheduler "$bin/kube-scheduler" \
+  --kubeconfig="$kubeconfig" --leader-elect=false \
+  --authentication-kubeconfig="$kubeconfig" --authorization-kubeconfig="$kubeconfig" \
+  --secure-port="$TESTENV_SCHEDULER_PORT" --bind-address=127.0.0.1
+
+kubectl_ apply --server-side -f "$shared_ref/mpi-operator/kubeflow.org_mpijobs.yaml" >/dev/null
+kubectl_ wait --for=condition=Established --timeout=60s crd/mpijobs.kubeflow.org >/dev/null
+kubectl_ create namespace mpi-operator >/dev/null
+start mpi-operator "$bin/mpi-operator" --kubeConfig="$kubeconfig" \
+  --lock-namespace=mpi-operator --threadiness=4 --kube-api-qps=50 --kube-api-burst=100
+
+# --- kwok: fake nodes, pod lifecycle stages and logs ---------------------------
+stages="$(go env GOMODCACHE)/sigs.k8s.io/kwok@v0.8.0/kustomize/stage"
+[[ -d "$stages" ]] || die "kwok stages not found at $stages (run testenv/build.sh)"
+{
+  cat <<'EOF'
+apiVersion: config.kwok.x-k8s.io/v1alpha1
+kind: KwokConfiguration
+options:
+  manageAllNodes: false
+  manageNodesWithAnnotationSelector: kwok.x-k8s.io/node=fake
+  enableCNI: false
+EOF
+  # Upstream's stages: nodes come up and keep a lease; pods are created,
+  # become ready, Job pods complete, deletions finish; the chaos stage fails a
+  # container when a pod carries its label.
+  for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+    pod/general/pod-create.yaml pod/general/pod-init-container-running.yaml \
+    pod/general/pod-init-container-completed.yaml pod/general/pod-ready.yaml \
+    pod/general/pod-complete.yaml pod/general/pod-delete.yaml \
+    pod/chaos/pod-container-running-failed.yaml; do
+    echo "---"
+    cat "$stages/$f"
+  done
+  # Every container "prints" this file (CRI log format), as a kubelet would serve it.
+  cat <<EOF
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata:
+  name: testenv-logs
+spec:
+  logs:
+  - logsFile: $here/fixtures/container.log
+    follow: false
+EOF
+} >"$run/kwok.yaml"
+start kwok "$bin/kwok" --kubeconfig="$kubeconfig" --config="$run/kwok.yaml" \
+  --server-address="127.0.0.1:$TESTENV_KWOK_PORT" \
+  --tls-cert-file="$pki/serving.crt" --tls-private-key-file="$pki/serving.key" \
+  --node-ip=127.0.0.1 --node-port="$TESTENV_KWOK_PORT"
+
+for i in 0 1 2 3; do
+  cat <<EOF
+apiVersion: v1
+kind: Node
+metadata:
+  name: gpu-node-$i
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: "0"
+  labels:
+    kubernetes.io/hostname: gpu-node-$i
+    kubernetes.io/os: linux
+    kubernetes.io/arch: amd64
+    type: kwok
+    nvidia.com/gpu.present: "true"
+status:
+  allocatable: {cpu: "32", memory: 256Gi, pods: "110", nvidia.com/gpu: "8"}
+  capacity: {cpu: "32", memory: 256Gi, pods: "110", nvidia.com/gpu: "8"}
+---
+EOF
+done | kubectl_ apply -f - >/dev/null
+for ns in team-a team-b; do kubectl_ create namespace "$ns" >/dev/null; done
+
+node_ready() { [[ "$(kubectl_ get nodes -o jsonpath='{.items[*].status.conditions[?(@.type=="Ready")].status}')" == "True True True True" ]]; }
+wait_for 60 "kwok nodes" node_ready
+default_sa() { kubectl_ -n team-a get serviceaccount default && kubectl_ -n default get serviceaccount default; }
+wait_for 60 "default service accounts" default_sa
+operator_ready() { grep -q "successfully acquired lease" "$run/logs/mpi-operator.log"; }
+wait_for 60 "mpi-operator leader election" operator_ready
+
+cat >"$run/env" <<EOF
+KUBECONFIG=$kubeconfig
+MPIJOB_TESTENV_DIR=$run
+MPIJOB_TESTENV_SERVER=$server
+EOF
+log "control plane ready in $((SECONDS - started)) s (kubeconfig: $kubeconfig)"
+echo "$((SECONDS - started))" >"$run/start-seconds"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Stops the control plane start.sh started (TERM, then KILL after 10 s).
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+run="${MPIJOB_TESTENV_DIR:-$here/.run}"
+quiet=0
+[[ "${1:-}" == "--quiet" ]] && quiet=1
+pids=()
+for f in "$run"/*.pid; do
+  [[ -f "$f" ]] || continue
+  pid="$(cat "$f")"
+  kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+  rm -f "$f"
+done
+for _ in $(seq 1 20); do
+  alive=0
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+  ((alive)) || break
+  sleep 0.5
+done
+for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+((quiet)) || echo "testenv: stopped ${#pids[@]} component(s)"
+exit 0
