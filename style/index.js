@@ -3,3 +3,4 @@ import './launch.css';
 import './sidebar.css';
 import './jobview.css';
 import './logs.css';
+import './bench.css';

@@ -17,6 +17,11 @@ export namespace CommandIDs {
   export const deleteJob = 'mpijob:delete-job';
   /** List the jobs again. */
   export const refreshJobs = 'mpijob:refresh-jobs';
+  /**
+   * Show benchmark results files as charts: `path`, several `paths`
+   * overlaid, or the JSON files selected in the file browser.
+   */
+  export const openChart = 'mpijob:open-chart';
 }
 
 /** Names one job; the arguments of the job commands. */

@@ -3,6 +3,7 @@
  */
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
+import { chartsPlugin } from './plugins/charts';
 import { jobViewPlugin } from './plugins/jobView';
 import { launchPlugin } from './plugins/launch';
 import { managerPlugin } from './plugins/manager';
@@ -15,7 +16,8 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   managerPlugin,
   launchPlugin,
   sidebarPlugin,
-  jobViewPlugin
+  jobViewPlugin,
+  chartsPlugin
 ];
 
 export default plugins;

@@ -15,6 +15,7 @@ import { mpijobIcon } from '../icons';
 import type { LaunchSettings } from '../settings';
 import { defaultImageFor } from '../settings';
 import type { IMpiJobManager } from '../tokens';
+import { BenchmarkSection } from './BenchmarkSection';
 import { evaluateDraft } from './draft';
 import {
   createFormValidator,
@@ -47,6 +48,8 @@ export interface ILaunchPanelOptions {
   readonly openCell: OpenCell;
   /** Opens a job's view. */
   readonly openJob: (job: IJobRecord) => void;
+  /** Opens a benchmark results file (relative to the server root). */
+  readonly openResults: (path: string) => void;
   /** Called once a job was submitted, with the values it was launched with. */
   readonly onSubmitted: (job: IJobRecord, values: SpecValues) => void;
   /** The translator. */
@@ -259,6 +262,17 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
             onOpen={openCell}
             trans={trans}
           />
+          {source && (
+            <BenchmarkSection
+              spec={draft.spec && draft.built ? draft.spec : null}
+              notebook={notebook}
+              notebookPath={source.path}
+              blockers={reasons}
+              openResults={props.options.openResults}
+              idPrefix={props.idPrefix}
+              trans={trans}
+            />
+          )}
         </div>
         <div className="mpijob-Launch-side">
           <PreflightView

@@ -112,6 +112,8 @@ export const launchPlugin: JupyterFrontEndPlugin<void> = {
             namespace: job.namespace,
             name: job.name
           }),
+        openResults: path =>
+          void commands.execute(CommandIDs.openChart, { path }),
         onSubmitted: (job, values) => {
           if (path) {
             settings

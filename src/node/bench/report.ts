@@ -13,20 +13,15 @@ import {
 } from '../../core/benchChart';
 import type { IBenchResults, IBenchRun } from '../../core/benchResults';
 import { SERIES, summarizeResults } from '../../core/benchResults';
+import {
+  environmentLines,
+  round,
+  SUMMARY_HEADERS,
+  summaryCells
+} from '../../core/benchReport';
 import { formatTable } from '../cli/table';
 
-/** Headers of the speedup table. */
-export const SUMMARY_HEADERS = [
-  'workers',
-  'time',
-  'speedup',
-  'efficiency',
-  'karp-flatt',
-  'e2e',
-  'bare',
-  'overhead',
-  'extra'
-] as const;
+export { environmentLines, SUMMARY_HEADERS, summaryCells };
 
 /**
  * The text report of results: per file a header, the speedup table, runs
@@ -39,36 +34,6 @@ export function formatReport(results: readonly IBenchResults[]): string {
   return results
     .map(r => (r.kind === 'micro' ? microReport(r) : scenarioReport(r)))
     .join('\n');
-}
-
-/**
- * The speedup table rows of scenario results, as cells.
- *
- * @param results - scenario results
- * @returns one row per completed worker count
- */
-export function summaryCells(results: IBenchResults): string[][] {
-  const summary = summarizeResults(results);
-  if (summary === null) {
-    return [];
-  }
-  return summary.rows.map(row => [
-    String(row.workers),
-    `${seconds(row.time.mean)} ± ${seconds(row.time.sd, row.time.mean)} s`,
-    row.workers === summary.baselineWorkers
-      ? row.speedup.toFixed(2)
-      : `${row.speedup.toFixed(2)} ± ${row.speedupSd.toFixed(2)}`,
-    `${(row.efficiency * 100).toFixed(1)}%`,
-    row.karpFlatt === null ? '-' : row.karpFlatt.toFixed(3),
-    row.e2e === null ? '-' : `${seconds(row.e2e)} s`,
-    row.bare === null ? '-' : `${seconds(row.bare)} s`,
-    row.overhead === null
-      ? '-'
-      : `${row.overhead >= 0 ? '+' : ''}${(row.overhead * 100).toFixed(1)}%`,
-    row.extra === null
-      ? '-'
-      : `${row.extra >= 0 ? '+' : ''}${row.extra.toFixed(3)} s`
-  ]);
 }
 
 function scenarioReport(results: IBenchResults): string {
@@ -137,48 +102,6 @@ function headerLine(results: IBenchResults): string {
   return `== ${results.name} (${results.state}) started ${results.startedAt}`;
 }
 
-/**
- * Describes where results were measured, one short line per aspect.
- *
- * @param results - any results
- * @returns lines without newlines
- */
-export function environmentLines(results: IBenchResults): string[] {
-  const env = results.environment;
-  const gib = (env.memoryBytes / 2 ** 30).toFixed(1);
-  const lines = [
-    `host ${env.hostname}: ${env.cpuModel}, ${env.cores} cores, ${gib} GiB, ${env.platform} ${env.release}, Node ${env.node}`
-  ];
-  const parts: string[] = [];
-  if (env.backend) {
-    parts.push(`backend ${env.backend}`);
-  }
-  if (env.mpi) {
-    parts.push(`${env.mpi.implementation} (${env.mpi.version})`);
-  }
-  if (env.python) {
-    parts.push(
-      `Python ${env.python.version ?? '?'}, numpy ${env.python.numpy ?? '-'}, mpi4py ${env.python.mpi4py ?? '-'}`
-    );
-  }
-  if (env.git) {
-    parts.push(
-      `commit ${env.git.commit.slice(0, 12)}${env.git.dirty ? ' (uncommitted changes)' : ''}`
-    );
-  }
-  if (parts.length > 0) {
-    lines.push(parts.join('; '));
-  }
-  lines.push(
-    `load average ${loadText(env.loadAverage.start)} at start, ${loadText(env.loadAverage.end)} at end (1, 5, 15 min; ${env.cores} cores)`
-  );
-  return lines;
-}
-
-function loadText(load: readonly number[]): string {
-  return load.map(x => x.toFixed(2)).join(' ');
-}
-
 interface ISweepPoint {
   readonly bytes: number;
   readonly latency_us: number;
@@ -223,30 +146,6 @@ function bytesText(bytes: number): string {
     return `${bytes / 1024} KiB`;
   }
   return `${bytes} B`;
-}
-
-// Seconds with 3 decimals (1 from 100 s, 3 significant digits below 10 ms);
-// `like` formats a spread with the decimals of its mean.
-function seconds(x: number, like: number = x): string {
-  if (like >= 100) {
-    return x.toFixed(1);
-  }
-  if (like >= 0.01 || like === 0) {
-    return x.toFixed(3);
-  }
-  const decimals = Math.min(
-    9,
-    Math.max(0, 2 - Math.floor(Math.log10(Math.abs(like))))
-  );
-  return x.toFixed(decimals);
-}
-
-function round(x: number): string {
-  if (Number.isInteger(x)) {
-    return String(x);
-  }
-  const digits = Math.max(0, 3 - Math.floor(Math.log10(Math.abs(x))) - 1);
-  return x.toFixed(Math.min(digits, 6));
 }
 
 /**

@@ -1,0 +1,129 @@
+/**
+ * Text of benchmark results shared by every report: the cells of the
+ * speedup table and the lines describing where results were measured, as
+ * the terminal, the HTML page and the JupyterLab viewer show them. Pure.
+ */
+import type { IBenchResults } from './benchResults';
+import { summarizeResults } from './benchResults';
+
+/** Headers of the speedup table. */
+export const SUMMARY_HEADERS = [
+  'workers',
+  'time',
+  'speedup',
+  'efficiency',
+  'karp-flatt',
+  'e2e',
+  'bare',
+  'overhead',
+  'extra'
+] as const;
+
+/**
+ * The speedup table rows of scenario results, as cells.
+ *
+ * @param results - scenario results
+ * @returns one row per completed worker count
+ */
+export function summaryCells(results: IBenchResults): string[][] {
+  const summary = summarizeResults(results);
+  if (summary === null) {
+    return [];
+  }
+  return summary.rows.map(row => [
+    String(row.workers),
+    `${seconds(row.time.mean)} ± ${seconds(row.time.sd, row.time.mean)} s`,
+    row.workers === summary.baselineWorkers
+      ? row.speedup.toFixed(2)
+      : `${row.speedup.toFixed(2)} ± ${row.speedupSd.toFixed(2)}`,
+    `${(row.efficiency * 100).toFixed(1)}%`,
+    row.karpFlatt === null ? '-' : row.karpFlatt.toFixed(3),
+    row.e2e === null ? '-' : `${seconds(row.e2e)} s`,
+    row.bare === null ? '-' : `${seconds(row.bare)} s`,
+    row.overhead === null
+      ? '-'
+      : `${row.overhead >= 0 ? '+' : ''}${(row.overhead * 100).toFixed(1)}%`,
+    row.extra === null
+      ? '-'
+      : `${row.extra >= 0 ? '+' : ''}${row.extra.toFixed(3)} s`
+  ]);
+}
+
+/**
+ * Describes where results were measured, one short line per aspect.
+ *
+ * @param results - any results
+ * @returns lines without newlines
+ */
+export function environmentLines(results: IBenchResults): string[] {
+  const env = results.environment;
+  const gib = (env.memoryBytes / 2 ** 30).toFixed(1);
+  const lines = [
+    `host ${env.hostname}: ${env.cpuModel}, ${env.cores} cores, ${gib} GiB, ${env.platform} ${env.release}, Node ${env.node}`
+  ];
+  const parts: string[] = [];
+  if (env.backend) {
+    parts.push(`backend ${env.backend}`);
+  }
+  if (env.mpi) {
+    parts.push(`${env.mpi.implementation} (${env.mpi.version})`);
+  }
+  if (env.python) {
+    parts.push(
+      `Python ${env.python.version ?? '?'}, numpy ${env.python.numpy ?? '-'}, mpi4py ${env.python.mpi4py ?? '-'}`
+    );
+  }
+  if (env.git) {
+    parts.push(
+      `commit ${env.git.commit.slice(0, 12)}${env.git.dirty ? ' (uncommitted changes)' : ''}`
+    );
+  }
+  if (parts.length > 0) {
+    lines.push(parts.join('; '));
+  }
+  lines.push(
+    `load average ${loadText(env.loadAverage.start)} at start, ${loadText(env.loadAverage.end)} at end (1, 5, 15 min; ${env.cores} cores)`
+  );
+  return lines;
+}
+
+function loadText(load: readonly number[]): string {
+  return load.map(x => x.toFixed(2)).join(' ');
+}
+
+/**
+ * Seconds with 3 decimals (1 from 100 s, 3 significant digits below 10 ms).
+ *
+ * @param x - seconds
+ * @param like - format a spread with the decimals of its mean
+ * @returns the number as text
+ */
+// Seconds with 3 decimals (1 from 100 s, 3 significant digits below 10 ms);
+// `like` formats a spread with the decimals of its mean.
+export function seconds(x: number, like: number = x): string {
+  if (like >= 100) {
+    return x.toFixed(1);
+  }
+  if (like >= 0.01 || like === 0) {
+    return x.toFixed(3);
+  }
+  const decimals = Math.min(
+    9,
+    Math.max(0, 2 - Math.floor(Math.log10(Math.abs(like))))
+  );
+  return x.toFixed(decimals);
+}
+
+/**
+ * A number with about 3 significant digits.
+ *
+ * @param x - the number
+ * @returns it as text
+ */
+export function round(x: number): string {
+  if (Number.isInteger(x)) {
+    return String(x);
+  }
+  const digits = Math.max(0, 3 - Math.floor(Math.log10(Math.abs(x))) - 1);
+  return x.toFixed(Math.min(digits, 6));
+}
