@@ -352,3 +352,47 @@ export function parseResults(
   }
   return input as IBenchResults;
 }
+
+/** Most problems {@link readResultsText} lists: a wrong file can have hundreds. */
+export const MAX_RESULTS_PROBLEMS = 20;
+
+/**
+ * Reads a results file's text: JSON, valid against schema/results.json.
+ *
+ * @param text - the file's content
+ * @returns the results, or why it is not a results file (the JSON error,
+ *   or the schema's problems by field, at most {@link MAX_RESULTS_PROBLEMS}
+ *   and a line counting the rest)
+ */
+export function readResultsText(
+  text: string
+):
+  | { readonly ok: true; readonly results: IBenchResults }
+  | { readonly ok: false; readonly problems: readonly IProblem[] } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return {
+      ok: false,
+      problems: [
+        {
+          path: '',
+          message: `is not JSON: ${error instanceof Error ? error.message : String(error)}`
+        }
+      ]
+    };
+  }
+  const problems = resultsProblems(parsed);
+  if (problems.length === 0) {
+    return { ok: true, results: parsed as IBenchResults };
+  }
+  const shown = problems.slice(0, MAX_RESULTS_PROBLEMS);
+  if (problems.length > MAX_RESULTS_PROBLEMS) {
+    shown.push({
+      path: '',
+      message: `… and ${problems.length - MAX_RESULTS_PROBLEMS} more problems`
+    });
+  }
+  return { ok: false, problems: shown };
+}

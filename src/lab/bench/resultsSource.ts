@@ -3,7 +3,7 @@
  * results or every reason it is not a results file.
  */
 import type { IBenchResults } from '../../core/benchResults';
-import { resultsProblems } from '../../core/benchResults';
+import { readResultsText as checkResultsText } from '../../core/benchResults';
 import type { IProblem } from '../../core/errors';
 
 /** One file shown by the viewer. */
@@ -23,9 +23,6 @@ export type ResultsSource =
       readonly problems: readonly IProblem[];
     };
 
-/** Most problems listed for one file: a wrong file can have hundreds. */
-const MAX_PROBLEMS = 20;
-
 /**
  * Reads a results file's text: JSON, valid against schema/results.json.
  *
@@ -34,31 +31,5 @@ const MAX_PROBLEMS = 20;
  * @returns the results, or the problems (the JSON error, or the schema's)
  */
 export function readResultsText(path: string, text: string): ResultsSource {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    return {
-      path,
-      ok: false,
-      problems: [
-        {
-          path: '',
-          message: `is not JSON: ${error instanceof Error ? error.message : String(error)}`
-        }
-      ]
-    };
-  }
-  const problems = resultsProblems(parsed);
-  if (problems.length > 0) {
-    const shown = problems.slice(0, MAX_PROBLEMS);
-    if (problems.length > MAX_PROBLEMS) {
-      shown.push({
-        path: '',
-        message: `… and ${problems.length - MAX_PROBLEMS} more problems`
-      });
-    }
-    return { path, ok: false, problems: shown };
-  }
-  return { path, ok: true, results: parsed as IBenchResults };
+  return { path, ...checkResultsText(text) };
 }
