@@ -95,7 +95,9 @@ export function tenantTemplates(
       spec: {
         // Every pod of every MPIJob in the namespace (the operator labels them all).
         podSelector: {
-          matchExpressions: [{ key: OPERATOR_JOB_NAME_LABEL, operator: 'Exists' }]
+          matchExpressions: [
+            { key: OPERATOR_JOB_NAME_LABEL, operator: 'Exists' }
+          ]
         },
         policyTypes: ['Ingress', 'Egress'],
         ingress: [{ from: [jobPeers()] }],

@@ -10,6 +10,9 @@ runCli(process.argv.slice(2), {
 }).then(
   code => {
     process.exitCode = code;
+    // Keep-alive sockets of an API client may hold the event loop open
+    // after the command is done; they must not keep the command running.
+    setTimeout(() => process.exit(code), 200).unref();
   },
   (error: unknown) => {
     process.stderr.write(

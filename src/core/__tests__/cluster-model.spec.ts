@@ -127,15 +127,19 @@ describe('gang resources and quota', () => {
             pods: String(used + gang.pods),
             'requests.nvidia.com/gpu': String(used + workers * gpus)
           };
-          const usage = { pods: String(used), 'requests.nvidia.com/gpu': String(used) };
+          const usage = {
+            pods: String(used),
+            'requests.nvidia.com/gpu': String(used)
+          };
           expect(
             quotaShortfalls([{ status: { hard, used: usage } }], gang)
           ).toEqual([]);
           const tight = { ...hard, pods: String(used + gang.pods - 1) };
           expect(
-            quotaShortfalls([{ status: { hard: tight, used: usage } }], gang).map(
-              s => s.resource
-            )
+            quotaShortfalls(
+              [{ status: { hard: tight, used: usage } }],
+              gang
+            ).map(s => s.resource)
           ).toEqual(['pods']);
         }
       )
@@ -213,7 +217,9 @@ describe('pod log lines', () => {
       fc.property(times, times, (a, b) => {
         const stamp = (ns: number): string => {
           const seconds = Math.floor(ns / 1e9);
-          const fraction = String(ns % 1e9).padStart(9, '0').replace(/0+$/, '');
+          const fraction = String(ns % 1e9)
+            .padStart(9, '0')
+            .replace(/0+$/, '');
           const base = new Date(seconds * 1000).toISOString().slice(0, 19);
           return `${base}${fraction ? `.${fraction}` : ''}Z x`;
         };

@@ -46,7 +46,10 @@ async function namespace(prefix: string): Promise<string> {
   expect(created.stderr).toBe('');
   // Pods need the namespace's default ServiceAccount (the controller manager makes it).
   for (let i = 0; i < 100; i++) {
-    if ((await kubectl(['-n', name, 'get', 'serviceaccount', 'default'])).code === 0) {
+    if (
+      (await kubectl(['-n', name, 'get', 'serviceaccount', 'default'])).code ===
+      0
+    ) {
       break;
     }
     await new Promise(resolve => setTimeout(resolve, 200));
@@ -107,13 +110,7 @@ async function objectsOf(ns: string, kinds: string): Promise<string[]> {
 describeWithCluster()('kubernetes backend on a real control plane', () => {
   it('should run the upstream pi example to Succeeded, serve its logs, and leave nothing behind on delete', async () => {
     const ns = await namespace('e2e-pi');
-    const created = await kube([
-      'create',
-      '-f',
-      PI_EXAMPLE,
-      '-n',
-      ns
-    ]);
+    const created = await kube(['create', '-f', PI_EXAMPLE, '-n', ns]);
     expect(created.stderr).toBe('');
     expect(created.stdout).toBe('mpijob.kubeflow.org/pi created\n');
 
@@ -191,11 +188,25 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
       });
 
       const configMap = JSON.parse(
-        (await kubectl(['-n', ns, 'get', 'configmap', 'mpi-pi-program', '-o', 'json'])).stdout
+        (
+          await kubectl([
+            '-n',
+            ns,
+            'get',
+            'configmap',
+            'mpi-pi-program',
+            '-o',
+            'json'
+          ])
+        ).stdout
       );
       expect(configMap.data['main.py']).toMatch(/mpi4py|MPI/);
       expect(configMap.metadata.ownerReferences).toEqual([
-        expect.objectContaining({ kind: 'MPIJob', name: 'mpi-pi', uid: record.uid })
+        expect.objectContaining({
+          kind: 'MPIJob',
+          name: 'mpi-pi',
+          uid: record.uid
+        })
       ]);
       const policy = JSON.parse(
         (await kubectl(['-n', ns, 'get', 'networkpolicy', '-o', 'json'])).stdout
@@ -203,22 +214,28 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
       expect(policy.metadata.ownerReferences[0].uid).toBe(record.uid);
 
       await until(() =>
-        events.some(e => e.job.name === 'mpi-pi' && e.job.status.phase === 'Succeeded')
+        events.some(
+          e => e.job.name === 'mpi-pi' && e.job.status.phase === 'Succeeded'
+        )
       );
       const phases = events
         .filter(e => e.job.name === 'mpi-pi')
         .map(e => e.job.status.phase);
       expect(phases).toContain('Running');
-      expect(phases.indexOf('Running')).toBeLessThan(phases.indexOf('Succeeded'));
+      expect(phases.indexOf('Running')).toBeLessThan(
+        phases.indexOf('Succeeded')
+      );
       const succeeded = events.find(e => e.job.status.phase === 'Succeeded')!;
       expect(succeeded.job.topology.workers).toHaveLength(2);
       watch.dispose();
 
       const deleted = await kube(['delete', 'mpi-pi', '-n', ns]);
       expect(deleted.code).toBe(0);
-      await until(async () =>
-        (await objectsOf(ns, 'mpijobs,pods,configmaps,networkpolicies')).join() ===
-        'configmap/kube-root-ca.crt'
+      await until(
+        async () =>
+          (
+            await objectsOf(ns, 'mpijobs,pods,configmaps,networkpolicies')
+          ).join() === 'configmap/kube-root-ca.crt'
       );
     } finally {
       await service.stop();
@@ -228,32 +245,58 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
   it('should refuse a user without rights with a message naming verb and resource, and let them in once the admin templates are applied', async () => {
     const ns = await namespace('e2e-rbac');
     await withFile(piManifest('pi'), async file => {
-      const refused = await kube(['create', '-f', file, '-n', ns], 'testenv-alice');
+      const refused = await kube(
+        ['create', '-f', file, '-n', ns],
+        'testenv-alice'
+      );
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(/user "alice" may not create mpijobs in namespace/);
-      expect(refused.stderr).toMatch(/mpijob admin templates -n e2e-rbac-\S+ --user alice/);
+      expect(refused.stderr).toMatch(
+        /user "alice" may not create mpijobs in namespace/
+      );
+      expect(refused.stderr).toMatch(
+        /mpijob admin templates -n e2e-rbac-\S+ --user alice/
+      );
       expect(refused.stderr).not.toMatch(/\n\s+at /); // no stack trace
       expect(await objectsOf(ns, 'mpijobs,configmaps')).toEqual([
         'configmap/kube-root-ca.crt'
       ]);
 
-      const templates = await kube(['admin', 'templates', '-n', ns, '--user', 'alice']);
+      const templates = await kube([
+        'admin',
+        'templates',
+        '-n',
+        ns,
+        '--user',
+        'alice'
+      ]);
       const applied = await kubectl(['apply', '-f', '-'], templates.stdout);
       expect(applied.stderr).toBe('');
-      expect(applied.stdout).toMatch(/role.rbac.authorization.k8s.io\/mpijob-user created/);
-      expect(applied.stdout).toMatch(/networkpolicy.networking.k8s.io\/mpijob-isolation created/);
+      expect(applied.stdout).toMatch(
+        /role.rbac.authorization.k8s.io\/mpijob-user created/
+      );
+      expect(applied.stdout).toMatch(
+        /networkpolicy.networking.k8s.io\/mpijob-isolation created/
+      );
       expect(applied.stdout).toMatch(/resourcequota\/mpijob-quota created/);
 
-      const preflight = await kube(['preflight', '-n', ns, '-o', 'json'], 'testenv-alice');
+      const preflight = await kube(
+        ['preflight', '-n', ns, '-o', 'json'],
+        'testenv-alice'
+      );
       const report = JSON.parse(preflight.stdout);
       expect(report.checks.filter((c: { ok: boolean }) => !c.ok)).toEqual([]);
 
-      const allowed = await kube(['create', '-f', file, '-n', ns], 'testenv-alice');
+      const allowed = await kube(
+        ['create', '-f', file, '-n', ns],
+        'testenv-alice'
+      );
       expect(allowed.stderr).toBe('');
       expect(allowed.code).toBe(0);
       const other = await kube(['get', 'pi', '-n', 'team-b'], 'testenv-alice');
       expect(other.code).toBe(1);
-      expect(other.stderr).toMatch(/user "alice" may not get mpijobs.kubeflow.org in namespace "team-b"/);
+      expect(other.stderr).toMatch(
+        /user "alice" may not get mpijobs.kubeflow.org in namespace "team-b"/
+      );
     });
   });
 
@@ -270,14 +313,30 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
     );
     expect(quota.code).toBe(0);
     const preflight = await kube([
-      'preflight', '-n', ns, '--from-notebook', NOTEBOOK, '--workers', '4', '--gpus-per-worker', '1'
+      'preflight',
+      '-n',
+      ns,
+      '--from-notebook',
+      NOTEBOOK,
+      '--workers',
+      '4',
+      '--gpus-per-worker',
+      '1'
     ]);
     expect(preflight.code).toBe(1);
     expect(preflight.stdout + preflight.stderr).toMatch(
       /ResourceQuota "gpus" has 2 of requests.nvidia.com\/gpu left \(hard 2\), the job needs 4/
     );
     const refused = await kube([
-      'create', '--from-notebook', NOTEBOOK, '--workers', '4', '--gpus-per-worker', '1', '-n', ns
+      'create',
+      '--from-notebook',
+      NOTEBOOK,
+      '--workers',
+      '4',
+      '--gpus-per-worker',
+      '1',
+      '-n',
+      ns
     ]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/preflight failed, nothing was created/);
@@ -294,9 +353,18 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/mpijobs.kubeflow.org "pi" already exists/);
     expect(again.stderr).toMatch(/--generate-name/);
-    const generated = await kube(['create', '-f', PI_EXAMPLE, '-n', ns, '--generate-name']);
+    const generated = await kube([
+      'create',
+      '-f',
+      PI_EXAMPLE,
+      '-n',
+      ns,
+      '--generate-name'
+    ]);
     expect(generated.stderr).toBe('');
-    expect(generated.stdout).toMatch(/^mpijob.kubeflow.org\/pi-[a-z0-9]{5} created\n$/);
+    expect(generated.stdout).toMatch(
+      /^mpijob.kubeflow.org\/pi-[a-z0-9]{5} created\n$/
+    );
   });
 
   it('should fail fast when a worker fails and say which worker', async () => {
@@ -304,15 +372,20 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
     // kwok's upstream chaos stage fails the worker containers (exit 137);
     // the launcher's mpirun then fails as it would when a rank dies.
     const manifest = piManifest('crash', {
-      workerLabels: { 'pod-container-running-failed.stage.kwok.x-k8s.io': 'true' },
+      workerLabels: {
+        'pod-container-running-failed.stage.kwok.x-k8s.io': 'true'
+      },
       workerAnnotations: {
         'pod-container-running-failed.stage.kwok.x-k8s.io/exit-code': '137',
         'pod-container-running-failed.stage.kwok.x-k8s.io/reason': 'OOMKilled',
-        'pod-container-running-failed.stage.kwok.x-k8s.io/message': 'out of memory',
+        'pod-container-running-failed.stage.kwok.x-k8s.io/message':
+          'out of memory',
         'pod-container-running-failed.stage.kwok.x-k8s.io/delay': '1s',
         'pod-container-running-failed.stage.kwok.x-k8s.io/jitter-delay': '1s'
       },
-      launcherLabels: { 'pod-container-running-failed.stage.kwok.x-k8s.io': 'true' },
+      launcherLabels: {
+        'pod-container-running-failed.stage.kwok.x-k8s.io': 'true'
+      },
       launcherAnnotations: {
         'pod-container-running-failed.stage.kwok.x-k8s.io/delay': '6s',
         'pod-container-running-failed.stage.kwok.x-k8s.io/jitter-delay': '1s'
@@ -323,7 +396,12 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
       expect(created.code).toBe(0);
     });
     const waited = await kube([
-      'wait', 'crash', '-n', ns, '--for=condition=Failed', '--timeout=120s'
+      'wait',
+      'crash',
+      '-n',
+      ns,
+      '--for=condition=Failed',
+      '--timeout=120s'
     ]);
     expect(waited.code).toBe(0);
     const described = await kube(['get', 'crash', '-n', ns, '-o', 'json']);
@@ -350,10 +428,20 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
         const created = await kube(['create', '-f', file, '-n', ns]);
         expect(created.code).toBe(0);
       });
-      await until(() => events.some(e => e.job.name === 'slow' && e.job.status.phase === 'Running'));
+      await until(() =>
+        events.some(
+          e => e.job.name === 'slow' && e.job.status.phase === 'Running'
+        )
+      );
       const down = await restartApiServer();
       expect(down).toBeGreaterThanOrEqual(0);
-      await until(() => events.some(e => e.job.name === 'slow' && e.job.status.phase === 'Succeeded'), 120_000);
+      await until(
+        () =>
+          events.some(
+            e => e.job.name === 'slow' && e.job.status.phase === 'Succeeded'
+          ),
+        120_000
+      );
       watch.dispose();
     } finally {
       await service.stop();
@@ -365,14 +453,44 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mpijob-kc-'));
     try {
       const down = join(dir, 'down');
-      writeFileSync(down, kubeconfig.replace(/server: https:\/\/127\.0\.0\.1:\d+/, 'server: https://127.0.0.1:1'));
-      const refused = await mpijob(['--backend', 'kubernetes', '--kubeconfig', down, '--context', 'testenv', 'list']);
+      writeFileSync(
+        down,
+        kubeconfig.replace(
+          /server: https:\/\/127\.0\.0\.1:\d+/,
+          'server: https://127.0.0.1:1'
+        )
+      );
+      const refused = await mpijob([
+        '--backend',
+        'kubernetes',
+        '--kubeconfig',
+        down,
+        '--context',
+        'testenv',
+        'list'
+      ]);
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(/cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:1: ECONNREFUSED/);
+      expect(refused.stderr).toMatch(
+        /cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:1: ECONNREFUSED/
+      );
 
       const wrongCa = join(dir, 'ca');
-      writeFileSync(wrongCa, kubeconfig.replace(/certificate-authority-data: \S+/, `certificate-authority-data: ${notTheCa()}`));
-      const tls = await mpijob(['--backend', 'kubernetes', '--kubeconfig', wrongCa, '--context', 'testenv', 'list']);
+      writeFileSync(
+        wrongCa,
+        kubeconfig.replace(
+          /certificate-authority-data: \S+/,
+          `certificate-authority-data: ${notTheCa()}`
+        )
+      );
+      const tls = await mpijob([
+        '--backend',
+        'kubernetes',
+        '--kubeconfig',
+        wrongCa,
+        '--context',
+        'testenv',
+        'list'
+      ]);
       expect(tls.code).toBe(1);
       expect(tls.stderr).toMatch(/TLS error talking to the Kubernetes API/);
       expect(tls.stderr).not.toMatch(/\n\s+at /);
@@ -384,7 +502,9 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
 
 /** A certificate that is not the cluster's CA (the server's own leaf), base64. */
 function notTheCa(): string {
-  return readFileSync(join(TESTENV_DIR, 'pki', 'serving.crt')).toString('base64');
+  return readFileSync(join(TESTENV_DIR, 'pki', 'serving.crt')).toString(
+    'base64'
+  );
 }
 
 async function until(
@@ -407,17 +527,33 @@ async function startService(): Promise<{
   const dataDir = mkdtempSync(join(tmpdir(), 'mpijob-k8s-service-'));
   const child: ChildProcess = spawn(
     process.execPath,
-    [CLI, '--backend', 'kubernetes', '--kubeconfig', KUBECONFIG, '--context', 'testenv', '--data-dir', dataDir, 'serve'],
+    [
+      CLI,
+      '--backend',
+      'kubernetes',
+      '--kubeconfig',
+      KUBECONFIG,
+      '--context',
+      'testenv',
+      '--data-dir',
+      dataDir,
+      'serve'
+    ],
     { env: { ...process.env }, stdio: ['ignore', 'ignore', 'pipe'] }
   );
   let log = '';
   child.stderr?.on('data', chunk => (log += String(chunk)));
-  const client = new ServiceClient({ socketPath: join(dataDir, 'kubernetes-service.sock') });
+  const client = new ServiceClient({
+    socketPath: join(dataDir, 'kubernetes-service.sock')
+  });
   await until(async () => {
     if (child.exitCode !== null) {
       throw new Error(`mpijob serve exited: ${log}`);
     }
-    return client.health().then(() => true, () => false);
+    return client.health().then(
+      () => true,
+      () => false
+    );
   }, 30_000);
   return {
     client,

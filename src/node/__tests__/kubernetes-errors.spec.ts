@@ -38,7 +38,9 @@ describe('toBackendError', () => {
     expect(error.message).toMatch(
       /^user "alice" may not create mpijobs.kubeflow.org in namespace "team-a"/
     );
-    expect(error.message).toMatch(/mpijob admin templates -n team-a --user alice/);
+    expect(error.message).toMatch(
+      /mpijob admin templates -n team-a --user alice/
+    );
   });
 
   it('should explain quota refusals instead of calling them permissions', () => {
@@ -71,7 +73,8 @@ describe('toBackendError', () => {
     const error = toBackendError(
       apiException(422, {
         reason: 'Invalid',
-        message: 'MPIJob.kubeflow.org "pi" is invalid: spec.slotsPerWorker: Invalid value: -1',
+        message:
+          'MPIJob.kubeflow.org "pi" is invalid: spec.slotsPerWorker: Invalid value: -1',
         details: {
           causes: [
             {
@@ -86,7 +89,10 @@ describe('toBackendError', () => {
     );
     expect(error.reason).toBe('Invalid');
     expect(error.problems).toEqual([
-      { path: 'spec.slotsPerWorker', message: 'Invalid value: -1: must be >= 1' }
+      {
+        path: 'spec.slotsPerWorker',
+        message: 'Invalid value: -1: must be >= 1'
+      }
     ]);
   });
 

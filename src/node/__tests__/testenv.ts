@@ -38,7 +38,6 @@ export function describeWithCluster(): jest.Describe {
       `MPIJOB_TESTENV_REQUIRED=1 but no control plane at ${TESTENV_DIR}: run testenv/build.sh && testenv/start.sh`
     );
   }
-  // eslint-disable-next-line no-console
   console.warn(
     `skipping Kubernetes end-to-end tests: no control plane at ${TESTENV_DIR} (run testenv/build.sh && testenv/start.sh)`
   );

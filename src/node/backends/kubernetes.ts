@@ -86,8 +86,7 @@ export class KubernetesBackend implements IMpiJobBackend {
       namespace: spec?.namespace ?? namespace ?? this.defaultNamespace,
       // The pods' resources do not depend on the program: render without one.
       mpiJob: spec
-        ? renderJob({ ...spec, command: spec.command ?? ['true'] }, null)
-            .mpiJob
+        ? renderJob({ ...spec, command: spec.command ?? ['true'] }, null).mpiJob
         : undefined,
       networkPolicy: spec?.networkPolicy,
       gang: spec?.scheduling?.gang
@@ -121,9 +120,7 @@ export class KubernetesBackend implements IMpiJobBackend {
         networkPolicy: networkPolicy !== null,
         gang: spec?.scheduling?.gang ?? gangOf(mpiJob)
       });
-      const failed = report.checks.filter(
-        c => !c.ok && c.severity === 'error'
-      );
+      const failed = report.checks.filter(c => !c.ok && c.severity === 'error');
       if (failed.length) {
         throw new BackendError(
           failed.some(c => c.name.startsWith('rbac:'))
@@ -222,7 +219,11 @@ export class KubernetesBackend implements IMpiJobBackend {
     const key = namespace ?? '';
     let watcher = this.watchers.get(key);
     if (!watcher) {
-      const created = new JobWatcher(this.api, namespace, this.options.onWatchError);
+      const created = new JobWatcher(
+        this.api,
+        namespace,
+        this.options.onWatchError
+      );
       watcher = created.start().then(() => created);
       watcher.catch(() => this.watchers.delete(key));
       this.watchers.set(key, watcher);
@@ -244,12 +245,15 @@ export class KubernetesBackend implements IMpiJobBackend {
         }
         disposed = true;
         remove?.();
-        void watcher?.then(w => {
-          if (w.size === 0 && this.watchers.get(key) === watcher) {
-            w.stop();
-            this.watchers.delete(key);
-          }
-        }, () => undefined);
+        void watcher?.then(
+          w => {
+            if (w.size === 0 && this.watchers.get(key) === watcher) {
+              w.stop();
+              this.watchers.delete(key);
+            }
+          },
+          () => undefined
+        );
       }
     };
   }
@@ -298,7 +302,10 @@ export class KubernetesBackend implements IMpiJobBackend {
   async close(): Promise<void> {
     this.closed = true;
     for (const watcher of this.watchers.values()) {
-      void watcher.then(w => w.stop(), () => undefined);
+      void watcher.then(
+        w => w.stop(),
+        () => undefined
+      );
     }
     this.watchers.clear();
   }

@@ -130,9 +130,8 @@ export async function applyContextNamespace(command: Command): Promise<void> {
     return;
   }
   try {
-    const { loadKubeConnection } = await import(
-      '../backends/kubernetes/config'
-    );
+    const { loadKubeConnection } =
+      await import('../backends/kubernetes/config');
     const { namespace } = loadKubeConnection({
       kubeconfig: options.kubeconfig,
       context: options.context

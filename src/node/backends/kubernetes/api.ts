@@ -262,22 +262,26 @@ export class KubeApi {
     namespace: string | undefined,
     labelSelector: string
   ): Promise<IListResult<PodObject>> {
-    return this.call({ verb: 'list', resource: 'pods', namespace }, () =>
-      (namespace
-        ? this.core.listNamespacedPod({ namespace, labelSelector })
-        : this.core.listPodForAllNamespaces({ labelSelector })) as Promise<
-        IListResult<PodObject>
-      >
+    return this.call(
+      { verb: 'list', resource: 'pods', namespace },
+      () =>
+        (namespace
+          ? this.core.listNamespacedPod({ namespace, labelSelector })
+          : this.core.listPodForAllNamespaces({ labelSelector })) as Promise<
+          IListResult<PodObject>
+        >
     );
   }
 
   listEvents(namespace?: string): Promise<IListResult<EventObject>> {
-    return this.call({ verb: 'list', resource: 'events', namespace }, () =>
-      (namespace
-        ? this.core.listNamespacedEvent({ namespace })
-        : this.core.listEventForAllNamespaces()) as Promise<
-        IListResult<EventObject>
-      >
+    return this.call(
+      { verb: 'list', resource: 'events', namespace },
+      () =>
+        (namespace
+          ? this.core.listNamespacedEvent({ namespace })
+          : this.core.listEventForAllNamespaces()) as Promise<
+          IListResult<EventObject>
+        >
     );
   }
 

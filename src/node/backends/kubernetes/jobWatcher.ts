@@ -47,7 +47,9 @@ export class JobWatcher {
     readonly namespace: string | undefined,
     onError?: (error: unknown) => void
   ) {
-    const scope = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+    const scope = namespace
+      ? `/namespaces/${encodeURIComponent(namespace)}`
+      : '';
     const common = { config: api.config, onError };
     this.jobs = new ResourceWatch<MpiJobObject>({
       ...common,
@@ -113,12 +115,18 @@ export class JobWatcher {
   }
 
   private jobChanged(change: WatchChange<MpiJobObject>): void {
-    const key = keyOf(change.object.metadata.namespace, change.object.metadata.name);
+    const key = keyOf(
+      change.object.metadata.namespace,
+      change.object.metadata.name
+    );
     if (change.type === 'DELETED') {
       const last = this.records.get(key);
       this.records.delete(key);
       if (last && this.ready) {
-        this.emit({ type: 'DELETED', job: this.recompute(change.object) ?? last });
+        this.emit({
+          type: 'DELETED',
+          job: this.recompute(change.object) ?? last
+        });
       }
       return;
     }
@@ -218,7 +226,10 @@ export class JobWatcher {
   }
 }
 
-function keyOf(namespace: string | undefined, name: string | undefined): string {
+function keyOf(
+  namespace: string | undefined,
+  name: string | undefined
+): string {
   return `${namespace ?? ''}/${name ?? ''}`;
 }
 

@@ -45,8 +45,7 @@ export async function* launcherLogs(
   const flavor: MpiFlavor =
     (job.spec as { mpiImplementation?: string } | undefined)
       ?.mpiImplementation === 'OpenMPI' ||
-    !(job.spec as { mpiImplementation?: string } | undefined)
-      ?.mpiImplementation
+    !(job.spec as { mpiImplementation?: string } | undefined)?.mpiImplementation
       ? 'openmpi'
       : 'mpich';
   const selector = `${OPERATOR_JOB_NAME_LABEL}=${name},${JOB_ROLE_LABEL}=${LAUNCHER_ROLE}`;
@@ -151,8 +150,7 @@ async function* readStream(
   options: IStreamOptions
 ): AsyncGenerator<{ line: ILogLine; stamp: string | null }> {
   const podName = pod.metadata?.name ?? '';
-  const container =
-    pod.spec?.containers?.[0]?.name ?? 'launcher';
+  const container = pod.spec?.containers?.[0]?.name ?? 'launcher';
   const out = new PassThrough();
   let controller: AbortController | null = null;
   const onAbort = () => controller?.abort();

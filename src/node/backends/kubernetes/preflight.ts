@@ -36,7 +36,12 @@ interface IPermission {
 }
 
 const PERMISSIONS: readonly IPermission[] = [
-  { verb: 'create', resource: 'mpijobs', group: 'kubeflow.org', severity: 'error' },
+  {
+    verb: 'create',
+    resource: 'mpijobs',
+    group: 'kubeflow.org',
+    severity: 'error'
+  },
   { verb: 'create', resource: 'configmaps', group: '', severity: 'error' },
   { verb: 'patch', resource: 'configmaps', group: '', severity: 'error' },
   {
@@ -46,14 +51,32 @@ const PERMISSIONS: readonly IPermission[] = [
     severity: 'error',
     networkPolicy: true
   },
-  { verb: 'watch', resource: 'mpijobs', group: 'kubeflow.org', severity: 'warning' },
+  {
+    verb: 'watch',
+    resource: 'mpijobs',
+    group: 'kubeflow.org',
+    severity: 'warning'
+  },
   { verb: 'watch', resource: 'pods', group: '', severity: 'warning' },
-  { verb: 'get', resource: 'pods', group: '', subresource: 'log', severity: 'warning' },
-  { verb: 'delete', resource: 'mpijobs', group: 'kubeflow.org', severity: 'warning' }
+  {
+    verb: 'get',
+    resource: 'pods',
+    group: '',
+    subresource: 'log',
+    severity: 'warning'
+  },
+  {
+    verb: 'delete',
+    resource: 'mpijobs',
+    group: 'kubeflow.org',
+    severity: 'warning'
+  }
 ];
 
 /** Gang schedulers: the API group whose PodGroups the operator creates. */
-const GANG_GROUPS: Readonly<Record<string, { group: string; title: string; install: string }>> = {
+const GANG_GROUPS: Readonly<
+  Record<string, { group: string; title: string; install: string }>
+> = {
   volcano: {
     group: 'scheduling.volcano.sh',
     title: 'Volcano',
@@ -97,10 +120,19 @@ export async function kubePreflight(
 
   try {
     const version = await api.serverVersion();
-    checks.push(pass('api', `Kubernetes ${version} at ${server} answers (user "${api.connection.user}")`));
+    checks.push(
+      pass(
+        'api',
+        `Kubernetes ${version} at ${server} answers (user "${api.connection.user}")`
+      )
+    );
   } catch (error) {
     checks.push(
-      fail('api', describe(error), 'Check the kubeconfig context (--context, --kubeconfig) and that the cluster is reachable')
+      fail(
+        'api',
+        describe(error),
+        'Check the kubeconfig context (--context, --kubeconfig) and that the cluster is reachable'
+      )
     );
     return report(checks);
   }
@@ -119,7 +151,9 @@ export async function kubePreflight(
           )
     );
   } catch (error) {
-    checks.push(fail('crd', describe(error), 'Check that the cluster is reachable'));
+    checks.push(
+      fail('crd', describe(error), 'Check that the cluster is reachable')
+    );
   }
 
   const reviews = await Promise.all(
@@ -173,9 +207,13 @@ async function quotaCheck(
 ): Promise<IPreflightCheck> {
   let quotas: IResourceQuotaLike[];
   try {
-    quotas = (await api.listResourceQuotas(namespace)).items as IResourceQuotaLike[];
+    quotas = (await api.listResourceQuotas(namespace))
+      .items as IResourceQuotaLike[];
   } catch (error) {
-    return warn('quota', `could not read the ResourceQuotas of "${namespace}": ${describe(error)}`);
+    return warn(
+      'quota',
+      `could not read the ResourceQuotas of "${namespace}": ${describe(error)}`
+    );
   }
   if (quotas.length === 0) {
     return pass('quota', `namespace "${namespace}" has no ResourceQuota`);
@@ -188,7 +226,10 @@ async function quotaCheck(
     );
   }
   const detail = shortfalls
-    .map(s => `ResourceQuota "${s.quota}" has ${s.available} of ${s.resource} left (hard ${s.hard}), the job needs ${s.needed}`)
+    .map(
+      s =>
+        `ResourceQuota "${s.quota}" has ${s.available} of ${s.resource} left (hard ${s.hard}), the job needs ${s.needed}`
+    )
     .join('; ');
   return fail(
     'quota',
@@ -206,13 +247,18 @@ async function gpuCheck(
   try {
     nodes = (await api.listNodes()).items;
   } catch (error) {
-    return warn('gpu', `could not list nodes to check GPU capacity (${describe(error)}); the scheduler will tell if none fits`);
+    return warn(
+      'gpu',
+      `could not list nodes to check GPU capacity (${describe(error)}); the scheduler will tell if none fits`
+    );
   }
   let fitting = 0;
   let gpuNodes = 0;
   for (const node of nodes) {
     const spec = (node.spec ?? {}) as { unschedulable?: boolean };
-    const allocatable = ((node.status ?? {}) as { allocatable?: Record<string, string> }).allocatable ?? {};
+    const allocatable =
+      ((node.status ?? {}) as { allocatable?: Record<string, string> })
+        .allocatable ?? {};
     const gpus = parseQuantity(allocatable[GPU_RESOURCE]) ?? 0;
     if (gpus > 0) {
       gpuNodes++;
@@ -235,12 +281,17 @@ async function gpuCheck(
       'Use fewer workers or fewer GPUs per worker, or ask an admin for more GPU nodes'
     );
   }
-  return pass('gpu', `${gpuNodes} GPU node(s) can hold ${fitting} worker(s) of ${perWorker} GPU(s); the job needs ${workers}`);
+  return pass(
+    'gpu',
+    `${gpuNodes} GPU node(s) can hold ${fitting} worker(s) of ${perWorker} GPU(s); the job needs ${workers}`
+  );
 }
 
 async function gangCheck(api: KubeApi, gang: string): Promise<IPreflightCheck> {
   if (gang === 'any') {
-    const results = await Promise.all(Object.keys(GANG_GROUPS).map(g => gangCheck(api, g)));
+    const results = await Promise.all(
+      Object.keys(GANG_GROUPS).map(g => gangCheck(api, g))
+    );
     return (
       results.find(r => r.ok) ?? {
         ...results[0],
@@ -251,19 +302,29 @@ async function gangCheck(api: KubeApi, gang: string): Promise<IPreflightCheck> {
   }
   const scheduler = GANG_GROUPS[gang];
   if (!scheduler) {
-    return fail('gang-scheduler', `unknown gang scheduler "${gang}"`, 'Use volcano or scheduler-plugins');
+    return fail(
+      'gang-scheduler',
+      `unknown gang scheduler "${gang}"`,
+      'Use volcano or scheduler-plugins'
+    );
   }
   try {
     const versions = await api.groupVersions(scheduler.group);
     return versions.length
-      ? pass('gang-scheduler', `${scheduler.title} is installed (${scheduler.group} ${versions.join(', ')})`)
+      ? pass(
+          'gang-scheduler',
+          `${scheduler.title} is installed (${scheduler.group} ${versions.join(', ')})`
+        )
       : fail(
           'gang-scheduler',
           `gang scheduling with ${scheduler.title} was asked for, but the API server has no ${scheduler.group} API group`,
           `${scheduler.install}; or set scheduling.gang to none`
         );
   } catch (error) {
-    return warn('gang-scheduler', `could not check for ${scheduler.title}: ${describe(error)}`);
+    return warn(
+      'gang-scheduler',
+      `could not check for ${scheduler.title}: ${describe(error)}`
+    );
   }
 }
 

@@ -9,7 +9,10 @@ import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import type { IPreflightCheck } from '../../../core/jobRecord';
 import { JOB_MARKER_ENV } from './procs';
 import type { MpiFlavor } from '../../../core/mpiOutput';
-import { RANK_WRAPPER_NAME, RANK_WRAPPER_SCRIPT } from '../../../core/mpiOutput';
+import {
+  RANK_WRAPPER_NAME,
+  RANK_WRAPPER_SCRIPT
+} from '../../../core/mpiOutput';
 
 /** Human names of the MPIs. */
 export const FLAVOR_TITLES: Readonly<Record<MpiFlavor, string>> = {

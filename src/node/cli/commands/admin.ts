@@ -41,14 +41,26 @@ export function registerAdmin(program: Command, context: ICliContext): void {
       .description(
         'Print a Role and RoleBinding with exactly the rights jobs need, a NetworkPolicy that lets job pods reach only each other and DNS, and an example ResourceQuota, for one team namespace.'
       )
-      .option('--user <name>', 'Bind the Role to this user (repeatable).', collect)
-      .option('--group <name>', 'Bind the Role to this group (repeatable).', collect)
       .option(
-        '--service-account <[namespace:]name>',
-        'Bind the Role to this service account (repeatable), e.g. a notebook server\'s.',
+        '--user <name>',
+        'Bind the Role to this user (repeatable).',
         collect
       )
-      .option('-o, --output <format>', `Output format: ${OBJECT_FORMATS.join(', ')}.`, 'yaml')
+      .option(
+        '--group <name>',
+        'Bind the Role to this group (repeatable).',
+        collect
+      )
+      .option(
+        '--service-account <[namespace:]name>',
+        "Bind the Role to this service account (repeatable), e.g. a notebook server's.",
+        collect
+      )
+      .option(
+        '-o, --output <format>',
+        `Output format: ${OBJECT_FORMATS.join(', ')}.`,
+        'yaml'
+      )
       .addHelpText('after', EXAMPLES)
   ).action((options: Record<string, unknown>) => {
     const format = parseFormat(

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 
 import type { IBenchResults } from '../../../core/benchResults';
 import { formatProblem, ValidationError } from '../../../core/errors';
+import { BackendError } from '../../backends/errors';
 import { runMicroBenchmarks } from '../../bench/micro';
 import { renderPng } from '../../bench/png';
 import { Progress } from '../../bench/progress';
@@ -241,15 +242,17 @@ async function runCommand(
     } catch (error) {
       if (
         connected ||
-        !(error instanceof CliError) ||
+        !(error instanceof CliError || error instanceof BackendError) ||
         scenario.backend !== 'kubernetes'
       ) {
         throw error;
       }
       // The backend cannot be reached: every run is recorded as skipped.
-      const unavailable = `the ${scenario.backend} backend is not available: ${error.lines.join(' ')}`;
+      const why =
+        error instanceof CliError ? error.lines.join(' ') : error.message;
+      const unavailable = `the ${scenario.backend} backend is not available: ${why}`;
       context.io.stderr.write(
-        `skipped: scenario ${scenario.name} runs on the ${scenario.backend} backend, which is not available here: ${error.lines.join(' ')}\n`
+        `skipped: scenario ${scenario.name} runs on the ${scenario.backend} backend, which is not available here: ${why}\n`
       );
       results = await runScenario({ ...common, backend: null, unavailable });
     }

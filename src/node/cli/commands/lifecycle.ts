@@ -254,7 +254,7 @@ export function registerLifecycle(
   const preflight = program
     .command('preflight')
     .description(
-      'Check that jobs can run on the backend: MPI, Python, mpi4py, cores (and, on Kubernetes, API, CRD, RBAC, quota for the whole gang, GPUs, gang scheduler). Give the job\'s flags to check that job.'
+      "Check that jobs can run on the backend: MPI, Python, mpi4py, cores (and, on Kubernetes, API, CRD, RBAC, quota for the whole gang, GPUs, gang scheduler). Give the job's flags to check that job."
     )
     .option('-o, --output <format>', 'Output format: json.');
   addSpecFlags(addNamespaceFlag(preflight)).action(
@@ -262,8 +262,8 @@ export function registerLifecycle(
       // With job flags, check that job; otherwise the namespace in general.
       const asksJob = SPEC_FLAG_NAMES.some(name => options[name] !== undefined);
       const spec = asksJob
-        ? (await buildFromCommandLine(options, 'mpijob preflight', []))
-            .jobs[0]?.spec
+        ? (await buildFromCommandLine(options, 'mpijob preflight', [])).jobs[0]
+            ?.spec
         : undefined;
       await context.withBackend(self, async backend => {
         const report = await backend.preflight(spec, namespaceOf(options));

@@ -171,9 +171,12 @@ export function registerServe(program: Command, context: ICliContext): void {
                     ? options.python
                     : undefined
               })
-            : (await import('../../backends/kubernetes')).KubernetesBackend.open(
-                { kubeconfig: globals.kubeconfig, context: globals.context }
-              );
+            : (
+                await import('../../backends/kubernetes')
+              ).KubernetesBackend.open({
+                kubeconfig: globals.kubeconfig,
+                context: globals.context
+              });
         const log = (message: string): void => {
           stderr.write(`${new Date().toISOString()} ${message}\n`);
         };
