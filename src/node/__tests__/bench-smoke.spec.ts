@@ -252,7 +252,10 @@ describe('mpijob bench run and report', () => {
 describe('mpijob bench run on a backend that is not available', () => {
   it('should record every run as skipped with the reason, and exit 0', async () => {
     const results = join(out, 'k8s.json');
+    const kubeconfig = join(out, 'no-such-kubeconfig');
     const ran = await mpijob([
+      '--kubeconfig',
+      kubeconfig,
       'bench',
       'run',
       join(ROOT, 'benchmarks', 'scenarios', 'tensorflow-benchmarks-k8s.yaml'),
@@ -261,7 +264,7 @@ describe('mpijob bench run on a backend that is not available', () => {
     ]);
     expect(ran.code).toBe(0);
     expect(ran.stderr).toContain(
-      'skipped: scenario tensorflow-benchmarks runs on the kubernetes backend, which is not available here: the kubernetes backend is not part of this version yet'
+      `skipped: scenario tensorflow-benchmarks runs on the kubernetes backend, which is not available here: cannot read the kubeconfig ${kubeconfig}`
     );
     const written = readJson(results);
     expect(resultsProblems(written)).toEqual([]);
