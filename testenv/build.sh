@@ -27,7 +27,12 @@ fi
 mkdir -p "$bin"
 start=$SECONDS
 echo "testenv: building etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, mpi-operator (Go $(go env GOVERSION))"
-(cd "$here/go" && go build -trimpath -ldflags=-s -o "$bin/" tool ./etcd)
+# Stamp the Kubernetes version (a module build has none): clients and
+# controllers read it from /version.
+k8s_version="$(cd "$here/go" && go list -m -f '{{.Version}}' k8s.io/kubernetes)"
+minor="$(echo "$k8s_version" | cut -d. -f2)"
+ldflags="-s -X k8s.io/component-base/version.gitVersion=$k8s_version -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+(cd "$here/go" && go build -trimpath -ldflags="$ldflags" -o "$bin/" tool ./etcd)
 echo "testenv: building kwok $kwok_version"
 GOBIN="$bin" GOFLAGS=-trimpath go install -ldflags=-s "sigs.k8s.io/kwok/cmd/kwok@$kwok_version"
 echo "$stamp" >"$bin/.stamp"

@@ -10,7 +10,7 @@ start=$SECONDS
 kill -TERM "$pid"
 while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
 read -r -a args <"$run/apiserver.args"
-"$here/.bin/kube-apiserver" "${args[@]}" >>"$run/logs/kube-apiserver.log" 2>&1 &
+setsid "$here/.bin/kube-apiserver" "${args[@]}" >>"$run/logs/kube-apiserver.log" 2>&1 &
 echo $! >"$run/kube-apiserver.pid"
 until "$here/.bin/kubectl" --kubeconfig "$run/kubeconfig" --context testenv get --raw=/readyz >/dev/null 2>&1; do
   ((SECONDS - start < 120)) || { echo "kube-apiserver did not come back" >&2; exit 1; }

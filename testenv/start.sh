@@ -80,12 +80,22 @@ EOF
 chmod 600 "$kubeconfig"
 export KUBECONFIG="$kubeconfig"
 
-# start NAME ARGS... : runs a component in the background, logging to logs/NAME.log
+# start NAME ARGS... : runs a component in the background in a process group
+# of its own (stop.sh ends the group), logging to logs/NAME.log
 start() {
   local name="$1"
   shift
-  "$@" >"$run/logs/$name.log" 2>&1 &
+  setsid "$@" >"$run/logs/$name.log" 2>&1 &
   echo $! >"$run/$name.pid"
+}
+
+# supervise NAME ARGS... : like start, but restarted when it exits, as its
+# Deployment would restart it (the mpi-operator exits when it loses its
+# leader lease, e.g. while the API server restarts).
+supervise() {
+  local name="$1"
+  shift
+  start "$name" bash -c 'while :; do "$@"; echo "testenv: exited with $?, restarting" >&2; sleep 1; done' supervise "$@"
 }
 
 wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
@@ -145,9 +155,10 @@ start kube-scheduler "$bin/kube-scheduler" \
   --secure-port="$TESTENV_SCHEDULER_PORT" --bind-address=127.0.0.1
 
 kubectl_ apply --server-side -f "$shared_ref/mpi-operator/kubeflow.org_mpijobs.yaml" >/dev/null
-kubectl_ wait --for=condition=Established --timeout=60s crd/mpijobs.kubeflow.org >/dev/null
+crd_established() { [[ "$(kubectl_ get crd mpijobs.kubeflow.org -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" == True ]]; }
+wait_for 60 "the MPIJob CRD" crd_established
 kubectl_ create namespace mpi-operator >/dev/null
-start mpi-operator "$bin/mpi-operator" --kubeConfig="$kubeconfig" \
+supervise mpi-operator "$bin/mpi-operator" --kubeConfig="$kubeconfig" \
   --lock-namespace=mpi-operator --threadiness=4 --kube-api-qps=50 --kube-api-burst=100
 
 # --- kwok: fake nodes, pod lifecycle stages and logs ---------------------------
@@ -160,7 +171,12 @@ kind: KwokConfiguration
 options:
   manageAllNodes: false
   manageNodesWithAnnotationSelector: kwok.x-k8s.io/node=fake
-  enableCNI: false
+  podPlayStageParallelism: 8
+  nodePlayStageParallelism: 4
+  nodeLeaseParallelism: 4
+  podsOnNodeSyncParallelism: 2
+  enableDebuggingHandlers: true
+  nodeLeaseDurationSeconds: 40
 EOF
   # Upstream's stages: nodes come up and keep a lease; pods are created,
   # become ready, Job pods complete, deletions finish; the chaos stage fails a
@@ -186,7 +202,7 @@ spec:
     follow: false
 EOF
 } >"$run/kwok.yaml"
-start kwok "$bin/kwok" --kubeconfig="$kubeconfig" --config="$run/kwok.yaml" \
+supervise kwok "$bin/kwok" --kubeconfig="$kubeconfig" --config="$run/kwok.yaml" \
   --server-address="127.0.0.1:$TESTENV_KWOK_PORT" \
   --tls-cert-file="$pki/serving.crt" --tls-private-key-file="$pki/serving.key" \
   --node-ip=127.0.0.1 --node-port="$TESTENV_KWOK_PORT"
@@ -218,7 +234,7 @@ node_ready() { [[ "$(kubectl_ get nodes -o jsonpath='{.items[*].status.condition
 wait_for 60 "kwok nodes" node_ready
 default_sa() { kubectl_ -n team-a get serviceaccount default && kubectl_ -n default get serviceaccount default; }
 wait_for 60 "default service accounts" default_sa
-operator_ready() { grep -q "successfully acquired lease" "$run/logs/mpi-operator.log"; }
+operator_ready() { grep -qi "successfully acquired lease" "$run/logs/mpi-operator.log"; }
 wait_for 60 "mpi-operator leader election" operator_ready
 
 cat >"$run/env" <<EOF

@@ -9,7 +9,9 @@ pids=()
 for f in "$run"/*.pid; do
   [[ -f "$f" ]] || continue
   pid="$(cat "$f")"
-  kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+  # Each component leads a process group (start.sh uses setsid): end all of it.
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+  pids+=("$pid")
   rm -f "$f"
 done
 for _ in $(seq 1 20); do
@@ -18,6 +20,6 @@ for _ in $(seq 1 20); do
   ((alive)) || break
   sleep 0.5
 done
-for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null; kill -KILL "$pid" 2>/dev/null; done
 ((quiet)) || echo "testenv: stopped ${#pids[@]} component(s)"
 exit 0

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 
 import type { IJobEvent } from '../../core/jobRecord';
+import { PROGRAM_FILE_NAME } from '../../core/notebook';
 import { ServiceClient } from '../client';
 import { CLI, mpijob, ROOT } from './helpers';
 import {
@@ -200,7 +201,7 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
           ])
         ).stdout
       );
-      expect(configMap.data['main.py']).toMatch(/mpi4py|MPI/);
+      expect(configMap.data[PROGRAM_FILE_NAME]).toMatch(/mpi4py|MPI/);
       expect(configMap.metadata.ownerReferences).toEqual([
         expect.objectContaining({
           kind: 'MPIJob',

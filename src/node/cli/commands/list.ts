@@ -89,9 +89,11 @@ function headers(wide: boolean, allNamespaces: boolean): string[] {
  */
 export function registerList(program: Command, context: ICliContext): void {
   program
-    .command('list')
+    .command('list [names...]')
     .alias('get')
-    .description('List MPIJobs.')
+    .description(
+      'List MPIJobs, or show the named ones (one name with -o json|yaml prints the job itself).'
+    )
     .option(
       '-n, --namespace <namespace>',
       'Namespace; "default" when not given.'
@@ -103,61 +105,71 @@ export function registerList(program: Command, context: ICliContext): void {
       'After listing, print every change until interrupted.'
     )
     .addHelpText('after', EXAMPLES)
-    .action(async (options: Record<string, unknown>, self: Command) => {
-      const format =
-        options.output === undefined
-          ? null
-          : parseFormat(String(options.output), FORMATS, 'mpijob list');
-      const all = Boolean(options.allNamespaces);
-      const namespace = all ? undefined : namespaceOf(options);
-      const { stdout, stderr } = context.io;
-      const color = Boolean(stdout.isTTY) && !process.env.NO_COLOR;
-      const wide = format === 'wide';
-      await context.withBackend(self, async backend => {
-        const jobs = await backend.list(namespace);
-        if (format && format !== 'wide') {
-          stdout.write(printRecords(jobs, format, true));
-        } else if (jobs.length) {
-          const now = Date.now();
-          stdout.write(
-            formatTable(
-              headers(wide, all),
-              jobs.map(j => row(j, wide, all, color, now))
-            )
-          );
-        } else if (!options.watch) {
-          stderr.write(
-            all
-              ? 'No resources found\n'
-              : `No resources found in ${namespace} namespace.\n`
-          );
-        }
-        if (!options.watch) {
-          return;
-        }
-        await new Promise<void>(resolve => {
-          const print = (event: IJobEvent): void => {
-            if (format && format !== 'wide') {
-              stdout.write(printRecords([event.job], format, false));
-              return;
-            }
-            // Rows in a watch stay aligned with the header the table printed.
-            const cells = row(event.job, wide, all, color, Date.now());
-            if (event.type === 'DELETED') {
-              cells[all ? 3 : 2] = 'Deleted';
-            }
+    .action(
+      async (
+        names: string[],
+        options: Record<string, unknown>,
+        self: Command
+      ) => {
+        const format =
+          options.output === undefined
+            ? null
+            : parseFormat(String(options.output), FORMATS, 'mpijob list');
+        const all = Boolean(options.allNamespaces);
+        const namespace = all ? undefined : namespaceOf(options);
+        const { stdout, stderr } = context.io;
+        const color = Boolean(stdout.isTTY) && !process.env.NO_COLOR;
+        const wide = format === 'wide';
+        await context.withBackend(self, async backend => {
+          const jobs = names.length
+            ? await Promise.all(
+                names.map(name => backend.get(namespace ?? 'default', name))
+              )
+            : await backend.list(namespace);
+          if (format && format !== 'wide') {
+            stdout.write(printRecords(jobs, format, names.length !== 1));
+          } else if (jobs.length) {
+            const now = Date.now();
             stdout.write(
-              formatTable(headers(wide, all), [cells]).split('\n')[1] + '\n'
+              formatTable(
+                headers(wide, all),
+                jobs.map(j => row(j, wide, all, color, now))
+              )
             );
-          };
-          const watch = backend.watch(namespace, print);
-          const stop = (): void => {
-            watch.dispose();
-            resolve();
-          };
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
+          } else if (!options.watch) {
+            stderr.write(
+              all
+                ? 'No resources found\n'
+                : `No resources found in ${namespace} namespace.\n`
+            );
+          }
+          if (!options.watch) {
+            return;
+          }
+          await new Promise<void>(resolve => {
+            const print = (event: IJobEvent): void => {
+              if (format && format !== 'wide') {
+                stdout.write(printRecords([event.job], format, false));
+                return;
+              }
+              // Rows in a watch stay aligned with the header the table printed.
+              const cells = row(event.job, wide, all, color, Date.now());
+              if (event.type === 'DELETED') {
+                cells[all ? 3 : 2] = 'Deleted';
+              }
+              stdout.write(
+                formatTable(headers(wide, all), [cells]).split('\n')[1] + '\n'
+              );
+            };
+            const watch = backend.watch(namespace, print);
+            const stop = (): void => {
+              watch.dispose();
+              resolve();
+            };
+            process.once('SIGINT', stop);
+            process.once('SIGTERM', stop);
+          });
         });
-      });
-    });
+      }
+    );
 }
