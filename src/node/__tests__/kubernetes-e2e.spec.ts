@@ -128,10 +128,12 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
 
     // The operator made a launcher Job and 2 workers; kwok ran them.
     const described = await kube(['describe', 'pi', '-n', ns]);
+    expect(described.stderr).toBe('');
     expect(described.stdout).toMatch(/Succeeded/);
     expect(described.stdout).toMatch(/pi-worker-0/);
 
     const logs = await kube(['logs', 'pi', '-n', ns]);
+    expect(logs.stderr).toBe('');
     expect(logs.code).toBe(0);
     expect(logs.stdout).toMatch(/pi is approximately 3\.14159/);
     const rank1 = await kube(['logs', 'pi', '-n', ns, '--rank', '1']);
@@ -538,7 +540,8 @@ async function startService(): Promise<{
       'testenv',
       '--data-dir',
       dataDir,
-      'serve'
+      'serve',
+      '--all-namespaces'
     ],
     { env: { ...process.env }, stdio: ['ignore', 'ignore', 'pipe'] }
   );

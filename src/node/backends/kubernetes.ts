@@ -41,6 +41,11 @@ export interface IKubernetesBackendOptions extends IKubeConnectionOptions {
   readonly deleteTimeoutMs?: number;
   /** Told about watch connection failures (they are retried). */
   readonly onWatchError?: (error: unknown) => void;
+  /**
+   * Where "all namespaces" (list and watch without one) looks: one namespace
+   * for a user who may not list cluster-wide, or undefined for all.
+   */
+  readonly scope?: string;
 }
 
 /** MPIJobs on a Kubernetes cluster. */
@@ -179,6 +184,7 @@ export class KubernetesBackend implements IMpiJobBackend {
 
   async list(namespace?: string): Promise<IJobRecord[]> {
     this.assertOpen();
+    namespace = namespace ?? this.options.scope;
     const [jobs, pods, events] = await Promise.all([
       this.api.listMpiJobs(namespace),
       this.api.listPods(namespace, `${OPERATOR_JOB_NAME_LABEL}`),
@@ -216,6 +222,7 @@ export class KubernetesBackend implements IMpiJobBackend {
     listener: (event: IJobEvent) => void
   ): IDisposable {
     this.assertOpen();
+    namespace = namespace ?? this.options.scope;
     const key = namespace ?? '';
     let watcher = this.watchers.get(key);
     if (!watcher) {

@@ -38,7 +38,7 @@ function indent(text: string, by = '  '): string {
  */
 export function describeJob(
   job: IJobRecord,
-  lastLines: readonly ILogLine[],
+  lastLines: readonly ILogLine[] | { readonly unavailable: string },
   now = Date.now()
 ): string {
   const field = (
@@ -122,6 +122,9 @@ export function describeJob(
   );
 
   out += 'Last Log Lines:\n';
+  if (!Array.isArray(lastLines)) {
+    return `${out}  <unavailable: ${(lastLines as { unavailable: string }).unavailable}>\n`;
+  }
   out += lastLines.length
     ? lastLines
         .map(

@@ -74,11 +74,20 @@ export function registerInspect(program: Command, context: ICliContext): void {
         await context.withBackend(self, async backend => {
           const namespace = namespaceOf(options);
           const job = await backend.get(namespace, name);
-          const lines: ILogLine[] = [];
-          for await (const line of backend.logs(namespace, name, {
-            tail: 10
-          })) {
-            lines.push(line);
+          // The status is what describe is for: a log that cannot be read
+          // (pod gone, node unreachable) is named, not fatal.
+          let lines: ILogLine[] | { unavailable: string } = [];
+          try {
+            for await (const line of backend.logs(namespace, name, {
+              tail: 10
+            })) {
+              lines.push(line);
+            }
+          } catch (error) {
+            lines = {
+              unavailable:
+                error instanceof Error ? error.message : String(error)
+            };
           }
           context.io.stdout.write(describeJob(job, lines));
         });

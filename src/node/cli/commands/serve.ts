@@ -28,6 +28,7 @@ import type { IJobService } from '../../service/service';
 import type { IConnectionOptions } from '../connect';
 import { backendKind, serviceSocketPath } from '../connect';
 import type { ICliContext } from '../context';
+import { namespaceOf } from '../context';
 import { usageError } from '../errors';
 
 /** How often the service checks that its parent (Jupyter) is alive. */
@@ -115,6 +116,14 @@ export function registerServe(program: Command, context: ICliContext): void {
       '--parent-pid <pid>',
       'Stop when this process ends (the Jupyter server that started us).'
     )
+    .option(
+      '-n, --namespace <namespace>',
+      "Kubernetes backend: the namespace to serve; else the kubeconfig context's (or the pod's)."
+    )
+    .option(
+      '-A, --all-namespaces',
+      'Kubernetes backend: serve every namespace (needs cluster-wide list and watch).'
+    )
     .action(async (options: Record<string, unknown>, self: Command) => {
       const { stderr } = context.io;
       const globals = self.optsWithGlobals() as IConnectionOptions;
@@ -175,7 +184,8 @@ export function registerServe(program: Command, context: ICliContext): void {
                 await import('../../backends/kubernetes')
               ).KubernetesBackend.open({
                 kubeconfig: globals.kubeconfig,
-                context: globals.context
+                context: globals.context,
+                scope: options.allNamespaces ? undefined : namespaceOf(options)
               });
         const log = (message: string): void => {
           stderr.write(`${new Date().toISOString()} ${message}\n`);
