@@ -177,6 +177,7 @@ options:
   podsOnNodeSyncParallelism: 2
   enableDebuggingHandlers: true
   nodeLeaseDurationSeconds: 40
+  cidr: 10.0.0.0/16
 EOF
   # Upstream's stages: nodes come up and keep a lease; pods are created,
   # become ready, Job pods complete, deletions finish; the chaos stage fails a
@@ -184,11 +185,18 @@ EOF
   for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
     pod/general/pod-create.yaml pod/general/pod-init-container-running.yaml \
     pod/general/pod-init-container-completed.yaml pod/general/pod-ready.yaml \
-    pod/general/pod-complete.yaml pod/general/pod-delete.yaml \
-    pod/chaos/pod-container-running-failed.yaml; do
+    pod/general/pod-delete.yaml pod/chaos/pod-container-running-failed.yaml; do
     echo "---"
     cat "$stages/$f"
   done
+  # A launcher (mpirun) runs a while after its workers are up: Job pods
+  # complete 8-10 s after they are ready (upstream: 1-5 s), so the operator
+  # sees launcher and workers running together, as on a real cluster. (kwok's
+  # jitter is the upper bound of the delay, not an addition to it.)
+  echo "---"
+  sed -e '0,/durationMilliseconds: 1000/s//durationMilliseconds: 8000/' \
+    -e 's/jitterDurationMilliseconds: 5000/jitterDurationMilliseconds: 10000/' \
+    "$stages/pod/general/pod-complete.yaml"
   # Every container "prints" this file (CRI log format), as a kubelet would serve it.
   cat <<EOF
 ---

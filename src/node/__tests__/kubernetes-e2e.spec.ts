@@ -384,14 +384,14 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
         'pod-container-running-failed.stage.kwok.x-k8s.io/message':
           'out of memory',
         'pod-container-running-failed.stage.kwok.x-k8s.io/delay': '1s',
-        'pod-container-running-failed.stage.kwok.x-k8s.io/jitter-delay': '1s'
+        'pod-container-running-failed.stage.kwok.x-k8s.io/jitter-delay': '2s'
       },
       launcherLabels: {
         'pod-container-running-failed.stage.kwok.x-k8s.io': 'true'
       },
       launcherAnnotations: {
         'pod-container-running-failed.stage.kwok.x-k8s.io/delay': '6s',
-        'pod-container-running-failed.stage.kwok.x-k8s.io/jitter-delay': '1s'
+        'pod-container-running-failed.stage.kwok.x-k8s.io/jitter-delay': '7s'
       }
     });
     await withFile(manifest, async file => {
@@ -423,8 +423,9 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
       // A launcher that takes ~20 s, so the job is still running across the restart.
       const manifest = piManifest('slow', {
         launcherAnnotations: {
+          // kwok's jitter is the upper bound of the delay.
           'pod-complete.stage.kwok.x-k8s.io/delay': '20s',
-          'pod-complete.stage.kwok.x-k8s.io/jitter-delay': '1s'
+          'pod-complete.stage.kwok.x-k8s.io/jitter-delay': '22s'
         }
       });
       await withFile(manifest, async file => {
