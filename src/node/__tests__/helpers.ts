@@ -22,20 +22,22 @@ export interface ICliRun {
 }
 
 /**
- * Runs `mpijob ARGS`.
+ * Runs a program and collects its output.
  *
+ * @param file - the program
  * @param args - arguments
- * @param options - working directory and stdin
+ * @param options - working directory, stdin and extra environment
  * @returns exit code and output
  */
-export function mpijob(
+export function run(
+  file: string,
   args: readonly string[],
   options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}
 ): Promise<ICliRun> {
   return new Promise(resolve => {
     const child = execFile(
-      process.execPath,
-      [CLI, ...args],
+      file,
+      [...args],
       {
         cwd: options.cwd ?? ROOT,
         // Jest sandboxes process.env: children must be given it explicitly.
@@ -54,4 +56,18 @@ export function mpijob(
     );
     child.stdin?.end(options.input ?? '');
   });
+}
+
+/**
+ * Runs `mpijob ARGS`.
+ *
+ * @param args - arguments
+ * @param options - working directory and stdin
+ * @returns exit code and output
+ */
+export function mpijob(
+  args: readonly string[],
+  options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}
+): Promise<ICliRun> {
+  return run(process.execPath, [CLI, ...args], options);
 }

@@ -103,6 +103,33 @@ async function withFile<T>(
   }
 }
 
+/** `mpijob preflight -o json` for the example notebook with these flags. */
+async function preflightOf(
+  ns: string,
+  flags: string[]
+): Promise<{
+  code: number;
+  checks: Map<string, { ok: boolean; message: string; fix?: string }>;
+}> {
+  const result = await kube([
+    'preflight',
+    '-n',
+    ns,
+    '--from-notebook',
+    NOTEBOOK,
+    ...flags,
+    '-o',
+    'json'
+  ]);
+  const report = JSON.parse(result.stdout) as {
+    checks: Array<{ name: string; ok: boolean; message: string; fix?: string }>;
+  };
+  return {
+    code: result.code,
+    checks: new Map(report.checks.map(c => [c.name, c]))
+  };
+}
+
 async function objectsOf(ns: string, kinds: string): Promise<string[]> {
   const result = await kubectl(['-n', ns, 'get', kinds, '-o', 'name']);
   return result.stdout.split('\n').filter(Boolean);
@@ -346,6 +373,40 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
     expect(await objectsOf(ns, 'mpijobs,configmaps')).toEqual([
       'configmap/kube-root-ca.crt'
     ]);
+  });
+
+  it('should say when gang scheduling is asked for but no gang scheduler is installed, and when no node has the GPUs', async () => {
+    const ns = await namespace('e2e-gang');
+    const gang = await preflightOf(ns, ['--workers', '2', '--gang', 'volcano']);
+    expect(gang.code).toBe(1);
+    expect(gang.checks.get('gang-scheduler')).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(
+        /Volcano was asked for, but the API server has no scheduling.volcano.sh API group/
+      ),
+      fix: expect.stringMatching(/--gang-scheduling=volcano/)
+    });
+    // The kwok nodes have 8 GPUs each: 16 per worker fits nowhere, 4 x 8 just fits.
+    const gpus = await preflightOf(ns, [
+      '--workers',
+      '2',
+      '--gpus-per-worker',
+      '16'
+    ]);
+    expect(gpus.code).toBe(1);
+    expect(gpus.checks.get('gpu')).toMatchObject({
+      ok: false,
+      message:
+        'schedulable nodes hold at most 0 worker(s) of 16 GPU(s) each; the job has 2'
+    });
+    const fits = await preflightOf(ns, [
+      '--workers',
+      '4',
+      '--gpus-per-worker',
+      '8'
+    ]);
+    expect(fits.code).toBe(0);
+    expect(fits.checks.get('gpu')?.ok).toBe(true);
   });
 
   it('should name a taken job name and suggest --generate-name, which then works', async () => {

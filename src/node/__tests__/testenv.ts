@@ -4,12 +4,11 @@
  * (scripts/test.sh does it). Without it these suites are skipped with a
  * message; with MPIJOB_TESTENV_REQUIRED=1 (CI) a missing one fails them.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { ICliRun } from './helpers';
-import { mpijob, ROOT } from './helpers';
+import { mpijob, ROOT, run } from './helpers';
 
 /** Where start.sh keeps its state. */
 export const TESTENV_DIR =
@@ -80,7 +79,7 @@ export function kubectl(
   return run(
     KUBECTL,
     ['--kubeconfig', KUBECONFIG, '--context', 'testenv', ...args],
-    input
+    { input }
   );
 }
 
@@ -90,43 +89,13 @@ export function kubectl(
  * @returns the seconds it was down
  */
 export async function restartApiServer(): Promise<number> {
-  const result = await run(
-    join(ROOT, 'testenv', 'restart-apiserver.sh'),
-    [],
-    undefined
-  );
+  const result = await run(join(ROOT, 'testenv', 'restart-apiserver.sh'), [], {
+    env: { MPIJOB_TESTENV_DIR: TESTENV_DIR }
+  });
   if (result.code !== 0) {
     throw new Error(`restart-apiserver.sh failed: ${result.stderr}`);
   }
   return Number(result.stdout.trim());
-}
-
-function run(
-  file: string,
-  args: readonly string[],
-  input: string | undefined
-): Promise<ICliRun> {
-  return new Promise(resolve => {
-    const child = execFile(
-      file,
-      [...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, MPIJOB_TESTENV_DIR: TESTENV_DIR },
-        encoding: 'utf8',
-        maxBuffer: 16 * 1024 * 1024
-      },
-      (error, stdout, stderr) => {
-        const code = error
-          ? typeof error.code === 'number'
-            ? error.code
-            : 1
-          : 0;
-        resolve({ code, stdout, stderr });
-      }
-    );
-    child.stdin?.end(input ?? '');
-  });
 }
 
 /** A namespace name unique to this run. */
