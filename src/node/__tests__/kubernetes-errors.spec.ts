@@ -4,7 +4,7 @@
  * the same messages against a real one).
  */
 import { backoffDelay } from '../backends/kubernetes/backoff';
-import { toBackendError } from '../backends/kubernetes/errors';
+import { isQuotaPending, toBackendError } from '../backends/kubernetes/errors';
 
 const target = { server: 'https://10.0.0.1:6443', user: 'alice' };
 const create = {
@@ -135,5 +135,22 @@ describe('backoffDelay', () => {
     expect(backoffDelay(3, 250, 15_000, top)).toBe(999);
     expect(backoffDelay(30, 250, 15_000, top)).toBe(14_999);
     expect(backoffDelay(5, 250, 15_000, () => 0)).toBe(50);
+  });
+});
+
+describe('isQuotaPending', () => {
+  it('should tell a quota not counted yet from a refusal', () => {
+    const pending = apiException(403, {
+      reason: 'Forbidden',
+      message:
+        'mpijobs.kubeflow.org "pi" is forbidden: status unknown for quota: mpijob-quota, resources: count/mpijobs.kubeflow.org'
+    });
+    expect(isQuotaPending(pending)).toBe(true);
+    expect(toBackendError(pending, create, target).message).toMatch(
+      /not counted yet; try again in a few seconds$/
+    );
+    expect(
+      isQuotaPending(apiException(403, { message: 'cannot create resource' }))
+    ).toBe(false);
   });
 });

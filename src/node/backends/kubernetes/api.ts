@@ -19,7 +19,7 @@ import type { IKubeObject } from '../../../core/kube';
 import type { IEventLike, IPodLike } from '../../../core/status';
 import type { IKubeConnection } from './config';
 import type { IApiAction } from './errors';
-import { toBackendError } from './errors';
+import { isQuotaPending, toBackendError } from './errors';
 import type { IListResult } from './resourceWatch';
 
 /** MPIJobs' group, version and plural. */
@@ -28,6 +28,9 @@ export const MPIJOBS = {
   version: 'v2beta1',
   plural: 'mpijobs'
 } as const;
+
+/** Attempts while a new ResourceQuota has no usage yet (500 ms apart). */
+const QUOTA_RETRIES = 20;
 
 /** The resource name kubectl prints for MPIJobs. */
 export const MPIJOBS_RESOURCE = 'mpijobs.kubeflow.org';
@@ -72,10 +75,18 @@ export class KubeApi {
    * @returns its result
    */
   async call<T>(action: IApiAction, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      throw toBackendError(error, action, this.connection);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        // A quota the controller has not counted yet refuses every create
+        // for a moment (a new namespace or quota): wait, as kubectl users retry.
+        if (isQuotaPending(error) && attempt < QUOTA_RETRIES) {
+          await new Promise(resolve => setTimeout(resolve, 500));
+          continue;
+        }
+        throw toBackendError(error, action, this.connection);
+      }
     }
   }
 

@@ -118,6 +118,20 @@ export function toBackendError(
 }
 
 /**
+ * Whether the API server refused because a ResourceQuota has not been
+ * counted yet (`status unknown for quota`): it passes within seconds.
+ *
+ * @param error - what the client threw
+ * @returns true for that refusal
+ */
+export function isQuotaPending(error: unknown): boolean {
+  return (
+    httpCode(error) === 403 &&
+    /status unknown for quota/i.test(statusBody(error)?.message ?? '')
+  );
+}
+
+/**
  * The BackendError for an HTTP status from the API server.
  *
  * @param code - HTTP status
@@ -142,6 +156,12 @@ export function fromStatus(
         `the Kubernetes API at ${target.server} did not accept the credentials of user "${target.user}" (401) to ${action.verb} ${what}: log in again or refresh the token in the kubeconfig`
       );
     case 403:
+      if (serverMessage && /status unknown for quota/i.test(serverMessage)) {
+        return new BackendError(
+          'Forbidden',
+          `${serverMessage}: the namespace's ResourceQuota is new and not counted yet; try again in a few seconds`
+        );
+      }
       if (serverMessage && /exceeded quota/i.test(serverMessage)) {
         return new BackendError(
           'Forbidden',
