@@ -208,6 +208,9 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
       ]);
       expect(created.stderr).toBe('');
       const record = JSON.parse(created.stdout);
+      // Follow the output from the start: it waits for the launcher pod,
+      // streams it, and ends by itself once the job has ended.
+      const following = kube(['logs', '-f', 'mpi-pi', '-n', ns]);
       expect(record).toMatchObject({
         name: 'mpi-pi',
         namespace: ns,
@@ -258,6 +261,12 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
       const succeeded = events.find(e => e.job.status.phase === 'Succeeded')!;
       expect(succeeded.job.topology.workers).toHaveLength(2);
       watch.dispose();
+      const followed = await following;
+      expect(followed.stderr).toBe('');
+      expect(followed.code).toBe(0);
+      expect(followed.stdout).toMatch(
+        /\[rank 0\] pi is approximately 3\.14159/
+      );
 
       const deleted = await kube(['delete', 'mpi-pi', '-n', ns]);
       expect(deleted.code).toBe(0);

@@ -25,6 +25,9 @@ import { BackendError } from '../errors';
 import type { KubeApi, PodObject } from './api';
 import { ResourceWatch } from './resourceWatch';
 
+/** How long a follow stream may run on after its container ended. */
+const STREAM_GRACE_MS = 1500;
+
 /**
  * Reads (and with `follow`, keeps reading) a job's launcher log.
  *
@@ -73,12 +76,34 @@ export async function* launcherLogs(
   // Follow: one watch on this job's launcher pods tells when a pod starts,
   // restarts or appears anew; the MPIJob's conditions tell when to stop.
   const changes = new Signal();
-  const watch = new ResourceWatch<PodObject>({
+  let streamedPod: string | null = null;
+  let streamedRestarts = -1;
+  let streamStop: AbortController | null = null;
+  // A follow stream should end when its container does; not every kubelet
+  // (kwok's, for one) ends it, so stop it shortly after the container ended
+  // or restarted, once its last lines had time to arrive.
+  const endStreamIfDone = (): void => {
+    const current = watch.items().find(p => p.metadata?.name === streamedPod);
+    const stop = streamStop;
+    if (
+      stop &&
+      !stop.signal.aborted &&
+      (!current ||
+        podEnded(current) ||
+        restartCount(current) !== streamedRestarts)
+    ) {
+      setTimeout(() => stop.abort(), STREAM_GRACE_MS).unref();
+    }
+  };
+  const watch: ResourceWatch<PodObject> = new ResourceWatch<PodObject>({
     config: api.config,
     path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
     labelSelector: selector,
     list: () => api.listPods(namespace, selector),
-    onChange: () => changes.notify()
+    onChange: () => {
+      endStreamIfDone();
+      changes.notify();
+    }
   }).start();
   const abort = () => changes.notify();
   options.signal?.addEventListener('abort', abort);
@@ -86,8 +111,6 @@ export async function* launcherLogs(
     await watch.synced();
     let since: string | null = null;
     let tail = options.tail;
-    let streamedPod: string | null = null;
-    let streamedRestarts = -1;
     for (;;) {
       if (options.signal?.aborted) {
         return;
@@ -100,6 +123,8 @@ export async function* launcherLogs(
       ) {
         streamedPod = pod.metadata?.name ?? null;
         streamedRestarts = restarts;
+        streamStop = new AbortController();
+        endStreamIfDone();
         const lines = readStream(api, namespace, pod, {
           follow: true,
           tail,
@@ -108,11 +133,14 @@ export async function* launcherLogs(
           ranks,
           rank: options.rank,
           signal: options.signal
+            ? AbortSignal.any([options.signal, streamStop.signal])
+            : streamStop.signal
         });
         for await (const { line, stamp } of lines) {
           since = stamp ?? since;
           yield line;
         }
+        streamStop = null;
         tail = undefined;
         continue;
       }
@@ -153,7 +181,10 @@ async function* readStream(
   const container = pod.spec?.containers?.[0]?.name ?? 'launcher';
   const out = new PassThrough();
   let controller: AbortController | null = null;
-  const onAbort = () => controller?.abort();
+  const onAbort = (): void => {
+    controller?.abort();
+    out.end();
+  };
   options.signal?.addEventListener('abort', onAbort);
   try {
     controller = await api.call(
@@ -175,6 +206,9 @@ async function* readStream(
       return;
     }
     throw error;
+  }
+  if (options.signal?.aborted) {
+    onAbort();
   }
   const pending: Array<{ line: ILogLine; stamp: string | null }> = [];
   let time = '';
