@@ -111,6 +111,10 @@ const MPI_HELLO = [
   "print(f'rank {comm.Get_rank()} of {comm.Get_size()}')"
 ];
 
+function isFailed(event: IJobEvent): boolean {
+  return event.job.status.phase === 'Failed';
+}
+
 async function waitFinished(
   backend: LocalBackend,
   name: string,
@@ -478,7 +482,12 @@ describe('#submit', () => {
     );
     expect(message).toMatch(/File "boom.ipynb", cell 3, line 2/);
     // The first Failed anyone sees already says why: waits end on it.
-    const firstFailed = events.find(e => e.job.status.phase === 'Failed');
+    // (Watch events are delivered after the store is written: give the
+    // event a moment to arrive after get() saw the outcome.)
+    for (let i = 0; i < 100 && !events.some(isFailed); i++) {
+      await sleep(50);
+    }
+    const firstFailed = events.find(isFailed);
     expect(firstFailed?.job.status).toEqual(record.status);
     expect(record.topology.workers[1]).toMatchObject({
       phase: 'Failed',
