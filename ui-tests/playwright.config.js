@@ -4,6 +4,9 @@
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
+// MPIJOB_UI_PORT lets several checkouts run their UI tests side by side.
+const port = process.env.MPIJOB_UI_PORT || '8888';
+
 module.exports = {
   ...baseConfig,
   reporter: [['list'], ['json', { outputFile: 'test-results/results.json' }]],
@@ -12,6 +15,7 @@ module.exports = {
   timeout: 120000,
   use: {
     ...baseConfig.use,
+    baseURL: `http://localhost:${port}`,
     video: 'off',
     trace: 'off',
     launchOptions: {
@@ -28,8 +32,8 @@ module.exports = {
     }
   },
   webServer: {
-    command: 'jupyter lab --config jupyter_server_test_config.py',
-    url: 'http://localhost:8888/lab',
+    command: `jupyter lab --config jupyter_server_test_config.py --ServerApp.port=${port} --ServerApp.port_retries=0`,
+    url: `http://localhost:${port}/lab`,
     timeout: 120 * 1000,
     reuseExistingServer: !process.env.CI
   }
