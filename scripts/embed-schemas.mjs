@@ -17,6 +17,18 @@ const EMBEDDED = [
     'json'
   ],
   [
+    'results.json',
+    'src/core/generated/benchResultsSchema.ts',
+    'resultsSchema',
+    'json'
+  ],
+  [
+    'scenario.json',
+    'src/core/generated/benchScenarioSchema.ts',
+    'scenarioSchema',
+    'json'
+  ],
+  [
     'openapi.yaml',
     'src/node/service/openapiDocument.ts',
     'OPENAPI_YAML',

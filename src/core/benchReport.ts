@@ -50,6 +50,30 @@ export function summaryCells(results: IBenchResults): string[][] {
 }
 
 /**
+ * What the runs that did not finish, and the bare baselines that could not
+ * run, say: one line per distinct outcome, naming its runs.
+ *
+ * @param results - scenario or micro results
+ * @returns lines such as `workers=2: errored: …` or
+ *   `workers=1, workers=2: no bare mpirun baseline: …`
+ */
+export function runNotes(results: IBenchResults): string[] {
+  const groups = new Map<string, string[]>();
+  const add = (key: string, name: string): void => {
+    groups.set(key, [...(groups.get(key) ?? []), name]);
+  };
+  for (const run of results.runs) {
+    if (run.state !== 'completed') {
+      add(`${run.state}${run.reason ? `: ${run.reason}` : ''}`, run.name);
+    }
+    if (run.bareSkipped !== undefined) {
+      add(`no bare mpirun baseline: ${run.bareSkipped}`, run.name);
+    }
+  }
+  return [...groups].map(([key, names]) => `${names.join(', ')}: ${key}`);
+}
+
+/**
  * Describes where results were measured, one short line per aspect.
  *
  * @param results - any results

@@ -92,6 +92,11 @@ export interface IBenchRun {
   readonly attempts: readonly IAttempt[];
   /** Further numbers, e.g. a micro-benchmark's throughput. */
   readonly metrics: Readonly<Record<string, number | string>>;
+  /**
+   * Why the bare mpirun baseline is missing although it was asked for: the
+   * jobs were measured without it (no overhead ratio).
+   */
+  readonly bareSkipped?: string;
 }
 
 /** Where the benchmark ran. */

@@ -19,6 +19,10 @@ import type {
   ILogLine,
   IPreflightReport
 } from '../core/jobRecord';
+import type {
+  INotebookBenchRecord,
+  INotebookBenchRequest
+} from '../core/notebookBench';
 import type { ILaunchSpec } from '../core/spec';
 import type {
   IDisposable,
@@ -252,6 +256,47 @@ export class ServiceClient implements IMpiJobBackend {
    */
   delete(namespace: string, name: string): Promise<IJobRecord> {
     return this.record('DELETE', jobPath(namespace, name));
+  }
+
+  /**
+   * Starts a notebook benchmark in the service, as the launch panel does.
+   *
+   * @param request - spec, notebook, worker counts, repeats, results folder
+   * @returns its record, running
+   * @throws {BackendError} Invalid naming the fields; Conflict while another runs
+   */
+  startBenchmark(
+    request: INotebookBenchRequest
+  ): Promise<INotebookBenchRecord> {
+    return this.json<INotebookBenchRecord>('POST', '/benchmarks', request);
+  }
+
+  /**
+   * A notebook benchmark's progress, and its results file once it ended.
+   *
+   * @param id - its id
+   * @returns the record
+   * @throws {BackendError} NotFound
+   */
+  benchmark(id: string): Promise<INotebookBenchRecord> {
+    return this.json<INotebookBenchRecord>(
+      'GET',
+      `/benchmarks/${encodeURIComponent(id)}`
+    );
+  }
+
+  /**
+   * Stops a notebook benchmark; it still writes what it measured.
+   *
+   * @param id - its id
+   * @returns the record as it is now
+   * @throws {BackendError} NotFound
+   */
+  stopBenchmark(id: string): Promise<INotebookBenchRecord> {
+    return this.json<INotebookBenchRecord>(
+      'DELETE',
+      `/benchmarks/${encodeURIComponent(id)}`
+    );
   }
 
   /**

@@ -267,6 +267,11 @@ export const resultsSchema = {
               "string"
             ]
           }
+        },
+        "bareSkipped": {
+          "type": "string",
+          "minLength": 1,
+          "description": "Why the bare mpirun baseline is missing although it was asked for; the jobs were measured without it."
         }
       }
     },

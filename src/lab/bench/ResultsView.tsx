@@ -15,7 +15,12 @@ import {
 } from '../../core/benchChart';
 import type { IBenchResults } from '../../core/benchResults';
 import { SERIES, summarizeResults } from '../../core/benchResults';
-import { environmentLines, round, summaryCells } from '../../core/benchReport';
+import {
+  environmentLines,
+  round,
+  runNotes,
+  summaryCells
+} from '../../core/benchReport';
 import { formatProblem } from '../../core/errors';
 import { BenchChart } from './BenchChart';
 import type { ResultsSource } from './resultsSource';
@@ -121,7 +126,7 @@ function ResultsSection(props: {
   trans: TranslationBundle;
 }): JSX.Element {
   const { results, label, trans } = props;
-  const unfinished = results.runs.filter(r => r.state !== 'completed');
+  const notes = runNotes(results);
   return (
     <section
       className="mpijob-BenchResults-file"
@@ -147,14 +152,10 @@ function ResultsSection(props: {
       ) : (
         <SpeedupTable results={results} trans={trans} />
       )}
-      {unfinished.length > 0 && (
+      {notes.length > 0 && (
         <ul className="mpijob-BenchResults-unfinished">
-          {unfinished.map(run => (
-            <li key={run.name}>
-              {run.reason
-                ? trans.__('%1: %2: %3', run.name, run.state, run.reason)
-                : trans.__('%1: %2', run.name, run.state)}
-            </li>
+          {notes.map(note => (
+            <li key={note}>{note}</li>
           ))}
         </ul>
       )}

@@ -42,13 +42,13 @@ function readJson(path: string): IBenchResults {
 }
 
 afterAll(async () => {
-  await stopService();
+  await stopService(dataDir);
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(out, { recursive: true, force: true });
 });
 
-async function stopService(): Promise<void> {
-  const pidFile = join(dataDir, 'service.pid');
+async function stopService(dir: string): Promise<void> {
+  const pidFile = join(dir, 'service.pid');
   if (!existsSync(pidFile)) {
     return;
   }
@@ -246,6 +246,203 @@ describe('mpijob bench run and report', () => {
     const usage = await mpijob(['bench', 'run', SMOKE, '--workers', 'one']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('invalid --workers "one"');
+  });
+});
+
+describe('mpijob bench run with the ranks’ Python found on PATH', () => {
+  // As scripts/lab.sh runs things: a venv first on PATH, MPIJOB_PYTHON
+  // unset. mpirun puts its own bin folder (/usr/bin) first on the ranks'
+  // PATH, where `python3` is another interpreter (without numpy here).
+  const venv = join(ROOT, '.venv');
+  const ownDataDir = mkdtempSync(join(tmpdir(), 'mpijob-bench-path-'));
+
+  afterAll(async () => {
+    await stopService(ownDataDir);
+    rmSync(ownDataDir, { recursive: true, force: true });
+  });
+
+  function scenario(name: string, workload: string): string {
+    writeFileSync(join(out, `${name}.py`), workload);
+    const file = join(out, `${name}.yaml`);
+    writeFileSync(
+      file,
+      [
+        `name: ${name}`,
+        `workload: ./${name}.py`,
+        'backend: local',
+        'workers: [1, 2]',
+        'repeats: 1',
+        'warmups: 0',
+        'timeoutSeconds: 60',
+        `env: { EXPECTED_PREFIX: '${venv}' }`,
+        ''
+      ].join('\n')
+    );
+    return file;
+  }
+
+  function runOnPath(file: string, results: string) {
+    return run(
+      ['--data-dir', ownDataDir, 'bench', 'run', file, '-o', results],
+      {
+        env: {
+          MPIJOB_PYTHON: undefined,
+          PATH: `${join(venv, 'bin')}:${process.env.PATH ?? ''}`
+        }
+      }
+    );
+  }
+
+  it('should run the jobs and the bare mpirun baseline in the venv’s interpreter', async () => {
+    const file = scenario(
+      'venv-python',
+      [
+        'import os, sys',
+        'from mpi4py import MPI',
+        "if sys.prefix != os.environ['EXPECTED_PREFIX']:",
+        "    sys.exit(f'ranks run {sys.executable}, not the venv python')",
+        'if MPI.COMM_WORLD.Get_rank() == 0:',
+        '    print(\'MPIJOB_BENCH {"seconds": 0.01}\', flush=True)',
+        ''
+      ].join('\n')
+    );
+    const results = join(out, 'venv-python.json');
+    const ran = await runOnPath(file, results);
+    expect(ran.stderr).not.toContain('no bare mpirun baseline');
+    expect(ran.code).toBe(0);
+    const written = readJson(results);
+    expect(written.state).toBe('completed');
+    for (const runOfCount of written.runs) {
+      expect(runOfCount.bareSkipped).toBeUndefined();
+      expect(runOfCount.series.bare.samples).toHaveLength(1);
+    }
+    expect(written.environment.python?.executable).toBe(
+      join(venv, 'bin', 'python3')
+    );
+  });
+
+  it('should chart the jobs when the bare baseline cannot run, saying why', async () => {
+    // Fails outside a job only: the job service marks its ranks.
+    const file = scenario(
+      'no-baseline',
+      [
+        'import os, sys',
+        "if 'MPIJOB_LOCAL_UID' not in os.environ:",
+        "    raise RuntimeError('only inside a job')",
+        'from mpi4py import MPI',
+        'if MPI.COMM_WORLD.Get_rank() == 0:',
+        '    print(\'MPIJOB_BENCH {"seconds": 0.01}\', flush=True)',
+        ''
+      ].join('\n')
+    );
+    const results = join(out, 'no-baseline.json');
+    const ran = await runOnPath(file, results);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain(
+      'workers=1, workers=2: no bare mpirun baseline: bare mpirun exited with code 1: RuntimeError: only inside a job'
+    );
+    const written = readJson(results);
+    expect(resultsProblems(written)).toEqual([]);
+    expect(written.state).toBe('completed');
+    expect(written.summary?.rows.map(r => r.workers)).toEqual([1, 2]);
+    for (const runOfCount of written.runs) {
+      expect(runOfCount.bareSkipped).toMatch(/RuntimeError: only inside a job/);
+      expect(runOfCount.series.bare.samples).toEqual([]);
+      expect(runOfCount.series.e2e.samples).toHaveLength(1);
+    }
+  });
+});
+
+describe('mpijob bench run --from-notebook', () => {
+  it('should benchmark a notebook as the launch panel does, results beside the notebook', async () => {
+    const dir = mkdtempSync(join(out, 'nb-'));
+    const notebookFile = join(dir, 'ranks.ipynb');
+    writeFileSync(
+      notebookFile,
+      JSON.stringify({
+        cells: [
+          {
+            cell_type: 'code',
+            execution_count: null,
+            metadata: {},
+            outputs: [],
+            source:
+              'from mpi4py import MPI\nprint("rank", MPI.COMM_WORLD.Get_rank())'
+          }
+        ],
+        metadata: {},
+        nbformat: 4,
+        nbformat_minor: 5
+      })
+    );
+    const ran = await mpijob([
+      'bench',
+      'run',
+      '--from-notebook',
+      notebookFile,
+      '--workers',
+      '2,1',
+      '--repeats',
+      '2',
+      '--warmups',
+      '0',
+      '--env',
+      'OMP_NUM_THREADS=1'
+    ]);
+    expect(ran.stderr).toMatch(/ranks workers=2 run 2: end-to-end/);
+    expect(ran.code).toBe(0);
+    const file = /results: (.+)$/m.exec(ran.stderr)?.[1] ?? '';
+    expect(file).toMatch(
+      new RegExp(`^${join(dir, 'benchmarks')}/ranks-\\d{8}-\\d{6}\\.json$`)
+    );
+    const written = readJson(file);
+    expect(resultsProblems(written)).toEqual([]);
+    expect(written.scenario).toMatchObject({
+      name: 'ranks',
+      notebook: notebookFile,
+      workers: [1, 2],
+      repeats: 2,
+      warmups: 0,
+      bare: true,
+      env: { OMP_NUM_THREADS: '1' }
+    });
+    expect(written.summary?.basis).toBe('e2e');
+    for (const runOfCount of written.runs) {
+      expect(runOfCount.state).toBe('completed');
+      expect(runOfCount.series.e2e.samples).toHaveLength(2);
+      expect(runOfCount.series.bare.samples).toHaveLength(2);
+    }
+    expect(ran.stdout).toMatch(/^WORKERS\s+TIME\s+SPEEDUP/m);
+  });
+
+  it('should refuse a scenario and a notebook at once, and job flags on a scenario', async () => {
+    const both = await mpijob([
+      'bench',
+      'run',
+      SMOKE,
+      '--from-notebook',
+      'x.ipynb'
+    ]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain(
+      'give a scenario file or --from-notebook, not both'
+    );
+    const flags = await mpijob([
+      'bench',
+      'run',
+      SMOKE,
+      '--gpus-per-worker',
+      '1'
+    ]);
+    expect(flags.code).toBe(2);
+    expect(flags.stderr).toContain(
+      "--gpus-per-worker set up a notebook's jobs (--from-notebook); a scenario file sets its own"
+    );
+    const none = await mpijob(['bench', 'run']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain(
+      'give a scenario file, or a notebook with --from-notebook'
+    );
   });
 });
 

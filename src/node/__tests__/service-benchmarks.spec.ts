@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import type { IBenchResults } from '../../core/benchResults';
 import { resultsProblems } from '../../core/benchResults';
@@ -28,7 +28,8 @@ let h: IHarness;
 const out = mkdtempSync(join(tmpdir(), 'mpijob-nb-bench-'));
 
 beforeAll(async () => {
-  h = await startService({ python: PYTHON });
+  // No interpreter of its own: the bare runs take the backend's (PYTHON).
+  h = await startService();
 });
 
 afterAll(async () => {
@@ -160,6 +161,38 @@ describe('POST /api/benchmarks', () => {
     expect(results.summary?.rows.map(r => r.speedup)).toEqual([1, 2]);
     expect(results.runs[1].attempts[0].metrics).toEqual({ ranks: 2 });
     expect(results.runs[0].series.bare.samples).toEqual([]);
+  });
+
+  it('should run the bare baseline in the jobs’ interpreter and environment', async () => {
+    const venv = dirname(dirname(PYTHON));
+    const res = await call(h.target, 'POST', '/api/benchmarks', {
+      body: {
+        spec: {
+          name: 'same-python',
+          workers: 1,
+          oversubscribe: true,
+          env: [{ name: 'EXPECTED_PREFIX', value: venv }],
+          source: { notebook: 'same.ipynb', cells: 'all' }
+        },
+        // mpirun puts /usr/bin first on the ranks' PATH: a baseline that
+        // ran `python3` by name would get another interpreter there.
+        notebook: codeNotebook(
+          'import os, sys\nif sys.prefix != os.environ["EXPECTED_PREFIX"]:\n    sys.exit(f"ranks run {sys.executable}")'
+        ),
+        workers: [1, 2],
+        repeats: 1,
+        warmups: 0,
+        resultsDir: out
+      }
+    });
+    expect(res.status).toBe(202);
+    const record = await ended(res.json<INotebookBenchRecord>().id);
+    expect([record.state, record.message]).toEqual(['completed', null]);
+    const results = readResults(record.resultsFile ?? '');
+    for (const run of results.runs) {
+      expect(run.bareSkipped).toBeUndefined();
+      expect(run.series.bare.samples).toHaveLength(1);
+    }
   });
 
   it('should refuse bad requests, naming the fields', async () => {

@@ -63,11 +63,10 @@ import {
   checkPython,
   ensureMpichAbiDir,
   findLauncher,
+  jobLauncherArgs,
   launchEnv,
-  launcherArgs,
   missingLauncherMessage,
   mpiEnv,
-  parseCpu,
   resolveExecutable
 } from './local/launch';
 import type { ILocalFailure, ILocalRun, RecordBase } from './local/model';
@@ -177,7 +176,8 @@ export class LocalBackend implements IMpiJobBackend {
   readonly store: JobStore<ILocalRun>;
 
   private readonly dataDir: string;
-  private readonly python: string;
+  /** Interpreter of the ranks as configured (a name on PATH or a path). */
+  readonly python: string;
   private readonly launchers: { openmpi?: string; mpich?: string };
   private readonly cores: number;
   private readonly killGraceMs: number;
@@ -357,15 +357,12 @@ export class LocalBackend implements IMpiJobBackend {
         : null
     );
     const jobDir = this.store.jobDir(spec.namespace, spec.name);
-    const programArgv = spec.command
-      ? [...spec.command]
-      : [plan.python ?? this.python, '-u', join(jobDir, PROGRAM_FILE_NAME)];
-    const cpuPerRank = parseCpu(spec.cpu) / spec.slotsPerWorker;
-    const args = launcherArgs(plan.flavor, {
-      ranks: plan.ranks,
-      program: programArgv,
-      bindNone: cpuPerRank > 1
-    });
+    const args = jobLauncherArgs(
+      plan.flavor,
+      spec,
+      plan.python ?? this.python,
+      join(jobDir, PROGRAM_FILE_NAME)
+    );
     const run: ILocalRun = {
       flavor: plan.flavor,
       ranks: plan.ranks,

@@ -1,19 +1,21 @@
 /**
- * A bare `mpirun` of a workload, outside the job service: the reference the
- * harness's end-to-end time is compared with. Same launcher, rank count and
- * MPI tuning as the local backend uses, without its rank wrapper, output
- * tags, job store or events.
+ * A bare `mpirun` of a job, outside the job service: the baseline the
+ * harness's end-to-end time is compared with. It runs what the local
+ * backend would run for the same launch spec — launcher, rank count,
+ * interpreter, program and environment, built by the same functions —
+ * without the backend's rank wrapper, output tags, job store or events.
  */
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { MpiImplementation } from '../../core/spec';
+import type { ILaunchSpec, MpiImplementation } from '../../core/spec';
 import {
   ensureMpichAbiDir,
   findLauncher,
-  missingLauncherMessage,
-  mpiEnv
+  jobLauncherArgs,
+  launchEnv,
+  missingLauncherMessage
 } from '../backends/local/launch';
 
 /** What a bare run produced. */
@@ -30,12 +32,14 @@ export interface IBareResult {
 
 /** Options of {@link BareMpirun.run}. */
 export interface IBareRunOptions {
-  /** Number of ranks. */
-  readonly ranks: number;
-  /** Program and arguments every rank runs. */
-  readonly program: readonly string[];
-  /** Variables added to this process's environment. */
-  readonly env: Readonly<Record<string, string>>;
+  /** The job's launch spec: ranks, command or packaged program, variables. */
+  readonly spec: ILaunchSpec;
+  /** Absolute path of the ranks' interpreter (a spec without a command). */
+  readonly python: string;
+  /** The packaged program file (a spec without a command). */
+  readonly programFile: string;
+  /** Working folder of the ranks. */
+  readonly cwd?: string;
   /** Stop it after this long. */
   readonly timeoutMs: number;
   /** Stops it. */
@@ -45,7 +49,7 @@ export interface IBareRunOptions {
 const STDERR_TAIL_BYTES = 4000;
 const KILL_GRACE_MS = 2000;
 
-/** Runs workloads under a bare mpirun of one MPI implementation. */
+/** Runs jobs' programs under a bare mpirun of one MPI implementation. */
 export class BareMpirun {
   /** Absolute path of the launcher. */
   readonly launcher: string;
@@ -86,30 +90,32 @@ export class BareMpirun {
   }
 
   /**
-   * Runs the program on `ranks` ranks and times it.
+   * Runs a job's program on its ranks and times it.
    *
-   * @param options - ranks, program, environment, timeout, abort signal
+   * @param options - the job's spec and program, timeout, abort signal
    * @returns the time, exit code and output
    * @throws {Error} when it timed out or was aborted (the processes are killed first)
    */
   run(options: IBareRunOptions): Promise<IBareResult> {
-    const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries(process.env)) {
-      if (value !== undefined) {
-        env[key] = value;
-      }
-    }
-    Object.assign(env, options.env);
-    Object.assign(env, mpiEnv(this.#flavor, env, this.#abiDir));
-    env.PYTHONUNBUFFERED = '1';
-    const args =
-      this.#flavor === 'mpich'
-        ? ['-n', String(options.ranks), ...options.program]
-        : ['-n', String(options.ranks), '--oversubscribe', ...options.program];
+    const env = launchEnv(
+      this.#flavor,
+      process.env,
+      options.spec.env ?? [],
+      null,
+      this.#abiDir
+    );
+    const args = jobLauncherArgs(
+      this.#flavor,
+      options.spec,
+      options.python,
+      options.programFile,
+      true
+    );
     return new Promise((resolve, reject) => {
       const start = performance.now();
       // A process group of its own: stopping it stops every rank.
       const child = spawn(this.launcher, args, {
+        cwd: options.cwd,
         env,
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe']

@@ -16,6 +16,7 @@ import { SERIES, summarizeResults } from '../../core/benchResults';
 import {
   environmentLines,
   round,
+  runNotes,
   SUMMARY_HEADERS,
   summaryCells
 } from '../../core/benchReport';
@@ -48,18 +49,9 @@ function scenarioReport(results: IBenchResults): string {
       formatTable([...SUMMARY_HEADERS], summaryCells(results)).trimEnd()
     );
   }
-  const other = results.runs.filter(r => r.state !== 'completed');
-  if (other.length > 0) {
-    lines.push('');
-    // Runs that ended the same way share a line.
-    const groups = new Map<string, string[]>();
-    for (const run of other) {
-      const key = `${run.state}${run.reason ? `: ${run.reason}` : ''}`;
-      groups.set(key, [...(groups.get(key) ?? []), run.name]);
-    }
-    for (const [key, names] of groups) {
-      lines.push(`${names.join(', ')}: ${key}`);
-    }
+  const notes = runNotes(results);
+  if (notes.length > 0) {
+    lines.push('', ...notes);
   }
   const sweeps = sweepReport(results.runs);
   if (sweeps) {

@@ -6,6 +6,7 @@
  * are skipped or interrupted are records with a state, not exceptions.
  */
 import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
 import { Bench } from 'tinybench';
 import type { Task } from 'tinybench';
 
@@ -29,6 +30,7 @@ import type { IBuiltJob } from '../../core/job';
 import { renderJob } from '../../core/manifest';
 import { parseLaunchSpec } from '../../core/spec';
 import type { IMpiJobBackend } from '../backends/backend';
+import { resolveExecutable } from '../backends/local/launch';
 import { BareMpirun, stderrSummary } from './bare';
 import { currentLoad, readEnvironment } from './environment';
 import { JobRunError, runJob } from './harness';
@@ -79,10 +81,19 @@ export async function runScenario(
 ): Promise<IBenchResults> {
   const { scenario } = options.loaded;
   const startedAt = new Date().toISOString();
+  // Resolved here, as the local backend resolves its interpreter: mpirun
+  // puts its own bin folder first on the ranks' PATH, so a bare `python3`
+  // there may be another interpreter than the one on ours. On Kubernetes it
+  // names the image's interpreter.
+  const python = scenario.command
+    ? null
+    : scenario.backend === 'local'
+      ? await resolveExecutable(options.python)
+      : options.python;
   const environment = await readEnvironment({
     backend: scenario.backend,
     mpiImplementation: scenario.mpiImplementation,
-    python: scenario.command ? null : options.python,
+    python: scenario.command ? null : (python ?? options.python),
     cwd: options.cwd
   });
   const perCount = scenario.warmups + scenario.repeats;
@@ -99,7 +110,11 @@ export async function runScenario(
   }
   let runs: IBenchRun[];
   const backend = options.backend;
-  if (backend === null) {
+  const noPython =
+    !scenario.command && python === null
+      ? `the Python interpreter ${options.python} was not found: set MPIJOB_PYTHON (or the scenario's python) to an interpreter with mpi4py`
+      : null;
+  if (backend === null || noPython !== null) {
     const at = new Date().toISOString();
     runs = scenario.workers.map(workers =>
       emptyRun(
@@ -107,7 +122,8 @@ export async function runScenario(
         workers,
         workers * scenario.ranksPerWorker,
         'skipped',
-        options.unavailable ??
+        noPython ??
+          options.unavailable ??
           `the ${scenario.backend} backend is not available`,
         at
       )
@@ -119,7 +135,14 @@ export async function runScenario(
     runs = await Promise.all(
       scenario.workers.map(async workers => {
         try {
-          return await runWorkerCount(options, backend, bare, workers, turns);
+          return await runWorkerCount(
+            options,
+            backend,
+            bare,
+            python ?? '',
+            workers,
+            turns
+          );
         } finally {
           turns.retire(workers);
         }
@@ -172,7 +195,8 @@ export function assertValid(results: IBenchResults): void {
 async function runWorkerCount(
   options: IRunScenarioOptions,
   backend: IMpiJobBackend,
-  bare: BareMpirun | null,
+  bareMpirun: BareMpirun | null,
+  python: string,
   workers: number,
   turns: Turns
 ): Promise<IBenchRun> {
@@ -187,7 +211,7 @@ async function runWorkerCount(
   });
   const program = scenario.command
     ? [...scenario.command, ...args]
-    : [options.python, '-u', workloadPath ?? '', ...args];
+    : [python, '-u', workloadPath ?? '', ...args];
   const timeoutMs = scenario.timeoutSeconds * 1000;
   const attempts: IAttempt[] = [];
   const samples = {
@@ -200,7 +224,36 @@ async function runWorkerCount(
   let phase: 'warmup' | 'measure' = 'warmup';
   let bareSeconds: number | null = null;
   let bareWorkloadSeconds: number | null = null;
+  // Why the bare baseline stopped; the jobs go on without it.
+  let bareSkipped: string | null = null;
+  let bare = bareMpirun;
   const suffix = randomBytes(2).toString('hex');
+
+  // The job of one run; the bare baseline runs the same spec and program.
+  const jobOf = (name: string): IBuiltJob => {
+    if (notebook) {
+      return notebookJob(notebook, name, workers, ranks > options.cores);
+    }
+    const spec = parseLaunchSpec({
+      name,
+      namespace: options.namespace,
+      workers,
+      slotsPerWorker: scenario.ranksPerWorker,
+      gpusPerWorker: scenario.gpusPerWorker,
+      mpiImplementation: scenario.mpiImplementation,
+      command: program,
+      env: Object.entries(scenario.env).map(([key, value]) => ({
+        name: key,
+        value
+      })),
+      oversubscribe: ranks > options.cores,
+      ...(scenario.image !== undefined ? { image: scenario.image } : {}),
+      ...(scenario.python !== undefined && scenario.backend === 'kubernetes'
+        ? { python: scenario.python }
+        : {})
+    });
+    return buildJob(spec, null);
+  };
 
   const bench = new Bench({
     name: `${scenario.name} ${label}`,
@@ -225,24 +278,42 @@ async function runWorkerCount(
       return;
     }
     options.progress.working(`${progressLabel(counters[phase])} (bare mpirun)`);
-    const result = await bare.run({
-      ranks,
-      program,
-      env: scenario.env,
-      timeoutMs,
-      signal: options.signal
-    });
-    const report = parseWorkloadOutput(result.stdout, scenario.metric);
-    if (result.code !== 0) {
-      throw new Error(
-        `bare mpirun exited with code ${result.code}: ${stderrSummary(result.stderrTail)}`
+    try {
+      const result = await bare.run({
+        spec: jobOf(`${scenario.name}-bare`).spec,
+        python,
+        programFile: workloadPath ?? '',
+        cwd: notebook && workloadPath ? dirname(workloadPath) : undefined,
+        timeoutMs,
+        signal: options.signal
+      });
+      if (result.code !== 0) {
+        throw new Error(
+          `bare mpirun exited with code ${result.code}: ${stderrSummary(result.stderrTail)}`
+        );
+      }
+      const report = parseWorkloadOutput(result.stdout, scenario.metric);
+      if (report.kind === 'skipped') {
+        throw new SkipSignal(report.reason);
+      }
+      bareSeconds = result.seconds;
+      bareWorkloadSeconds = report.kind === 'measured' ? report.seconds : null;
+    } catch (error) {
+      if (error instanceof SkipSignal || options.signal.aborted) {
+        throw error;
+      }
+      // A baseline that cannot run must not sink the benchmark: the jobs
+      // are measured without it, and the results say why it is missing.
+      bare = null;
+      bareSkipped = errorText(error);
+      // Its series would no longer pair with the jobs'; the attempts keep
+      // the times of the bare runs that did finish.
+      samples.bare.length = 0;
+      samples.bareWorkload.length = 0;
+      options.progress.line(
+        `${scenario.name} ${label}: no bare mpirun baseline: ${bareSkipped}`
       );
     }
-    if (report.kind === 'skipped') {
-      throw new SkipSignal(report.reason);
-    }
-    bareSeconds = result.seconds;
-    bareWorkloadSeconds = report.kind === 'measured' ? report.seconds : null;
   };
 
   const iteration = async (): Promise<{ overriddenDuration: number }> => {
@@ -258,30 +329,8 @@ async function runWorkerCount(
     };
     let e2eSeconds: number | null = null;
     try {
-      const built = notebook
-        ? notebookJob(notebook, job, workers, ranks > options.cores)
-        : null;
-      const spec =
-        built?.spec ??
-        parseLaunchSpec({
-          name: job,
-          namespace: options.namespace,
-          workers,
-          slotsPerWorker: scenario.ranksPerWorker,
-          gpusPerWorker: scenario.gpusPerWorker,
-          mpiImplementation: scenario.mpiImplementation,
-          command: program,
-          env: Object.entries(scenario.env).map(([name, value]) => ({
-            name,
-            value
-          })),
-          oversubscribe: ranks > options.cores,
-          ...(scenario.image !== undefined ? { image: scenario.image } : {}),
-          ...(scenario.python !== undefined && scenario.backend === 'kubernetes'
-            ? { python: scenario.python }
-            : {})
-        });
-      const outcome = await runJob(backend, built ?? buildJob(spec, null), {
+      const built = jobOf(job);
+      const outcome = await runJob(backend, built, {
         timeoutMs,
         signal: options.signal,
         now: () => bench.now()
@@ -432,7 +481,8 @@ async function runWorkerCount(
       [SERIES.bareWorkload]: makeSeries('s', samples.bareWorkload)
     },
     attempts,
-    metrics: {}
+    metrics: {},
+    ...(bareSkipped !== null ? { bareSkipped } : {})
   };
 }
 

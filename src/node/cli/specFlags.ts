@@ -107,13 +107,20 @@ function attribute(flags: string): string {
 }
 
 /**
- * Adds the spec flags (and `-n`) to a command, with help from the schema.
+ * Adds the spec flags to a command, with help from the schema.
  *
  * @param command - a commander command
+ * @param omit - attribute names of flags the command defines otherwise
  * @returns the same command
  */
-export function addSpecFlags(command: Command): Command {
+export function addSpecFlags(
+  command: Command,
+  omit: readonly string[] = []
+): Command {
   for (const flag of SPEC_FLAGS) {
+    if (omit.includes(attribute(flag.flags))) {
+      continue;
+    }
     const node = schemaAt(flag.path);
     let help = node.description ?? '';
     if (flag.kind === 'cells') {

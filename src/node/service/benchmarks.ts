@@ -8,32 +8,25 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { promises as fs } from 'node:fs';
-import { availableParallelism, homedir, tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 
-import type { IBenchResults } from '../../core/benchResults';
 import { summarizeResults } from '../../core/benchResults';
 import type { IProblem } from '../../core/errors';
 import { ValidationError } from '../../core/errors';
 import { buildJob } from '../../core/job';
-import type { IPackagedProgram } from '../../core/notebook';
 import type { INotebookBenchRecord } from '../../core/notebookBench';
 import { NOTEBOOK_BENCH } from '../../core/notebookBench';
-import type { ILaunchSpec } from '../../core/spec';
 import type { IMpiJobBackend } from '../backends/backend';
+import { LocalBackend } from '../backends/local';
+import type { INotebookBenchPlan } from '../bench/notebook';
+import { notebookScenario, runNotebookBenchmark } from '../bench/notebook';
 import { Progress } from '../bench/progress';
-import { defaultResultsPath, writeResults } from '../bench/resultsFile';
-import { runScenario } from '../bench/runner';
-import type { ILoadedScenario, IScenario } from '../bench/scenario';
 import type { IServiceDeps } from './context';
 import { HttpProblem, readJson, sendJson } from './http';
 import { checkSpec } from './jobs';
 import { isRecord } from './protocol';
 import type { IResource } from './router';
-
-/** Longest scenario name (it prefixes every job's name). */
-const MAX_NAME = 24;
 
 /** Harness lines kept in a record. */
 const MAX_LINES = 50;
@@ -52,7 +45,10 @@ const REQUEST_FIELDS = [
 export interface INotebookBenchmarksOptions {
   /** Where the jobs run. */
   readonly backend: IMpiJobBackend;
-  /** Interpreter of the bare mpirun runs: the local backend's. */
+  /**
+   * Interpreter of the bare mpirun runs; by default the local backend's own,
+   * so that the baseline runs what the jobs run.
+   */
   readonly python?: string;
   /** Results folder when a request names none. */
   readonly resultsDir?: string;
@@ -160,28 +156,7 @@ export class NotebookBenchmarks {
     }
     const request = decodeRequest(body, this.#options.resultsDir);
     const { spec, workers, repeats, warmups } = request;
-    const name = spec.name.slice(0, MAX_NAME).replace(/-+$/, '') || 'notebook';
-    const backend = this.#options.backend;
-    const scenario: IScenario = {
-      name,
-      description: `notebook ${spec.source?.notebook ?? ''} (cells: ${spec.source?.cells ?? 'all'}) through the job service`,
-      notebook: spec.source?.notebook,
-      args: [],
-      backend: backend.kind === 'kubernetes' ? 'kubernetes' : 'local',
-      workers,
-      ranksPerWorker: spec.slotsPerWorker,
-      gpusPerWorker: spec.gpusPerWorker,
-      repeats,
-      warmups,
-      scaling: 'strong',
-      timeoutSeconds:
-        spec.runPolicy?.activeDeadlineSeconds ?? NOTEBOOK_BENCH.timeoutSeconds,
-      env: Object.fromEntries(
-        (spec.env ?? []).map(e => [e.name, e.value ?? ''])
-      ),
-      mpiImplementation: spec.mpiImplementation,
-      bare: request.bare && backend.kind === 'local'
-    };
+    const name = notebookScenario(request, 'local').name;
     const controller = new AbortController();
     setMaxListeners(0, controller.signal);
     const id = randomUUID();
@@ -218,7 +193,7 @@ export class NotebookBenchmarks {
     const update = (change: Partial<INotebookBenchRecord>): void => {
       entry.record = { ...entry.record, ...change };
     };
-    void this.#run(request, scenario, controller.signal, update)
+    void this.#run(request, controller.signal, update)
       .catch((error: unknown) =>
         update({
           state: 'failed',
@@ -253,6 +228,16 @@ export class NotebookBenchmarks {
     await Promise.all(entries.map(e => e.done));
   }
 
+  #python(): string {
+    const { backend, python } = this.#options;
+    if (python !== undefined) {
+      return python;
+    }
+    return backend instanceof LocalBackend
+      ? backend.python
+      : (process.env.MPIJOB_PYTHON ?? 'python3');
+  }
+
   #entry(id: string): IEntry {
     const entry = this.#entries.get(id);
     if (!entry) {
@@ -263,75 +248,32 @@ export class NotebookBenchmarks {
 
   async #run(
     request: IDecodedRequest,
-    scenario: IScenario,
     signal: AbortSignal,
     update: (change: Partial<INotebookBenchRecord>) => void
   ): Promise<void> {
-    const { resultsDir, spec, program } = request;
-    await fs.mkdir(resultsDir, { recursive: true });
-    // The bare mpirun runs the same program file the backend runs.
-    const scratch = await fs.mkdtemp(join(tmpdir(), 'mpijob-bench-nb-'));
-    try {
-      const programFile = join(scratch, 'program.py');
-      await fs.writeFile(programFile, program.code);
-      const loaded: ILoadedScenario = {
-        scenario,
-        file: spec.source?.notebook ?? scenario.name,
-        workloadPath: programFile,
-        resultsDir,
-        notebook: { spec, program }
-      };
-      const results: IBenchResults = await runScenario({
-        loaded,
-        backend: this.#options.backend,
-        namespace: spec.namespace,
-        python: this.#options.python ?? process.env.MPIJOB_PYTHON ?? 'python3',
-        cores: availableParallelism(),
-        signal,
-        progress: new RecordProgress(update),
-        cwd: resultsDir
-      });
-      const file = defaultResultsPath(
-        resultsDir,
-        scenario.name,
-        results.startedAt
-      );
-      await writeResults(file, results);
-      const failed = results.runs.filter(r => r.state !== 'completed');
-      update({
-        state: results.state,
-        message:
-          results.state === 'completed'
-            ? null
-            : failed.map(r => `${r.name}: ${r.state}: ${r.reason}`).join('; '),
-        finishedAt: results.finishedAt,
-        resultsFile: file,
-        resultsName: basename(file),
-        summary: summarizeResults(results)
-      });
-    } finally {
-      await fs.rm(scratch, { recursive: true, force: true });
-    }
+    const { results, file } = await runNotebookBenchmark(request, {
+      backend: this.#options.backend,
+      python: this.#python(),
+      signal,
+      progress: new RecordProgress(update)
+    });
+    const failed = results.runs.filter(r => r.state !== 'completed');
+    update({
+      state: results.state,
+      message:
+        results.state === 'completed'
+          ? null
+          : failed.map(r => `${r.name}: ${r.state}: ${r.reason}`).join('; '),
+      finishedAt: results.finishedAt,
+      resultsFile: file,
+      resultsName: basename(file),
+      summary: summarizeResults(results)
+    });
   }
 }
 
 /** A checked benchmark request, its notebook packaged. */
-export interface IDecodedRequest {
-  /** The launch spec every job copies. */
-  readonly spec: ILaunchSpec;
-  /** The notebook's program. */
-  readonly program: IPackagedProgram;
-  /** Worker counts, ascending. */
-  readonly workers: number[];
-  /** Measured jobs per worker count. */
-  readonly repeats: number;
-  /** Warm-up jobs per worker count. */
-  readonly warmups: number;
-  /** Whether to time bare mpirun runs too. */
-  readonly bare: boolean;
-  /** Absolute folder of the results file. */
-  readonly resultsDir: string;
-}
+export type IDecodedRequest = INotebookBenchPlan;
 
 /**
  * Checks a benchmark request and packages its notebook.

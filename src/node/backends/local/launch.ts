@@ -7,6 +7,8 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 
 import type { IPreflightCheck } from '../../../core/jobRecord';
+import type { ILaunchSpec } from '../../../core/spec';
+import { totalRanks } from '../../../core/spec';
 import { JOB_MARKER_ENV } from './procs';
 import type { MpiFlavor } from '../../../core/mpiOutput';
 import {
@@ -66,6 +68,11 @@ export interface ILaunchArgsOptions {
   readonly program: readonly string[];
   /** Let each rank use several cores (Open MPI binds a rank to one core otherwise). */
   readonly bindNone: boolean;
+  /**
+   * Leave out the output tags and the rank wrapper: the same mpirun a user
+   * would type, which the benchmark harness times as its baseline.
+   */
+  readonly bare?: boolean;
 }
 
 /**
@@ -135,8 +142,8 @@ export function missingLauncherMessage(launcher: ILauncher): string {
 
 /**
  * The launcher's arguments: ranks, output tags, and the rank wrapper around
- * the program. Every user value is a separate argument; the wrapper script
- * is a constant.
+ * the program (neither when `bare`). Every user value is a separate
+ * argument; the wrapper script is a constant.
  *
  * @param flavor - which MPI
  * @param options - ranks, program and binding
@@ -146,27 +153,58 @@ export function launcherArgs(
   flavor: MpiFlavor,
   options: ILaunchArgsOptions
 ): string[] {
-  const wrapped = [
-    '/bin/sh',
-    '-c',
-    RANK_WRAPPER_SCRIPT,
-    RANK_WRAPPER_NAME,
-    ...options.program
-  ];
+  const program = options.bare
+    ? [...options.program]
+    : [
+        '/bin/sh',
+        '-c',
+        RANK_WRAPPER_SCRIPT,
+        RANK_WRAPPER_NAME,
+        ...options.program
+      ];
+  const ranks = ['-n', String(options.ranks)];
   if (flavor === 'mpich') {
-    return ['-n', String(options.ranks), '-prepend-rank', ...wrapped];
+    return [...ranks, ...(options.bare ? [] : ['-prepend-rank']), ...program];
   }
   return [
-    '-n',
-    String(options.ranks),
+    ...ranks,
     // The backend already refused more ranks than cores unless the spec
     // allows it; Open MPI counts physical cores, not hardware threads, and
     // would refuse some of the jobs the backend accepted.
     '--oversubscribe',
     ...(options.bindNone ? ['--bind-to', 'none'] : []),
-    '--tag-output',
-    ...wrapped
+    ...(options.bare ? [] : ['--tag-output']),
+    ...program
   ];
+}
+
+/**
+ * The launcher's arguments for a job: its ranks running the spec's command,
+ * or the interpreter running the packaged program file. The backend and the
+ * benchmark's bare baseline both start ranks this way, so they run the same
+ * program.
+ *
+ * @param flavor - which MPI
+ * @param spec - the job's launch spec
+ * @param python - absolute path of the interpreter (unused with a command)
+ * @param programFile - the packaged program (unused with a command)
+ * @param bare - leave out output tags and the rank wrapper
+ * @returns arguments after the launcher's file name
+ */
+export function jobLauncherArgs(
+  flavor: MpiFlavor,
+  spec: ILaunchSpec,
+  python: string,
+  programFile: string,
+  bare = false
+): string[] {
+  return launcherArgs(flavor, {
+    ranks: totalRanks(spec),
+    program: spec.command ? [...spec.command] : [python, '-u', programFile],
+    // A rank given more than one core must not be bound to one.
+    bindNone: parseCpu(spec.cpu) / spec.slotsPerWorker > 1,
+    bare
+  });
 }
 
 /**
@@ -177,7 +215,8 @@ export function launcherArgs(
  * @param flavor - which MPI
  * @param base - the service's environment
  * @param specEnv - the spec's variables
- * @param marker - the job's uid, marking its processes
+ * @param marker - the job's uid, marking its processes; null for a run
+ *   that is no job (the benchmark's bare baseline)
  * @param mpichAbiDir - directory with the libmpi.so.12 link for MPICH, if any
  * @returns the environment
  */
@@ -185,7 +224,7 @@ export function launchEnv(
   flavor: MpiFlavor,
   base: NodeJS.ProcessEnv,
   specEnv: ReadonlyArray<{ name: string; value: string }>,
-  marker: string,
+  marker: string | null,
   mpichAbiDir: string | null
 ): Record<string, string> {
   const env: Record<string, string> = {};
@@ -199,7 +238,11 @@ export function launchEnv(
   }
   Object.assign(env, mpiEnv(flavor, env, mpichAbiDir));
   env.PYTHONUNBUFFERED = '1';
-  env[JOB_MARKER_ENV] = marker;
+  if (marker === null) {
+    delete env[JOB_MARKER_ENV];
+  } else {
+    env[JOB_MARKER_ENV] = marker;
+  }
   return env;
 }
 

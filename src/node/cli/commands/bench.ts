@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 
 import type { IBenchResults } from '../../../core/benchResults';
 import { formatProblem, ValidationError } from '../../../core/errors';
+import { NOTEBOOK_BENCH } from '../../../core/notebookBench';
 import { BackendError } from '../../backends/errors';
 import { runMicroBenchmarks } from '../../bench/micro';
 import { renderPng } from '../../bench/png';
@@ -26,11 +27,17 @@ import { loadScenario, parseScenario } from '../../bench/scenario';
 import type { ICliContext } from '../context';
 import { namespaceOf } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';
+import { addSpecFlags, SPEC_FLAG_NAMES } from '../specFlags';
+import { benchNotebook } from './benchNotebook';
 
 const EXAMPLES = `
 Examples:
   # Run a scenario; results go to benchmarks/results/<name>-<time>.json
   mpijob bench run benchmarks/scenarios/compute-local.yaml
+
+  # A notebook at 1, 2 and 4 workers, as the launch panel's benchmark does;
+  # results go to benchmarks/<name>-<time>.json beside the notebook
+  mpijob bench run --from-notebook train.ipynb --workers 1,2,4 --repeats 3
 
   # Print the speedup table and write the charts
   mpijob bench report benchmarks/results/compute-local-*.json --png speedup.png --html report.html
@@ -53,38 +60,79 @@ export function registerBench(program: Command, context: ICliContext): void {
     )
     .addHelpText('after', EXAMPLES);
 
-  bench
+  const run = bench
     .command('run')
     .description(
-      'Run a scenario: each worker count, warm-ups then repeats, as jobs through the backend, beside a bare mpirun.'
+      'Run a scenario file, or a notebook as the launch panel does (--from-notebook): each worker count, warm-ups then repeats, as jobs through the backend, beside a bare mpirun.'
     )
+    .usage('(SCENARIO | --from-notebook NOTEBOOK) [flags]')
     .argument(
-      '<scenario>',
+      '[scenario]',
       'Scenario file (YAML), e.g. benchmarks/scenarios/compute-local.yaml.'
     )
     .option(
       '-o, --output <file>',
-      'Results file; benchmarks/results/<name>-<time>.json by default.'
+      'Results file; benchmarks/results/<name>-<time>.json for a scenario, benchmarks/<name>-<time>.json beside a notebook.'
     )
     .option(
       '-n, --namespace <namespace>',
       'Namespace of the jobs; "default" when not given.'
     )
-    .option('--workers <list>', 'Override the worker counts, e.g. 1,2.')
-    .option('--repeats <n>', 'Override the measured runs per worker count.')
-    .option('--warmups <n>', 'Override the warm-up runs per worker count.')
-    .option('--no-bare', 'Skip the bare mpirun runs (no overhead ratio).')
-    .action(
-      async (file: string, options: Record<string, unknown>, self: Command) => {
-        let loaded: ILoadedScenario;
-        try {
-          loaded = await loadWithOverrides(file, options);
-        } catch (error) {
-          throw asCliError(error, file);
+    .option(
+      '--workers <list>',
+      "Worker counts, e.g. 1,2,4: a scenario's own by default, 1,2 for a notebook."
+    )
+    .option(
+      '--repeats <n>',
+      `Measured runs per worker count (a notebook: ${NOTEBOOK_BENCH.repeats}).`
+    )
+    .option(
+      '--warmups <n>',
+      `Warm-up runs per worker count (a notebook: ${NOTEBOOK_BENCH.warmups}).`
+    )
+    .option('--no-bare', 'Skip the bare mpirun runs (no overhead ratio).');
+  // The job flags set up a notebook's jobs; --workers lists the counts.
+  addSpecFlags(run, ['workers']);
+  run.action(
+    async (
+      file: string | undefined,
+      options: Record<string, unknown>,
+      self: Command
+    ) => {
+      if (typeof options.fromNotebook === 'string') {
+        if (file !== undefined) {
+          throw usageError(
+            `give a scenario file or --from-notebook, not both`,
+            'mpijob bench run'
+          );
         }
-        await runCommand(context, self, loaded, options);
+        await runNotebook(context, self, options);
+        return;
       }
-    );
+      if (file === undefined) {
+        throw usageError(
+          'give a scenario file, or a notebook with --from-notebook',
+          'mpijob bench run'
+        );
+      }
+      const jobFlags = SPEC_FLAG_NAMES.filter(
+        name => name !== 'workers' && options[name] !== undefined
+      );
+      if (jobFlags.length > 0) {
+        throw usageError(
+          `${jobFlags.map(flagOf).join(', ')} set up a notebook's jobs (--from-notebook); a scenario file sets its own`,
+          'mpijob bench run'
+        );
+      }
+      let loaded: ILoadedScenario;
+      try {
+        loaded = await loadWithOverrides(file, options);
+      } catch (error) {
+        throw asCliError(error, file);
+      }
+      await runCommand(context, self, loaded, options);
+    }
+  );
 
   bench
     .command('report')
@@ -202,6 +250,44 @@ export function registerBench(program: Command, context: ICliContext): void {
     });
 }
 
+async function runNotebook(
+  context: ICliContext,
+  self: Command,
+  options: Record<string, unknown>
+): Promise<void> {
+  const { signal, release } = interruptible(context);
+  let ran: { results: IBenchResults; file: string };
+  try {
+    ran = await benchNotebook(context, self, {
+      notebook: options.fromNotebook as string,
+      workers:
+        typeof options.workers === 'string'
+          ? workerList(options.workers)
+          : undefined,
+      repeats:
+        options.repeats === undefined
+          ? undefined
+          : positiveInteger(options.repeats, '--repeats', 'mpijob bench run'),
+      warmups:
+        options.warmups === undefined
+          ? undefined
+          : nonNegativeInteger(
+              options.warmups,
+              '--warmups',
+              'mpijob bench run'
+            ),
+      bare: options.bare !== false,
+      output: typeof options.output === 'string' ? options.output : undefined,
+      signal
+    });
+  } finally {
+    release();
+  }
+  context.io.stdout.write(formatReport([ran.results]));
+  context.io.stderr.write(`results: ${ran.file}\n`);
+  finish(ran.results, ran.file);
+}
+
 async function runCommand(
   context: ICliContext,
   self: Command,
@@ -299,14 +385,7 @@ async function loadWithOverrides(
   const loaded = await loadScenario(file);
   const overrides: Record<string, unknown> = {};
   if (typeof options.workers === 'string') {
-    const list = options.workers.split(',').map(s => s.trim());
-    if (!list.every(s => /^\d+$/.test(s))) {
-      throw usageError(
-        `invalid --workers "${options.workers}": use worker counts separated by commas, e.g. 1,2`,
-        'mpijob bench run'
-      );
-    }
-    overrides.workers = list.map(Number);
+    overrides.workers = workerList(options.workers);
   }
   if (options.repeats !== undefined) {
     overrides.repeats = positiveInteger(
@@ -330,6 +409,23 @@ async function loadWithOverrides(
   }
   const scenario = parseScenario({ ...loaded.scenario, ...overrides }, file);
   return { ...loaded, scenario };
+}
+
+/** `--workers 1,2,4` as numbers. */
+function workerList(value: string): number[] {
+  const list = value.split(',').map(s => s.trim());
+  if (!list.every(s => /^\d+$/.test(s))) {
+    throw usageError(
+      `invalid --workers "${value}": use worker counts separated by commas, e.g. 1,2`,
+      'mpijob bench run'
+    );
+  }
+  return list.map(Number);
+}
+
+/** `--gpus-per-worker` for the attribute `gpusPerWorker`. */
+function flagOf(attribute: string): string {
+  return `--${attribute.replace(/[A-Z]/g, c => `-${c.toLowerCase()}`)}`;
 }
 
 /**
