@@ -9,7 +9,6 @@ import * as os from 'os';
 import * as path from 'path';
 import * as fc from 'fast-check';
 
-import { ValidationError } from '../errors';
 import {
   INCLUDE_TAG,
   PROGRAM_FILE_NAME,
@@ -19,83 +18,21 @@ import {
   selectCells
 } from '../notebook';
 import type { CellSelection, IPackagedProgram } from '../notebook';
-
-interface ITestCell {
-  cell_type: string;
-  metadata: { tags?: string[] };
-  source: string | string[];
-  outputs?: unknown[];
-}
-
-const PYTHON_METADATA = {
-  kernelspec: {
-    display_name: 'Python 3 (ipykernel)',
-    language: 'python',
-    name: 'python3'
-  },
-  language_info: { name: 'python' }
-};
-
-function codeCell(source: string | string[], tags: string[] = []): ITestCell {
-  return {
-    cell_type: 'code',
-    metadata: tags.length > 0 ? { tags } : {},
-    source,
-    outputs: []
-  };
-}
-
-function markdownCell(source: string): ITestCell {
-  return { cell_type: 'markdown', metadata: {}, source };
-}
-
-function notebook(
-  cells: ITestCell[],
-  metadata: Record<string, unknown> = PYTHON_METADATA
-): Record<string, unknown> {
-  return { nbformat: 4, nbformat_minor: 5, metadata, cells };
-}
-
-/** Lines the way Python and the packager count them: a final newline does not start another line. */
-function splitSource(source: string): string[] {
-  const lines = source.split(/\r\n?|\n/);
-  if (lines.length > 1 && lines[lines.length - 1] === '') {
-    lines.pop();
-  }
-  return lines;
-}
-
-function programLines(program: IPackagedProgram): string[] {
-  return program.code.slice(0, -1).split('\n');
-}
-
-/** The program lines that came from one cell, in order. */
-function linesOfCell(program: IPackagedProgram, cellNumber: number): string[] {
-  const lines = programLines(program);
-  return lines.filter(
-    (_, index) => program.sourceMap[index]?.cellNumber === cellNumber
-  );
-}
-
-function validationError(action: () => unknown): ValidationError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ValidationError) {
-      return error;
-    }
-    throw error;
-  }
-  throw new Error('expected a ValidationError, but nothing was thrown');
-}
+import {
+  codeCell,
+  itWithPython,
+  linesOfCell,
+  markdownCell,
+  notebook,
+  programLines,
+  splitSource,
+  validationError
+} from './helpers/notebooks';
+import type { ITestCell } from './helpers/notebooks';
 
 function fixture(name: string): Buffer {
   return fs.readFileSync(path.join(__dirname, 'fixtures', 'notebooks', name));
 }
-
-const hasPython =
-  spawnSync('python3', ['--version'], { encoding: 'utf8' }).status === 0;
-const itWithPython = hasPython ? it : it.skip;
 
 describe('#parseNotebook', () => {
   const document = notebook([
@@ -162,14 +99,64 @@ describe('#parseNotebook', () => {
     );
   });
 
-  it('should reject nbformat 3 and say how to convert it', () => {
+  it('should convert nbformat 3 in memory, as nbformat upgrades it', () => {
+    const v3 = {
+      nbformat: 3,
+      nbformat_minor: 0,
+      metadata: { name: 'old' },
+      worksheets: [
+        {
+          cells: [
+            { cell_type: 'heading', level: 2, metadata: {}, source: ['Pi'] },
+            {
+              cell_type: 'code',
+              language: 'python',
+              collapsed: false,
+              input: ['from mpi4py import MPI\n', 'print(1)'],
+              metadata: {},
+              outputs: [],
+              prompt_number: 1
+            }
+          ]
+        },
+        {
+          cells: [
+            {
+              cell_type: 'code',
+              language: 'python',
+              input: 'print(2)',
+              metadata: { tags: ['mpijob'] },
+              outputs: []
+            }
+          ]
+        }
+      ]
+    };
+    const parsed = parseNotebook(v3);
+    expect(parsed.language).toBe('python');
+    expect(parsed.cells).toEqual([
+      { cell_type: 'markdown', source: '## Pi', tags: [] },
+      {
+        cell_type: 'code',
+        source: 'from mpi4py import MPI\nprint(1)',
+        tags: []
+      },
+      { cell_type: 'code', source: 'print(2)', tags: ['mpijob'] }
+    ]);
+    expect(
+      packageNotebook(JSON.stringify(v3), { selection: { mode: 'tagged' } })
+        .cellNumbers
+    ).toEqual([3]);
+  });
+
+  it('should refuse notebooks older than nbformat 3 and say how to convert them', () => {
     const error = validationError(() =>
-      parseNotebook({ nbformat: 3, nbformat_minor: 0, worksheets: [] })
+      parseNotebook({ nbformat: 2, nbformat_minor: 0, worksheets: [] })
     );
     expect(error.problems).toEqual([
       {
         path: 'nbformat',
-        message: expect.stringMatching(/nbformat 3 .*save it .*nbformat 4/)
+        message: expect.stringMatching(/nbformat 2 notebook.*jupyter nbconvert/)
       }
     ]);
   });
@@ -188,7 +175,7 @@ describe('#parseNotebook', () => {
     ).toEqual([{ path: 'cells', message: expect.stringMatching(/list/) }]);
     expect(
       validationError(() => parseNotebook({ nbformat: 5, cells: [] })).message
-    ).toMatch(/only nbformat 4/);
+    ).toMatch(/only nbformat 3 and 4 notebooks are supported, not 5/);
   });
 
   it('should name every broken cell at once', () => {

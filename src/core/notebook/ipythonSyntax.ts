@@ -10,6 +10,13 @@ import type { IProblem } from '../errors';
 import type { IHelpers } from './prelude';
 import type { ProgramBuilder } from './programBuilder';
 import { PythonScanner } from './pythonScanner';
+import {
+  CLIENT_LINE_MAGICS,
+  clientCodeWarning,
+  ignoredNote,
+  mayUseIpyparallelClient,
+  parsePx
+} from './ipyparallel';
 import { commentText, pythonString } from './pythonText';
 import { SKIP_TAG } from './selection';
 
@@ -35,7 +42,8 @@ function isPlainPython(source: string): boolean {
     source.includes('"""') ||
     source.includes('get_ipython') ||
     source.includes('await') ||
-    source.includes('__future__')
+    source.includes('__future__') ||
+    mayUseIpyparallelClient(source)
   ) {
     return false;
   }
@@ -100,13 +108,19 @@ export class IPythonTranslator {
     os: false,
     expand: false,
     shell: false,
-    writefile: false
+    writefile: false,
+    targets: false
   };
 
   private readonly warnings: IProblem[] = [];
   private readonly getIpythonWarnings = new Set<IProblem>();
   private importsGetIpython = false;
   private cellNumber = 0;
+  // Added to every line of a `%%px --targets` cell's body, now inside an `if`.
+  private blockIndent = '';
+  // The line being translated starts inside a triple-quoted string: its
+  // text is the string's, so it gets no block indentation.
+  private lineInString = false;
 
   /**
    * @param out - where the program lines go
@@ -121,6 +135,8 @@ export class IPythonTranslator {
    */
   translateCell(cellNumber: number, source: string): void {
     this.cellNumber = cellNumber;
+    this.blockIndent = '';
+    this.lineInString = false;
     this.out.startCell(cellNumber);
     if (isPlainPython(source)) {
       this.out.emitVerbatim(source);
@@ -129,7 +145,7 @@ export class IPythonTranslator {
     const lines = splitLines(source);
     let first = 0;
     while (first < lines.length && !NON_BLANK.test(lines[first])) {
-      this.out.emit(lines[first], first + 1);
+      this.emit(lines[first], first + 1);
       first++;
     }
     if (first === lines.length) {
@@ -164,6 +180,15 @@ export class IPythonTranslator {
       : this.warnings;
   }
 
+  private emit(text: string, line: number): void {
+    this.out.emit(
+      this.blockIndent && !this.lineInString && text !== ''
+        ? `${this.blockIndent}${text}`
+        : text,
+      line
+    );
+  }
+
   private reject(line: number, message: string): void {
     this.problems.push({ path: this.where(line), message });
   }
@@ -182,6 +207,7 @@ export class IPythonTranslator {
     const scanner = new PythonScanner();
     for (let index = start; index < lines.length; index++) {
       const line = stripPrefix(lines[index], prefix);
+      this.lineInString = scanner.insideTripleQuotedString;
       if (scanner.atLogicalLineStart) {
         index = this.logicalLine(lines, index, line, prefix, scanner);
       } else {
@@ -201,7 +227,7 @@ export class IPythonTranslator {
     lineNumber: number,
     scanner: PythonScanner
   ): void {
-    this.out.emit(line, lineNumber);
+    this.emit(line, lineNumber);
     scanner.scan(line, lineNumber);
     if (scanner.sawGetIpython) {
       if (/\bimport\b/.test(line)) {
@@ -239,6 +265,10 @@ export class IPythonTranslator {
         return index;
       }
     }
+    const client = clientCodeWarning(line);
+    if (client !== null) {
+      this.warn(lineNumber, client);
+    }
     // Every form handled below contains one of these characters; most lines contain none.
     if (!line.includes('!') && !line.includes('%') && !line.includes('?')) {
       this.emitPython(line, lineNumber, scanner);
@@ -249,7 +279,7 @@ export class IPythonTranslator {
     const head = rest.charAt(0);
     const trimmed = rest.trimEnd();
     if (HELP.test(trimmed)) {
-      this.out.emit(
+      this.emit(
         `${indent}pass  # dropped IPython help: ${commentText(trimmed)}`,
         lineNumber
       );
@@ -264,7 +294,7 @@ export class IPythonTranslator {
           ? "'x = !command' keeps a shell command's output, which only works in IPython: use subprocess.run(command, shell=True, capture_output=True, text=True).stdout instead"
           : "'x = %magic' keeps a magic's result, which only works in IPython: rewrite the line in plain Python"
       );
-      this.out.emit(line, lineNumber);
+      this.emit(line, lineNumber);
       return index;
     }
     if (head === '!') {
@@ -291,19 +321,13 @@ export class IPythonTranslator {
     prefix: string
   ): void {
     for (let next = index + 1; next <= end; next++) {
-      this.out.emit(
-        `# ${commentText(stripPrefix(lines[next], prefix))}`,
-        next + 1
-      );
+      this.emit(`# ${commentText(stripPrefix(lines[next], prefix))}`, next + 1);
     }
   }
 
   private emitShell(indent: string, command: string, lineNumber: number): void {
     this.helpers.shell = true;
-    this.out.emit(
-      `${indent}_mpijob_shell(${pythonString(command)})`,
-      lineNumber
-    );
+    this.emit(`${indent}_mpijob_shell(${pythonString(command)})`, lineNumber);
   }
 
   private lineMagic(
@@ -318,7 +342,7 @@ export class IPythonTranslator {
         lineNumber,
         `${magicName(trimmed)} is a cell magic and only works on the first line of its cell`
       );
-      this.out.emit(`${indent}pass`, lineNumber);
+      this.emit(`${indent}pass`, lineNumber);
       return;
     }
     const match = /^%(\S*)(?:\s(.*))?$/.exec(trimmed);
@@ -337,7 +361,7 @@ export class IPythonTranslator {
         const statement = name === 'timeit' ? stripTimeitOptions(args) : args;
         if (!statement) {
           this.reject(lineNumber, `%${name} needs a statement after it`);
-          this.out.emit(dropped, lineNumber);
+          this.emit(dropped, lineNumber);
           return;
         }
         if (name === 'timeit') {
@@ -353,6 +377,9 @@ export class IPythonTranslator {
       case 'system':
         this.emitShell(indent, args, lineNumber);
         return;
+      case 'px':
+        this.pxLine(indent, args, lineNumber, scanner);
+        return;
       case 'run':
         this.reject(
           lineNumber,
@@ -367,7 +394,12 @@ export class IPythonTranslator {
         break;
       default:
         if (DROPPED_LINE_MAGICS.has(name)) {
-          this.out.emit(dropped, lineNumber);
+          this.emit(dropped, lineNumber);
+          return;
+        }
+        if (CLIENT_LINE_MAGICS.has(name)) {
+          this.warn(lineNumber, CLIENT_LINE_MAGICS.get(name) as string);
+          this.emit(dropped, lineNumber);
           return;
         }
         this.reject(
@@ -379,7 +411,61 @@ export class IPythonTranslator {
               : `'${trimmed}' is IPython syntax with no plain-Python equivalent: rewrite the line in Python, ${OR_SKIP}`
         );
     }
-    this.out.emit(dropped, lineNumber);
+    this.emit(dropped, lineNumber);
+  }
+
+  /** `%px [options] statement`: the statement runs on every rank, or on the targets. */
+  private pxLine(
+    indent: string,
+    args: string,
+    lineNumber: number,
+    scanner: PythonScanner
+  ): void {
+    const px = parsePx(args, '%px');
+    const dropped = droppedMagic(indent, `%px ${args}`);
+    if (px.error !== null) {
+      this.reject(lineNumber, px.error);
+      this.emit(dropped, lineNumber);
+      return;
+    }
+    if (px.ignored.length > 0) {
+      this.warn(lineNumber, ignoredNote('%px', px.ignored));
+    }
+    const statement = px.statement;
+    if (statement === '') {
+      this.reject(
+        lineNumber,
+        '%px needs a statement after it, e.g. %px print(rank)'
+      );
+      this.emit(dropped, lineNumber);
+      return;
+    }
+    const escaped = statement.startsWith('!') || statement.startsWith('%');
+    if (px.targets === null) {
+      if (statement.startsWith('!')) {
+        this.emitShell(indent, statement.slice(1), lineNumber);
+      } else if (statement.startsWith('%')) {
+        this.lineMagic(indent, statement, lineNumber, scanner);
+      } else {
+        this.emitPython(`${indent}${statement}`, lineNumber, scanner);
+      }
+      return;
+    }
+    if (escaped) {
+      this.reject(
+        lineNumber,
+        `%px --targets with IPython syntax ('${statement}') cannot be translated: use a %%px --targets cell, or plain Python`
+      );
+      this.emit(dropped, lineNumber);
+      return;
+    }
+    this.helpers.os = true;
+    this.helpers.targets = true;
+    this.emitPython(
+      `${indent}if _mpijob_on_targets(${px.targets}): ${statement}`,
+      lineNumber,
+      scanner
+    );
   }
 
   private envMagic(
@@ -396,7 +482,7 @@ export class IPythonTranslator {
         lineNumber,
         '%env without a value only shows variables; it was left out'
       );
-      this.out.emit(dropped, lineNumber);
+      this.emit(dropped, lineNumber);
       return;
     }
     const name = args.slice(0, at).trim();
@@ -406,11 +492,11 @@ export class IPythonTranslator {
         lineNumber,
         `%env needs 'NAME=value' or 'NAME value'; '${name}' is not a variable name`
       );
-      this.out.emit(dropped, lineNumber);
+      this.emit(dropped, lineNumber);
       return;
     }
     this.helpers.os = true;
-    this.out.emit(
+    this.emit(
       `${indent}_mpijob_os.environ[${pythonString(name)}] = ${this.expandable(value)}`,
       lineNumber
     );
@@ -423,12 +509,12 @@ export class IPythonTranslator {
         lineNumber,
         `'%cd ${args}' uses IPython's directory history or bookmarks: give a real path, or use os.chdir(path)`
       );
-      this.out.emit(`${indent}pass`, lineNumber);
+      this.emit(`${indent}pass`, lineNumber);
       return;
     }
     path = unquote(path) || '~';
     this.helpers.os = true;
-    this.out.emit(
+    this.emit(
       `${indent}_mpijob_os.chdir(_mpijob_os.path.expanduser(${this.expandable(path)}))`,
       lineNumber
     );
@@ -456,7 +542,7 @@ export class IPythonTranslator {
         lineNumber,
         'write this __future__ import on a line of its own so it can be moved to the top of the program'
       );
-      this.out.emit(line, lineNumber);
+      this.emit(line, lineNumber);
       return;
     }
     // Python accepts __future__ imports only before any other statement, so they go to the top.
@@ -465,7 +551,7 @@ export class IPythonTranslator {
         this.futureImports.push(part);
       }
     }
-    this.out.emit(
+    this.emit(
       `pass  # moved to the top of the program: ${commentText(line)}`,
       lineNumber
     );
@@ -487,7 +573,7 @@ export class IPythonTranslator {
             '%%time takes nothing after it on its line: move the statement into the cell'
           );
         }
-        this.out.emit(dropped, lineNumber);
+        this.emit(dropped, lineNumber);
         return true;
       case 'timeit': {
         this.warn(
@@ -495,7 +581,38 @@ export class IPythonTranslator {
           '%%timeit runs the cell once here instead of timing it; measure with time.perf_counter() if you need the timing'
         );
         const setup = stripTimeitOptions(args);
-        this.out.emit(setup || dropped, lineNumber);
+        this.emit(setup || dropped, lineNumber);
+        return true;
+      }
+      case 'px': {
+        const px = parsePx(args, '%%px');
+        if (px.error !== null || px.statement !== '') {
+          this.reject(
+            lineNumber,
+            px.error ??
+              `%%px takes only options on its line: move '${px.statement}' into the cell`
+          );
+          this.emitWholeCell(lines, first, 'pass');
+          return false;
+        }
+        if (px.ignored.length > 0) {
+          this.warn(lineNumber, ignoredNote('%%px', px.ignored));
+        }
+        if (px.targets === null) {
+          this.emit(
+            `pass  # %%px: every rank runs this cell (${commentText(magic)})`,
+            lineNumber
+          );
+          return true;
+        }
+        this.helpers.os = true;
+        this.helpers.targets = true;
+        const empty = !lines.slice(first + 1).some(l => NON_BLANK.test(l));
+        this.emit(
+          `if _mpijob_on_targets(${px.targets}):${empty ? ' pass' : ''}  # ${commentText(magic)}`,
+          lineNumber
+        );
+        this.blockIndent = '    ';
         return true;
       }
       case 'capture': {
@@ -506,7 +623,7 @@ export class IPythonTranslator {
             `'%%capture ${variable}' keeps the cell's output in a variable, which only works in IPython: remove '${variable}' (the output then goes to the job log), ${OR_SKIP}`
           );
         }
-        this.out.emit(dropped, lineNumber);
+        this.emit(dropped, lineNumber);
         return true;
       }
       case 'writefile': {
@@ -582,10 +699,10 @@ export class IPythonTranslator {
     first: number,
     statement: string
   ): void {
-    this.out.emit(statement, first + 1);
+    this.emit(statement, first + 1);
     for (let index = first + 1; index < lines.length; index++) {
       const line = lines[index];
-      this.out.emit(line === '' ? '' : `# ${commentText(line)}`, index + 1);
+      this.emit(line === '' ? '' : `# ${commentText(line)}`, index + 1);
     }
   }
 }

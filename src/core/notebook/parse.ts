@@ -1,6 +1,7 @@
 /**
  * Reading a notebook file: UTF-8 and JSON decoding, then checking it is an
- * nbformat 4 notebook, reporting every broken cell at once.
+ * nbformat 4 notebook (nbformat 3 is converted first), reporting every
+ * broken cell at once.
  */
 
 import { ValidationError } from '../errors';
@@ -8,6 +9,7 @@ import type { IProblem } from '../errors';
 import { jsonErrorDetail } from './jsonErrorPosition';
 import { describe, isCount, isRecord, MAX_PROBLEMS } from './jsonValues';
 import { DEFAULT_NOTEBOOK_PATH } from './model';
+import { upgradeFromV3 } from './nbformat3';
 import type { INotebook, INotebookCell } from './model';
 
 /**
@@ -85,12 +87,15 @@ function checkNotebook(value: unknown, notebookPath: string): INotebook {
       'is missing, so this is not a Jupyter notebook (or the file is damaged)'
     );
   }
+  if (nbformat === 3) {
+    return checkNotebook(upgradeFromV3(value), notebookPath);
+  }
   if (nbformat !== 4) {
     throw fail(
       'nbformat',
-      typeof nbformat === 'number' && nbformat < 4
-        ? `this is an nbformat ${nbformat} notebook; open it in Jupyter and save it to convert it to nbformat 4`
-        : `only nbformat 4 notebooks are supported, not ${describe(nbformat)}`
+      typeof nbformat === 'number' && nbformat < 3
+        ? `this is an nbformat ${nbformat} notebook, older than Jupyter reads; convert it with 'jupyter nbconvert --to notebook' and save it from Jupyter`
+        : `only nbformat 3 and 4 notebooks are supported, not ${describe(nbformat)}`
     );
   }
   const problems: IProblem[] = [];

@@ -4,6 +4,7 @@
  * helpers that the translated IPython syntax calls.
  */
 
+import { ON_TARGETS } from './ipyparallel';
 import { commentText } from './pythonText';
 
 /** The generated helpers a program calls; each one is only defined when used. */
@@ -16,6 +17,8 @@ export interface IHelpers {
   shell: boolean;
   /** `_mpijob_writefile` is used. */
   writefile: boolean;
+  /** `_mpijob_on_targets` is used (`%px --targets`). */
+  targets: boolean;
 }
 
 const EXCEPTHOOK = [
@@ -116,7 +119,7 @@ export function buildPrelude(
   if (futureImports.length > 0) {
     lines.push(`from __future__ import ${futureImports.join(', ')}`);
   }
-  if (helpers.os || writefile) {
+  if (helpers.os || writefile || helpers.targets) {
     lines.push('import os as _mpijob_os');
   }
   if (expand) {
@@ -138,6 +141,9 @@ export function buildPrelude(
   }
   if (writefile) {
     blocks.push(WRITEFILE);
+  }
+  if (helpers.targets) {
+    blocks.push(ON_TARGETS);
   }
   for (const block of blocks) {
     lines.push('', '', ...block);

@@ -2,6 +2,7 @@
  * Turning CLI input (flags, `-f` files) into the objects of a job. Shared by
  * `render` and `create`.
  */
+import { formatProblem } from '../../core/errors';
 import type { IBuiltJob } from '../../core/job';
 import { buildJob } from '../../core/job';
 import type { IKubeObject } from '../../core/kube';
@@ -21,6 +22,23 @@ export interface ILaunchRequest {
   readonly manifests: readonly IKubeObject[];
   /** All objects to create, in order. */
   readonly objects: readonly IKubeObject[];
+  /** What packaging the notebooks noted (IPython syntax left out, …), one line each. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Prints warnings as kubectl does, on stderr, before the command's output.
+ *
+ * @param stderr - where they go
+ * @param warnings - one line each
+ */
+export function printWarnings(
+  stderr: NodeJS.WritableStream,
+  warnings: readonly string[]
+): void {
+  for (const warning of warnings) {
+    stderr.write(`warning: ${warning}\n`);
+  }
 }
 
 /**
@@ -88,5 +106,8 @@ export async function buildFromCommandLine(
     jobs.push(job);
     objects.push(...job.rendered.objects);
   }
-  return { jobs, manifests, objects };
+  const warnings = jobs.flatMap(job =>
+    (job.program?.warnings ?? []).map(problem => formatProblem(problem))
+  );
+  return { jobs, manifests, objects, warnings };
 }

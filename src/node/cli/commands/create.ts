@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { Submission } from '../../backends/backend';
 import type { ICliContext } from '../context';
 import { usageError } from '../errors';
-import { buildFromCommandLine } from '../launch';
+import { buildFromCommandLine, printWarnings } from '../launch';
 import {
   OBJECT_FORMATS,
   parseFormat,
@@ -85,6 +85,7 @@ export function registerCreate(program: Command, context: ICliContext): void {
         'mpijob create',
         self.args
       );
+      printWarnings(context.io.stderr, request.warnings);
       const out = context.io.stdout;
       if (options.dryRun === 'client') {
         if (format) {

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 
 import type { ICliContext } from '../context';
-import { buildFromCommandLine } from '../launch';
+import { buildFromCommandLine, printWarnings } from '../launch';
 import { parseFormat, printObjects } from '../printers';
 import { addNamespaceFlag, addSpecFlags } from '../specFlags';
 
@@ -51,6 +51,7 @@ export function registerRender(program: Command, context: ICliContext): void {
         'mpijob render',
         self.args
       );
+      printWarnings(context.io.stderr, request.warnings);
       context.io.stdout.write(printObjects(request.objects, format));
     }
   );
