@@ -97,7 +97,6 @@ export class IPythonTranslator {
   readonly futureImports: string[] = [];
   /** Generated helpers the program needs. */
   readonly helpers: IHelpers = {
-    os: false,
     expand: false,
     shell: false,
     writefile: false
@@ -409,7 +408,6 @@ export class IPythonTranslator {
       this.out.emit(dropped, lineNumber);
       return;
     }
-    this.helpers.os = true;
     this.out.emit(
       `${indent}_mpijob_os.environ[${pythonString(name)}] = ${this.expandable(value)}`,
       lineNumber
@@ -427,7 +425,6 @@ export class IPythonTranslator {
       return;
     }
     path = unquote(path) || '~';
-    this.helpers.os = true;
     this.out.emit(
       `${indent}_mpijob_os.chdir(_mpijob_os.path.expanduser(${this.expandable(path)}))`,
       lineNumber
