@@ -7,6 +7,13 @@
  * plus a newline. So the stream is cut at each tag, each piece is appended
  * to that rank's buffer for the stream, and a line is emitted at each `\n`.
  * Untagged text after a newline is the launcher's own output (rank null).
+ *
+ * The launchers forward a rank's stdout and stderr on separate channels,
+ * which loses their relative order (a traceback could come before what the
+ * rank printed ahead of it). So the rank wrapper joins each rank's stderr to
+ * its stdout, and programs that know it (the packaged notebook's prelude)
+ * start each stderr line with {@link STDERR_MARK}; the parser gives such
+ * lines back as stderr.
  */
 
 /** Which MPI launches the ranks. */
@@ -40,14 +47,27 @@ export interface IOutputHandlers {
 export const RANK_EXIT_MARKER = '\u001empijob-exit ';
 
 /**
- * The constant `sh -c` script every rank runs: the program comes only as
- * positional arguments ("$@"), never as script text. It reports the
- * program's exit status on stderr, which gives per-rank exit codes under
- * any MPI and lets the backend stop a job when one rank fails (MPICH keeps
- * the other ranks running otherwise).
+ * Starts a line of a rank's stderr that the rank wrote into its stdout (the
+ * unit separator, 0x1f, which programs do not print).
  */
-export const RANK_WRAPPER_SCRIPT =
-  '"$@"\nrc=$?\nprintf \'\\036mpijob-exit %s\\n\' "$rc" >&2\nexit "$rc"';
+export const STDERR_MARK = '\u001f';
+
+/**
+ * Set to `1` in a rank program's environment when its stderr goes into its
+ * stdout; programs that can (the packaged notebook) then start each stderr
+ * line with {@link STDERR_MARK}.
+ */
+export const STDERR_MARK_ENV = 'MPIJOB_MARK_STDERR';
+
+/**
+ * The constant `sh -c` script every rank runs: the program comes only as
+ * positional arguments ("$@"), never as script text. The program's stderr
+ * is joined to its stdout, so that the rank's lines keep their order. The
+ * script reports the program's exit status on stderr, which gives per-rank
+ * exit codes under any MPI and lets the backend stop a job when one rank
+ * fails (MPICH keeps the other ranks running otherwise).
+ */
+export const RANK_WRAPPER_SCRIPT = `${STDERR_MARK_ENV}=1 "$@" 2>&1\nrc=$?\nprintf '\\036mpijob-exit %s\\n' "$rc" >&2\nexit "$rc"`;
 
 /** `$0` of the wrapper script, shown by `ps`. */
 export const RANK_WRAPPER_NAME = 'mpijob-rank';
@@ -219,7 +239,11 @@ export class MpiOutputParser {
 
   private emit(target: ITarget, raw: string): void {
     let text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (target.rank !== null && text.includes(RANK_EXIT_MARKER)) {
+    if (target.rank === null) {
+      this.handlers.line({ rank: null, stream: target.stream, text });
+      return;
+    }
+    if (text.includes(RANK_EXIT_MARKER)) {
       const marker = MARKER_LINE.exec(text);
       if (marker !== null) {
         this.handlers.rankExit(target.rank, Number(marker[1]));
@@ -229,6 +253,26 @@ export class MpiOutputParser {
         }
       }
     }
-    this.handlers.line({ rank: target.rank, stream: target.stream, text });
+    const mark = text.indexOf(STDERR_MARK);
+    if (mark < 0) {
+      this.handlers.line({ rank: target.rank, stream: target.stream, text });
+      return;
+    }
+    // Text before the mark is a line the rank left unfinished on stdout.
+    if (mark > 0) {
+      this.handlers.line({
+        rank: target.rank,
+        stream: target.stream,
+        text: text.slice(0, mark)
+      });
+    }
+    this.handlers.line({
+      rank: target.rank,
+      stream: 'stderr',
+      text: text
+        .slice(mark + 1)
+        .split(STDERR_MARK)
+        .join('')
+    });
   }
 }

@@ -656,6 +656,66 @@ export function describeReplica(node: IReplicaNode): string {
   return node.podName ? `${who} (pod ${node.podName})` : who;
 }
 
+/**
+ * How a replica is shown: its phase, except that a failed job's replicas
+ * that ended Failed only because another one failed first are `Stopped`.
+ */
+export type ReplicaOutcome = ReplicaPhase | 'Stopped';
+
+/** Every {@link ReplicaOutcome}, in display order. */
+export const REPLICA_OUTCOMES: readonly ReplicaOutcome[] = [
+  'Pending',
+  'Running',
+  'Succeeded',
+  'Failed',
+  'Stopped',
+  'Unknown',
+  'Missing'
+];
+
+/**
+ * Tells the replica that made a job fail from those that ended with it: with
+ * fail-fast MPI, one death takes the launcher and the other ranks along.
+ *
+ * @param node - a replica of the job
+ * @param status - the job's status
+ * @returns `Failed` for the failed replica the status blames, `Stopped` for
+ *   the job's other Failed replicas, else the replica's phase
+ */
+export function replicaOutcome(
+  node: IReplicaNode,
+  status: JobStatus
+): ReplicaOutcome {
+  if (
+    node.phase !== 'Failed' ||
+    status.phase !== 'Failed' ||
+    status.failedReplica === undefined
+  ) {
+    return node.phase;
+  }
+  const cause = status.failedReplica;
+  return cause.role === node.role && cause.index === node.index
+    ? 'Failed'
+    : 'Stopped';
+}
+
+/**
+ * One line that says why a job is where it is: the first line of the
+ * status message (for a failure, e.g. `rank 1 failed (exit code 1) in cell 2,
+ * line 2: ValueError: boom`), else the reason.
+ *
+ * @param status - the job's status
+ * @returns the line; empty when the status gives no reason
+ */
+export function statusSummary(status: JobStatus): string {
+  const message =
+    'message' in status && status.message ? status.message.trim() : '';
+  if (message !== '') {
+    return message.split('\n', 1)[0].trim();
+  }
+  return 'reason' in status && status.reason ? status.reason : '';
+}
+
 // ---------------------------------------------------------------------------
 // Pod layout
 // ---------------------------------------------------------------------------
@@ -1228,7 +1288,13 @@ function failedFromCondition(
     }
   }
   let message = opMessage;
-  if (culprit !== null) {
+  // Failed conditions with these reasons come from the local backend, whose
+  // message already names the replica and why (rank, cell, traceback).
+  const named =
+    opMessage !== '' &&
+    (reason === DERIVED_REASONS.workerFailed ||
+      reason === DERIVED_REASONS.launcherFailed);
+  if (culprit !== null && !named) {
     const what = failureMessage(culprit);
     message = opMessage ? `${what}; ${opMessage}` : what;
   }

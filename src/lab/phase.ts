@@ -3,7 +3,7 @@
  * whether they are final.
  */
 import type { IJobRecord } from '../core/jobRecord';
-import type { JobPhase, ReplicaPhase } from '../core/status';
+import type { JobPhase, ReplicaOutcome } from '../core/status';
 
 /**
  * Whether a job phase is final.
@@ -18,10 +18,10 @@ export function isFinal(phase: JobPhase): boolean {
 /**
  * The CSS modifier class of a phase (`mpijob-mod-running`, …).
  *
- * @param phase - a job or replica phase
+ * @param phase - a job phase or a replica's outcome
  * @returns the class name
  */
-export function phaseClass(phase: JobPhase | ReplicaPhase): string {
+export function phaseClass(phase: JobPhase | ReplicaOutcome): string {
   return `mpijob-mod-${phase.toLowerCase()}`;
 }
 

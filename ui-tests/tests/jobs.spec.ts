@@ -85,6 +85,14 @@ test.describe('MPI jobs, end to end on the local backend', () => {
     );
     await expect(output).toContainText('rank 1 of 2');
     await expect(output).not.toContainText('rank 0 of 2');
+    // mpirun printed nothing, and the job has ended: nothing is still to come.
+    await view.locator('.mpijob-Topology-cell[data-role="launcher"]').click();
+    await expect(view.locator('.mpijob-LogViewer-toolbar select')).toHaveValue(
+      'launcher'
+    );
+    await expect(view.locator('.mpijob-LogViewer-empty')).toHaveText(
+      'No output.'
+    );
     await view.locator('.mpijob-LogViewer-toolbar select').selectOption('all');
 
     // Search marks the hits.
@@ -113,7 +121,7 @@ test.describe('MPI jobs, end to end on the local backend', () => {
     );
     await page.notebook.addCell(
       'code',
-      'x = 1\nraise ValueError(f"boom on rank {rank}")'
+      'x = 1\nif rank == 1: raise ValueError(f"boom on rank {rank}")\nMPI.COMM_WORLD.Barrier()'
     );
     await page.notebook.save();
     const panel = await openLaunchPanel(page);
@@ -142,14 +150,39 @@ test.describe('MPI jobs, end to end on the local backend', () => {
         })
         .first()
     ).toBeVisible();
+    // Rank 1 failed first; mpirun and rank 0 only stopped because of it.
+    const failed = view.locator('.mpijob-Topology-cell.mpijob-mod-failed');
+    await expect(failed).toHaveCount(1);
+    await expect(failed).toHaveAttribute('data-index', '1');
+    await expect(failed).toHaveAttribute('data-role', 'worker');
+    await expect(failed).toHaveAttribute('title', /^Worker 1: Failed first/);
+    const stopped = view.locator('.mpijob-Topology-cell.mpijob-mod-stopped');
+    await expect(stopped).toHaveCount(2);
     await expect(
-      view.locator('.mpijob-Topology-cell.mpijob-mod-failed').first()
-    ).toBeVisible();
+      view.locator('.mpijob-Topology-cell[data-role="worker"][data-index="0"]')
+    ).toHaveAttribute(
+      'title',
+      /^Worker 0: Stopped because worker 1 failed first/
+    );
+    await expect(view.locator('.mpijob-Topology-legend')).toContainText(
+      '1 Failed'
+    );
+    await expect(view.locator('.mpijob-Topology-legend')).toContainText(
+      '2 Stopped'
+    );
+    // Rank 1's own output reads in the order it printed it.
+    await view.locator('.mpijob-LogViewer-toolbar select').selectOption('1');
+    await expect(
+      view.locator('.mpijob-LogViewer-scroller .mpijob-LogRow-text').first()
+    ).toHaveText('hello from 1');
 
     const sidebar = await openJobsSidebar(page);
-    await expect(
-      sidebar.locator(`.mpijob-JobCard[data-job-name="${name}"]`)
-    ).toHaveAttribute('data-phase', 'Failed');
+    const card = sidebar.locator(`.mpijob-JobCard[data-job-name="${name}"]`);
+    await expect(card).toHaveAttribute('data-phase', 'Failed');
+    // The card says which rank and cell, not only WorkerFailed.
+    await expect(card.locator('.mpijob-JobCard-reason')).toHaveText(
+      'rank 1 failed (exit code 1) in cell 2, line 2: ValueError: boom on rank 1'
+    );
     await expect(
       page.locator('.jp-toast-message', { hasText: `MPI job ${name} failed` })
     ).toBeVisible({ timeout: 30000 });
@@ -162,6 +195,11 @@ test.describe('MPI jobs, end to end on the local backend', () => {
     await page.screenshot({
       path: path.join(SCREENSHOTS, 'job-view-failed-light.png')
     });
+    await page.theme.setDarkTheme();
+    await page.screenshot({
+      path: path.join(SCREENSHOTS, 'job-view-failed-dark.png')
+    });
+    await page.theme.setLightTheme();
 
     await page.notebook.activate('fails.ipynb');
     await page.notebook.selectCells(0);

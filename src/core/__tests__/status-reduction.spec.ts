@@ -10,6 +10,8 @@ import {
   launcherJobName,
   normalizeConditions,
   reduceJob,
+  replicaOutcome,
+  statusSummary,
   summarizeTopology,
   workerPodName
 } from '../status';
@@ -960,6 +962,25 @@ describe('#reduceJob', () => {
         failedReplica: { role: 'worker', index: 1 }
       });
     });
+
+    it('should keep the message of a Failed condition the local backend wrote, which names the rank and cell', () => {
+      const told =
+        'rank 1 failed (exit code 1) in cell 2, line 6: ValueError: boom\nValueError: boom';
+      const failed = condition('Failed', 'True', 'WorkerFailed', told, 60);
+      expect(
+        reduceJob({ ...job, status: { conditions: [CREATED, failed] } }, [
+          launcher('Failed', 1),
+          rank(0, 'Failed'),
+          rank(1, 'Failed', 1)
+        ]).status
+      ).toEqual({
+        phase: 'Failed',
+        reason: 'WorkerFailed',
+        message: told,
+        completionTime: at(60),
+        failedReplica: { role: 'worker', index: 1 }
+      });
+    });
   });
 
   describe('scale', () => {
@@ -1373,5 +1394,60 @@ describe('#describeReplica', () => {
       'worker 0',
       'worker 1 (pod pi-worker-1)'
     ]);
+  });
+});
+
+describe('#replicaOutcome', () => {
+  it('should keep Failed for the worker that failed first and call the others Stopped', () => {
+    const job = mpiJob({ workers: 3, conditions: [CREATED, RUNNING] });
+    const { status, topology } = reduceJob(job, [
+      launcherPod('x7k2p', { phase: 'Failed', state: STATE.error(20, 70) }),
+      workerPod(0, { phase: 'Failed', state: STATE.error(20, 66, 255) }),
+      workerPod(1, { phase: 'Failed', state: STATE.oomKilled(20, 61) }),
+      workerPod(2)
+    ]);
+    const nodes = [topology.launcher!, ...topology.workers];
+    expect(nodes.map(n => replicaOutcome(n, status))).toEqual([
+      'Stopped',
+      'Stopped',
+      'Failed',
+      'Running'
+    ]);
+  });
+
+  it('should keep the phases when the failure names no replica, or the job has not failed', () => {
+    const failedWorker = reduceJob(mpiJob(), [
+      workerPod(0, { phase: 'Failed', state: STATE.error(20, 66) })
+    ]).topology.workers[0];
+    expect(
+      replicaOutcome(failedWorker, { phase: 'Running', startTime: null })
+    ).toBe('Failed');
+    expect(
+      replicaOutcome(failedWorker, {
+        phase: 'Failed',
+        reason: 'DeadlineExceeded',
+        message: 'too long'
+      })
+    ).toBe('Failed');
+  });
+});
+
+describe('#statusSummary', () => {
+  it('should give the first line of the message, else the reason, else nothing', () => {
+    expect(
+      statusSummary({
+        phase: 'Failed',
+        reason: 'WorkerFailed',
+        message:
+          'rank 1 failed (exit code 1) in cell 2, line 2: ValueError: boom\nTraceback (most recent call last):\n  File "x.ipynb", cell 2, line 2'
+      })
+    ).toBe('rank 1 failed (exit code 1) in cell 2, line 2: ValueError: boom');
+    expect(statusSummary({ phase: 'Pending', reason: 'Unschedulable' })).toBe(
+      'Unschedulable'
+    );
+    expect(statusSummary({ phase: 'Pending' })).toBe('');
+    expect(statusSummary({ phase: 'Succeeded', completionTime: null })).toBe(
+      ''
+    );
   });
 });

@@ -105,7 +105,6 @@ export class IPythonTranslator {
   readonly futureImports: string[] = [];
   /** Generated helpers the program needs. */
   readonly helpers: IHelpers = {
-    os: false,
     expand: false,
     shell: false,
     writefile: false,
@@ -459,7 +458,6 @@ export class IPythonTranslator {
       this.emit(dropped, lineNumber);
       return;
     }
-    this.helpers.os = true;
     this.helpers.targets = true;
     this.emitPython(
       `${indent}if _mpijob_on_targets(${px.targets}): ${statement}`,
@@ -495,7 +493,6 @@ export class IPythonTranslator {
       this.emit(dropped, lineNumber);
       return;
     }
-    this.helpers.os = true;
     this.emit(
       `${indent}_mpijob_os.environ[${pythonString(name)}] = ${this.expandable(value)}`,
       lineNumber
@@ -513,7 +510,6 @@ export class IPythonTranslator {
       return;
     }
     path = unquote(path) || '~';
-    this.helpers.os = true;
     this.emit(
       `${indent}_mpijob_os.chdir(_mpijob_os.path.expanduser(${this.expandable(path)}))`,
       lineNumber
@@ -605,7 +601,6 @@ export class IPythonTranslator {
           );
           return true;
         }
-        this.helpers.os = true;
         this.helpers.targets = true;
         const empty = !lines.slice(first + 1).some(l => NON_BLANK.test(l));
         this.emit(

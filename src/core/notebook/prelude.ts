@@ -1,16 +1,16 @@
 /**
  * The generated prelude at the top of every program: imports under private
- * names, an excepthook that stops all MPI ranks when one fails, and only the
- * helpers that the translated IPython syntax calls.
+ * names, an excepthook that stops all MPI ranks when one fails, stderr
+ * marking for the local backend, and only the helpers that the translated
+ * IPython syntax calls.
  */
 
+import { STDERR_MARK, STDERR_MARK_ENV } from '../mpiOutput';
 import { ON_TARGETS } from './ipyparallel';
-import { commentText } from './pythonText';
+import { commentText, pythonString } from './pythonText';
 
 /** The generated helpers a program calls; each one is only defined when used. */
 export interface IHelpers {
-  /** `_mpijob_os` is used. */
-  os: boolean;
   /** `_mpijob_expand` is used. */
   expand: boolean;
   /** `_mpijob_shell` is used. */
@@ -32,6 +32,29 @@ const EXCEPTHOOK = [
   '            mpi.COMM_WORLD.Abort(1)',
   '    except Exception:',
   '        pass'
+];
+
+const MARKED_STDERR = [
+  'class _mpijob_MarkedStderr:',
+  "    # The local backend joins a rank's stderr to its stdout, so that its lines keep their order through mpirun; a mark at the start of each stderr line keeps those lines apart.",
+  '    def __init__(self, stream):',
+  '        self._mpijob_stream = stream',
+  '        self._mpijob_fresh = True',
+  '',
+  '    def write(self, text):',
+  '        if text:',
+  "            parts = text.split('\\n')",
+  '            last = len(parts) - 1',
+  '            for i, part in enumerate(parts):',
+  '                if (i > 0 or self._mpijob_fresh) and (part or i < last):',
+  `                    parts[i] = ${pythonString(STDERR_MARK)} + part`,
+  "            self._mpijob_fresh = text.endswith('\\n')",
+  "            self._mpijob_stream.write('\\n'.join(parts))",
+  '            self._mpijob_stream.flush()',
+  '        return len(text)',
+  '',
+  '    def __getattr__(self, name):',
+  '        return getattr(self._mpijob_stream, name)'
 ];
 
 const EXPAND = [
@@ -119,9 +142,8 @@ export function buildPrelude(
   if (futureImports.length > 0) {
     lines.push(`from __future__ import ${futureImports.join(', ')}`);
   }
-  if (helpers.os || writefile || helpers.targets) {
-    lines.push('import os as _mpijob_os');
-  }
+  // Always: %env, %cd, %%writefile, --targets and the stderr marking use it.
+  lines.push('import os as _mpijob_os');
   if (expand) {
     lines.push('import re as _mpijob_re', 'import string as _mpijob_string');
   }
@@ -132,7 +154,7 @@ export function buildPrelude(
   if (writefile) {
     lines.push('import uuid as _mpijob_uuid');
   }
-  const blocks = [EXCEPTHOOK];
+  const blocks = [EXCEPTHOOK, MARKED_STDERR];
   if (expand) {
     blocks.push(EXPAND);
   }
@@ -148,6 +170,13 @@ export function buildPrelude(
   for (const block of blocks) {
     lines.push('', '', ...block);
   }
-  lines.push('', '', '_mpijob_sys.excepthook = _mpijob_excepthook', '');
+  lines.push(
+    '',
+    '',
+    `if _mpijob_os.environ.get(${pythonString(STDERR_MARK_ENV)}) == '1' and _mpijob_sys.stderr is not None:`,
+    '    _mpijob_sys.stderr = _mpijob_MarkedStderr(_mpijob_sys.stderr)',
+    '_mpijob_sys.excepthook = _mpijob_excepthook',
+    ''
+  );
   return lines;
 }

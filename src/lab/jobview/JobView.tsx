@@ -165,6 +165,7 @@ export class JobView extends ReactWidget {
             select={this.#select}
             fileName={job.name}
             status={status}
+            complete={this.#follower.state === 'ended'}
             onOpen={openCell}
             trans={trans}
             scrollerRef={this.#scroller}

@@ -6,8 +6,12 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useRef, useState } from 'react';
 
 import type { IJobRecord } from '../../core/jobRecord';
-import type { IReplicaNode, ReplicaPhase } from '../../core/status';
-import { REPLICA_PHASES } from '../../core/status';
+import type {
+  IReplicaNode,
+  IReplicaRef,
+  ReplicaOutcome
+} from '../../core/status';
+import { REPLICA_OUTCOMES, replicaOutcome } from '../../core/status';
 import { phaseClass } from '../phase';
 
 /** Properties of {@link Topology}. */
@@ -20,19 +24,37 @@ export interface ITopologyProps {
   readonly trans: TranslationBundle;
 }
 
-function describe(node: IReplicaNode, trans: TranslationBundle): string {
+function describe(
+  node: IReplicaNode,
+  outcome: ReplicaOutcome,
+  cause: IReplicaRef | null,
+  trans: TranslationBundle
+): string {
   const who =
     node.role === 'launcher'
       ? trans.__('Launcher')
       : trans.__('Worker %1', node.index);
   const facts = [
-    `${who}: ${trans.__(node.phase)}`,
+    outcome === 'Stopped' && cause
+      ? cause.role === 'launcher'
+        ? trans.__('%1: Stopped because the launcher failed first', who)
+        : trans.__(
+            '%1: Stopped because worker %2 failed first',
+            who,
+            cause.index
+          )
+      : outcome === 'Failed' && cause
+        ? trans.__('%1: Failed first', who)
+        : `${who}: ${trans.__(outcome)}`,
     node.podName ? trans.__('pod %1', node.podName) : '',
     trans.__('node %1', node.nodeName ?? trans.__('(not scheduled)')),
     trans.__('restarts %1', node.restarts),
     trans.__('GPUs %1', node.gpus),
     node.ready ? trans.__('ready') : '',
-    node.reason ? trans.__('reason %1', node.reason) : '',
+    // The local backend's reason for a stopped rank says what the outcome says.
+    node.reason && node.reason !== outcome
+      ? trans.__('reason %1', node.reason)
+      : '',
     node.exitCode !== null ? trans.__('exit code %1', node.exitCode) : ''
   ];
   return facts.filter(Boolean).join(' · ');
@@ -47,8 +69,14 @@ export function Topology(props: ITopologyProps): JSX.Element {
   ];
   const [focus, setFocus] = useState(0);
   const grid = useRef<HTMLUListElement>(null);
-  const counts = new Map<ReplicaPhase, number>();
-  nodes.forEach(n => counts.set(n.phase, (counts.get(n.phase) ?? 0) + 1));
+  const outcomes = nodes.map(n => replicaOutcome(n, job.status));
+  const counts = new Map<ReplicaOutcome, number>();
+  outcomes.forEach(o => counts.set(o, (counts.get(o) ?? 0) + 1));
+  // Named in the tooltips only when others ended because of it.
+  const cause =
+    job.status.phase === 'Failed' && counts.has('Stopped')
+      ? (job.status.failedReplica ?? null)
+      : null;
   const restarts = nodes.reduce((sum, n) => sum + n.restarts, 0);
   const gpus = nodes.reduce((sum, n) => sum + n.gpus, 0);
 
@@ -106,7 +134,7 @@ export function Topology(props: ITopologyProps): JSX.Element {
           className="mpijob-Topology-legend"
           aria-label={trans.__('Replicas by phase')}
         >
-          {REPLICA_PHASES.filter(p => counts.has(p)).map(p => (
+          {REPLICA_OUTCOMES.filter(p => counts.has(p)).map(p => (
             <li key={p} className={phaseClass(p)}>
               <span className="mpijob-Topology-swatch" aria-hidden="true" />
               {trans.__('%1 %2', counts.get(p) ?? 0, trans.__(p))}
@@ -134,12 +162,12 @@ export function Topology(props: ITopologyProps): JSX.Element {
             <li key={`${node.role}-${node.index}`}>
               <button
                 type="button"
-                className={`mpijob-Topology-cell ${phaseClass(node.phase)}${node.role === 'launcher' ? ' mpijob-mod-launcher' : ''}${node.restarts ? ' mpijob-mod-restarted' : ''}`}
+                className={`mpijob-Topology-cell ${phaseClass(outcomes[i])}${node.role === 'launcher' ? ' mpijob-mod-launcher' : ''}${node.restarts ? ' mpijob-mod-restarted' : ''}`}
                 data-role={node.role}
                 data-index={node.index}
-                data-phase={node.phase}
-                title={describe(node, trans)}
-                aria-label={describe(node, trans)}
+                data-phase={outcomes[i]}
+                title={describe(node, outcomes[i], cause, trans)}
+                aria-label={describe(node, outcomes[i], cause, trans)}
                 tabIndex={i === focus ? 0 : -1}
                 onFocus={() => setFocus(i)}
                 onClick={() => onSelect(node)}

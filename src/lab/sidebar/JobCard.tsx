@@ -6,6 +6,7 @@ import React from 'react';
 
 import { humanDuration } from '../../core/format';
 import type { IJobRecord } from '../../core/jobRecord';
+import { statusSummary } from '../../core/status';
 import { isFinal, jobDurations, phaseClass } from '../phase';
 
 /** What a card can do with its job. */
@@ -96,7 +97,9 @@ export function JobCard(props: IJobCardProps): JSX.Element {
         </div>
       )}
       {reason && phase === 'Failed' && (
-        <div className="mpijob-JobCard-reason">{reason}</div>
+        <div className="mpijob-JobCard-reason" title={reason}>
+          {statusSummary(job.status)}
+        </div>
       )}
       <div
         className="mpijob-JobCard-actions"

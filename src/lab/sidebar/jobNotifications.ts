@@ -6,6 +6,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import type { IDisposable } from '@lumino/disposable';
 
 import type { IJobEvent, IJobRecord } from '../../core/jobRecord';
+import { statusSummary } from '../../core/status';
 import type { JobsModel } from '../model';
 import { isFinal } from '../phase';
 import type { IMpiJobManager } from '../tokens';
@@ -51,11 +52,13 @@ export function notifyJobEnds(
         actions
       });
     } else {
-      const reason = job.status.phase === 'Failed' ? job.status.reason : '';
-      Notification.error(trans.__('MPI job %1 failed: %2', job.name, reason), {
-        autoClose: false,
-        actions
-      });
+      Notification.error(
+        trans.__('MPI job %1 failed: %2', job.name, statusSummary(job.status)),
+        {
+          autoClose: false,
+          actions
+        }
+      );
     }
   };
   manager.model.jobChanged.connect(slot);

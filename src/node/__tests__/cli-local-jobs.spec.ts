@@ -153,6 +153,10 @@ describe('mpijob with the local backend', () => {
     const describe = await mpijob(['describe', 'boom']);
     expect(describe.stdout).toMatch(/^Status:\s+Failed/m);
     expect(describe.stdout).toContain('ZeroDivisionError');
+    // The rank that raised is Failed; mpirun and the rank it took along are Stopped.
+    expect(describe.stdout).toMatch(/^\s+worker\s+1\s+<none>\s+Failed\s/m);
+    expect(describe.stdout).toMatch(/^\s+worker\s+0\s+<none>\s+Stopped\s/m);
+    expect(describe.stdout).toMatch(/^\s+launcher\s+0\s+<none>\s+Stopped\s/m);
   }, 120_000);
 
   it("should answer kubectl's way for jobs that do not exist or already exist", async () => {

@@ -20,6 +20,7 @@ import { LocalBackend } from '../backends/local';
 import type { ILocalRun } from '../backends/local/model';
 import type { IOutputLine, MpiFlavor } from '../../core/mpiOutput';
 import { MpiOutputParser } from '../../core/mpiOutput';
+import { replicaOutcome, statusSummary } from '../../core/status';
 import { JobStore } from '../store';
 
 jest.setTimeout(30_000);
@@ -318,6 +319,32 @@ describe('MpiOutputParser', () => {
     ]);
   });
 
+  it('should give back the stderr lines a rank marked in its stdout, in order', () => {
+    const { lines } = parse('openmpi', [
+      [
+        'stdout',
+        '[1,1]<stdout>:out\n[1,1]<stdout>:\u001ferr\n[1,1]<stdout>:par'
+      ],
+      [
+        'stdout',
+        '[1,1]<stdout>:tial\u001fTraceback (most recent call last):\n'
+      ],
+      ['stdout', '[1,1]<stdout>:\u001f\n[1,0]<stdout>:\u001fzero\n']
+    ]);
+    expect(lines).toEqual([
+      { rank: 1, stream: 'stdout', text: 'out' },
+      { rank: 1, stream: 'stderr', text: 'err' },
+      { rank: 1, stream: 'stdout', text: 'partial' },
+      {
+        rank: 1,
+        stream: 'stderr',
+        text: 'Traceback (most recent call last):'
+      },
+      { rank: 1, stream: 'stderr', text: '' },
+      { rank: 0, stream: 'stderr', text: 'zero' }
+    ]);
+  });
+
   it('should flush a last line without a newline when the launcher ends', () => {
     const { lines } = parse('openmpi', [
       ['stdout', '[1,0]<stdout>:no newline']
@@ -494,6 +521,11 @@ describe('#submit', () => {
       reason: 'Error',
       exitCode: 1
     });
+    // Rank 1 failed first; mpirun and rank 0 only ended because of it.
+    const { launcher, workers } = record.topology;
+    expect(
+      [launcher!, ...workers].map(node => replicaOutcome(node, record.status))
+    ).toEqual(['Stopped', 'Stopped', 'Failed']);
   });
 
   it('should stop the other ranks when one exits non-zero, also under MPICH', async () => {
@@ -707,6 +739,71 @@ describe('#logs', () => {
       (await caught(collect(backend.logs('default', 'nope')))).reason
     ).toBe('NotFound');
   });
+});
+
+describe('output order', () => {
+  // mpirun forwards a rank's stdout and stderr on separate pipes; each rank's
+  // lines must still read in the order the rank printed them.
+  it.each(['OpenMPI', 'MPICH'])(
+    "should keep each rank's lines in order, tracebacks after what the rank printed before, under %s",
+    async implementation => {
+      const backend = await open();
+      const name = `order-${implementation.toLowerCase()}`;
+      await backend.submit(
+        launch(
+          name,
+          [
+            'import sys\nfrom mpi4py import MPI\nrank = MPI.COMM_WORLD.Get_rank()',
+            [
+              'for i in range(3):',
+              "    print(f'out {rank}.{i}')",
+              "    print(f'err {rank}.{i}', file=sys.stderr)",
+              "print(f'hello {rank}')",
+              'if rank == 1:',
+              "    raise ValueError('boom')",
+              'MPI.COMM_WORLD.Barrier()'
+            ].join('\n')
+          ],
+          { mpiImplementation: implementation }
+        )
+      );
+      const record = await waitFinished(backend, name);
+      expect(record.status).toMatchObject({
+        phase: 'Failed',
+        failedReplica: { role: 'worker', index: 1 }
+      });
+      const lines = (
+        await collect(backend.logs('default', name, { rank: 1 }))
+      ).map(l => [l.stream, l.text]);
+      expect(lines.slice(0, 7)).toEqual([
+        ['stdout', 'out 1.0'],
+        ['stderr', 'err 1.0'],
+        ['stdout', 'out 1.1'],
+        ['stderr', 'err 1.1'],
+        ['stdout', 'out 1.2'],
+        ['stderr', 'err 1.2'],
+        ['stdout', 'hello 1']
+      ]);
+      // Then the traceback, told apart as stderr (the MPI's own abort
+      // report may follow it).
+      const traceback = lines.slice(7);
+      expect(traceback[0]).toEqual([
+        'stderr',
+        'Traceback (most recent call last):'
+      ]);
+      const error = traceback.findIndex(
+        ([, text]) => text === 'ValueError: boom'
+      );
+      expect(error).toBeGreaterThan(0);
+      expect(traceback.slice(0, error + 1).map(([stream]) => stream)).toEqual(
+        Array(error + 1).fill('stderr')
+      );
+      // The one line the sidebar shows.
+      expect(statusSummary(record.status)).toBe(
+        'rank 1 failed (exit code 1) in cell 2, line 6: ValueError: boom'
+      );
+    }
+  );
 });
 
 describe('#delete', () => {

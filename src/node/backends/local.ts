@@ -952,7 +952,7 @@ export class LocalBackend implements IMpiJobBackend {
       const code = culprit.exitCode ?? exitCode;
       const text = describeRankFailure(
         { rank: culprit.rank, exitCode: code },
-        active.tracker.stderrTail(culprit.rank),
+        active.tracker.rankTail(culprit.rank),
         entry.program
       );
       return {

@@ -3,6 +3,7 @@
  */
 import { humanDuration } from '../../core/format';
 import type { IJobRecord, ILogLine } from '../../core/jobRecord';
+import { replicaOutcome } from '../../core/status';
 import { formatTable } from './table';
 
 function statusLine(job: IJobRecord): string {
@@ -111,7 +112,8 @@ export function describeJob(
         n.role,
         n.index,
         n.podName,
-        n.phase,
+        // As the job view shows it: the replica that failed first apart from those it stopped.
+        replicaOutcome(n, job.status),
         n.nodeName,
         n.restarts,
         n.gpus,

@@ -32,6 +32,8 @@ export interface ILogViewerProps {
   readonly fileName: string;
   /** Follow state text, e.g. "live". */
   readonly status: string;
+  /** Whether all the output is in: the job ended and its stream said so. */
+  readonly complete: boolean;
   /** Opens a notebook cell. */
   readonly onOpen: OpenCell;
   /** Translations. */
@@ -256,7 +258,11 @@ export function LogViewer(props: ILogViewerProps): JSX.Element {
           {rows}
         </div>
         {!view.length && (
-          <p className="mpijob-LogViewer-empty">{trans.__('No output yet.')}</p>
+          <p className="mpijob-LogViewer-empty">
+            {props.complete
+              ? trans.__('No output.')
+              : trans.__('No output yet.')}
+          </p>
         )}
       </div>
     </div>

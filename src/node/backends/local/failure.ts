@@ -1,11 +1,15 @@
 /**
  * Which rank made a local job fail, and why, from its output.
  *
- * Evidence, strongest first: the first rank whose stderr shows a Python
+ * Evidence, strongest first: the first rank whose output shows a Python
  * traceback (the packaged program's excepthook prints it, then calls MPI
  * Abort, so the other ranks' deaths follow from it); the rank the MPI names
  * in its abort message; the rank Open MPI names as the first to exit
  * non-zero; the first non-zero exit the rank wrapper reported.
+ *
+ * A rank's stderr comes joined to its stdout (see core/mpiOutput), marked as
+ * stderr only where the program marks it, so the evidence is looked for in
+ * both streams.
  */
 import { mapTraceback } from '../../../core/notebook';
 import type { IPackagedProgram } from '../../../core/notebook';
@@ -24,7 +28,7 @@ export interface IRankCulprit {
 export interface IFailureText {
   /** One line, e.g. `rank 1 failed (exit code 1) in cell 3, line 2: ZeroDivisionError: division by zero`. */
   readonly summary: string;
-  /** The last stderr lines that explain it (the traceback, mapped to cells). */
+  /** The last output lines that explain it (the traceback, mapped to cells). */
   readonly details: readonly string[];
 }
 
@@ -70,9 +74,6 @@ export class FailureTracker {
       this.observeLauncher(text);
       return;
     }
-    if (line.stream !== 'stderr') {
-      return;
-    }
     let tail = this.tails.get(line.rank);
     if (tail === undefined) {
       tail = [];
@@ -109,12 +110,12 @@ export class FailureTracker {
   }
 
   /**
-   * The last stderr lines of a rank.
+   * The last output lines of a rank, both streams.
    *
    * @param rank - the rank
    * @returns oldest first
    */
-  stderrTail(rank: number): readonly string[] {
+  rankTail(rank: number): readonly string[] {
     return this.tails.get(rank) ?? [];
   }
 
@@ -181,21 +182,21 @@ export class FailureTracker {
 
 /**
  * Describes a rank's failure: the exception and the notebook cell it came
- * from when its stderr holds a traceback, else how it exited.
+ * from when its output holds a traceback, else how it exited.
  *
  * @param culprit - rank and exit status
- * @param stderrTail - the rank's last stderr lines
+ * @param rankTail - the rank's last output lines
  * @param program - the packaged program, to map tracebacks to cells; null for command jobs
  * @returns summary and detail lines
  */
 export function describeRankFailure(
   culprit: IRankCulprit,
-  stderrTail: readonly string[],
+  rankTail: readonly string[],
   program: Pick<IPackagedProgram, 'sourceMap' | 'notebookPath'> | null
 ): IFailureText {
   const lines = program
-    ? stderrTail.map(line => mapTraceback(line, program))
-    : [...stderrTail];
+    ? rankTail.map(line => mapTraceback(line, program))
+    : [...rankTail];
   const exit =
     culprit.exitCode === null ? '' : ` (${describeExit(culprit.exitCode)})`;
   let header = -1;
