@@ -406,7 +406,21 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
     expect(gpus.checks.get('gpu')).toMatchObject({
       ok: false,
       message:
-        'schedulable nodes hold at most 0 worker(s) of 16 GPU(s) each; the job has 2'
+        "a worker asks for 16 GPUs, but the largest schedulable node offers 8: a worker's GPUs must all be on one node",
+      fix: 'Use at most 8 GPUs per worker (4 workers × 8 GPUs give the same 32 GPUs)'
+    });
+    // 4 nodes × 8 GPUs: 5 workers of 8 do not fit.
+    const many = await preflightOf(ns, [
+      '--workers',
+      '5',
+      '--gpus-per-worker',
+      '8'
+    ]);
+    expect(many.checks.get('gpu')).toMatchObject({
+      ok: false,
+      message:
+        'the 4 GPU node(s) hold at most 4 worker(s) of 8 GPU(s) (largest node: 8 GPUs); the job has 5',
+      fix: 'Use at most 4 worker(s) of 8 GPU(s), or ask an admin for more GPU nodes'
     });
     const fits = await preflightOf(ns, [
       '--workers',

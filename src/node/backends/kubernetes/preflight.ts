@@ -254,6 +254,7 @@ async function gpuCheck(
   }
   let fitting = 0;
   let gpuNodes = 0;
+  let largest = 0;
   for (const node of nodes) {
     const spec = (node.spec ?? {}) as { unschedulable?: boolean };
     const allocatable =
@@ -263,22 +264,38 @@ async function gpuCheck(
     if (gpus > 0) {
       gpuNodes++;
     }
-    if (!spec.unschedulable && gpus >= perWorker) {
-      fitting += Math.floor(gpus / perWorker);
+    if (!spec.unschedulable) {
+      largest = Math.max(largest, gpus);
+      if (gpus >= perWorker) {
+        fitting += Math.floor(gpus / perWorker);
+      }
     }
   }
   if (gpuNodes === 0) {
     return fail(
       'gpu',
       `no node advertises ${GPU_RESOURCE}: workers asking for ${perWorker} GPU(s) cannot be scheduled`,
-      'An admin installs the NVIDIA GPU Operator or device plugin on the GPU nodes; or set gpusPerWorker to 0'
+      'An admin installs the NVIDIA GPU Operator or device plugin on the GPU nodes; or set GPUs per worker to 0'
+    );
+  }
+  if (perWorker > largest) {
+    // A worker is one pod: its GPUs must all come from one node.
+    const same = Math.ceil((workers * perWorker) / Math.max(largest, 1));
+    return fail(
+      'gpu',
+      largest === 0
+        ? `no schedulable node has free ${GPU_RESOURCE} (the ${gpuNodes} GPU node(s) are cordoned): no worker of ${perWorker} GPU(s) can be scheduled`
+        : `a worker asks for ${perWorker} GPUs, but the largest schedulable node offers ${largest}: a worker's GPUs must all be on one node`,
+      largest === 0
+        ? 'Ask an admin to uncordon a GPU node'
+        : `Use at most ${largest} GPUs per worker (${same} workers × ${largest} GPUs give the same ${workers * perWorker} GPUs)`
     );
   }
   if (fitting < workers) {
     return fail(
       'gpu',
-      `schedulable nodes hold at most ${fitting} worker(s) of ${perWorker} GPU(s) each; the job has ${workers}`,
-      'Use fewer workers or fewer GPUs per worker, or ask an admin for more GPU nodes'
+      `the ${gpuNodes} GPU node(s) hold at most ${fitting} worker(s) of ${perWorker} GPU(s) (largest node: ${largest} GPUs); the job has ${workers}`,
+      `Use at most ${fitting} worker(s) of ${perWorker} GPU(s), or ask an admin for more GPU nodes`
     );
   }
   return pass(
