@@ -45,6 +45,19 @@ function notebook(name: string, cells: string[]): string {
   return path;
 }
 
+/** The rows of a describe section, e.g. `Conditions`, without their indent. */
+function section(text: string, title: string): string[] {
+  const lines = text.split('\n');
+  const rows: string[] = [];
+  for (const line of lines.slice(lines.indexOf(`${title}:`) + 1)) {
+    if (!line.startsWith('  ')) {
+      break;
+    }
+    rows.push(line.slice(2));
+  }
+  return rows;
+}
+
 afterAll(async () => {
   const pidFile = join(dataDir, 'service.pid');
   if (!existsSync(pidFile)) {
@@ -153,6 +166,25 @@ describe('mpijob with the local backend', () => {
     const describe = await mpijob(['describe', 'boom']);
     expect(describe.stdout).toMatch(/^Status:\s+Failed/m);
     expect(describe.stdout).toContain('ZeroDivisionError');
+    // The failure message runs over several lines (its traceback): still
+    // one table row per condition, and the Status field's lines line up.
+    const conditions = section(describe.stdout, 'Conditions');
+    expect(conditions.map(row => row.split(/\s{3,}/)[0])).toEqual([
+      'TYPE',
+      'Created',
+      'Running',
+      'Failed'
+    ]);
+    expect(conditions[3]).toMatch(/rank 1 .*cell 3.* ZeroDivisionError/);
+    const status = describe.stdout.slice(describe.stdout.indexOf('Status:'));
+    const [statusLine, ...more] = status
+      .slice(0, status.indexOf('\nCreated:'))
+      .split('\n');
+    expect(statusLine).toMatch(/^Status: {11}Failed \(/);
+    expect(more.length).toBeGreaterThan(0);
+    for (const line of more) {
+      expect(line).toMatch(/^ {18}.*\S/);
+    }
   }, 120_000);
 
   it("should answer kubectl's way for jobs that do not exist or already exist", async () => {

@@ -5,6 +5,9 @@ import { humanDuration } from '../../core/format';
 import type { IJobRecord, ILogLine } from '../../core/jobRecord';
 import { formatTable } from './table';
 
+// Width of the `Name:` column.
+const FIELD_WIDTH = 18;
+
 function statusLine(job: IJobRecord): string {
   const status = job.status;
   switch (status.phase) {
@@ -44,8 +47,14 @@ export function describeJob(
   const field = (
     name: string,
     value: string | number | null | undefined
-  ): string =>
-    `${`${name}:`.padEnd(18)}${value === null || value === undefined || value === '' ? '<none>' : value}\n`;
+  ): string => {
+    const text =
+      value === null || value === undefined || value === ''
+        ? '<none>'
+        : String(value);
+    // Further lines (a traceback) line up under the first, as in kubectl.
+    return `${`${name}:`.padEnd(FIELD_WIDTH)}${text.split(/\r?\n|\r/).join(`\n${' '.repeat(FIELD_WIDTH)}`)}\n`;
+  };
   let out = '';
   out += field('Name', job.name);
   out += field('Namespace', job.namespace);
