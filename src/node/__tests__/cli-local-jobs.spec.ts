@@ -187,6 +187,62 @@ describe('mpijob with the local backend', () => {
     }
   }, 120_000);
 
+  it('should run the program after -- in the current directory', async () => {
+    writeFileSync(
+      join(work, 'hello.py'),
+      [
+        'import os, sys',
+        'from mpi4py import MPI',
+        'comm = MPI.COMM_WORLD',
+        'print(f"rank {comm.Get_rank()} of {comm.Get_size()} in {os.getcwd()} with {sys.argv[1:]}")'
+      ].join('\n')
+    );
+    const created = await run(
+      [
+        '--data-dir',
+        dataDir,
+        'create',
+        '--name',
+        'hello',
+        '--workers',
+        '2',
+        '--',
+        PYTHON,
+        'hello.py',
+        '--greeting',
+        'hi there'
+      ],
+      { cwd: work, env: { MPIJOB_PYTHON: PYTHON } }
+    );
+    expect(created.stderr).toBe('');
+    expect(created.stdout).toBe('mpijob.kubeflow.org/hello created\n');
+    const waited = await mpijob([
+      'wait',
+      'hello',
+      '--for=condition=Succeeded',
+      '--timeout=90s'
+    ]);
+    expect(waited.stderr).toBe('');
+    const logs = await mpijob(['logs', 'hello']);
+    for (const rank of [0, 1]) {
+      expect(logs.stdout).toContain(
+        `[rank ${rank}] rank ${rank} of 2 in ${work} with ['--greeting', 'hi there']\n`
+      );
+    }
+    const describe = await mpijob(['describe', 'hello']);
+    expect(describe.stdout).toContain(
+      `Command:          ${PYTHON} hello.py --greeting hi there\n`
+    );
+    expect(describe.stdout).toContain(`Working Dir:      ${work}\n`);
+    expect(describe.stdout).toMatch(/^Notebook:\s+<none>$/m);
+
+    const help = await mpijob(['create', '--help']);
+    expect(help.stdout).toContain('[-- COMMAND...]');
+    expect(help.stdout).toContain(
+      'mpijob create --name train --workers 4 -- python3 train.py'
+    );
+  }, 120_000);
+
   it("should answer kubectl's way for jobs that do not exist or already exist", async () => {
     const logs = await mpijob(['logs', 'nope']);
     expect(logs.code).toBe(1);

@@ -65,6 +65,69 @@ describe('mpijob render', () => {
     expect(crdErrors(job)).toEqual([]);
   });
 
+  it('should run the program after -- instead of notebook cells, in --workdir', async () => {
+    const run = await mpijob([
+      'render',
+      '--from-notebook',
+      NOTEBOOK,
+      '--workers',
+      '2',
+      '--workdir',
+      '/app',
+      '--',
+      'python3',
+      'train.py',
+      '--epochs',
+      '3'
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const objects = parseYamlStream(run.stdout) as Json[];
+    // Nothing of the notebook is packaged: the program comes with the image.
+    expect(objects.map(o => o.kind)).toEqual(['MPIJob']);
+    const [job] = objects;
+    const launcher =
+      job.spec.mpiReplicaSpecs.Launcher.template.spec.containers[0];
+    const worker = job.spec.mpiReplicaSpecs.Worker.template.spec.containers[0];
+    expect(launcher.command.slice(0, 3)).toEqual(['mpirun', '-n', '2']);
+    expect(launcher.command.slice(-4)).toEqual([
+      'python3',
+      'train.py',
+      '--epochs',
+      '3'
+    ]);
+    expect([launcher.workingDir, worker.workingDir]).toEqual(['/app', '/app']);
+    expect(crdErrors(job)).toEqual([]);
+  });
+
+  it('should take a program only after -- and a working directory only as an absolute path', async () => {
+    const operand = await mpijob([
+      'render',
+      '--from-notebook',
+      NOTEBOOK,
+      'train.py'
+    ]);
+    expect(operand.code).toBe(2);
+    expect(operand.stderr).toBe(
+      'error: unexpected argument "train.py": name the notebook with --from-notebook, or put the program to run after --\n' +
+        "See 'mpijob render -h' for help and examples\n"
+    );
+    const relative = await mpijob([
+      'render',
+      '--from-notebook',
+      NOTEBOOK,
+      '--workdir',
+      'app',
+      '--',
+      'python3',
+      'train.py'
+    ]);
+    expect(relative.code).toBe(1);
+    expect(relative.stderr).toBe(
+      "error: workingDir (--workdir): must be an absolute path such as '/home/me/project'\n"
+    );
+  });
+
   it('should select cells with --cells and name the job with --name', async () => {
     const run = await mpijob([
       'render',
@@ -227,6 +290,10 @@ describe('mpijob render', () => {
   it('should show help with examples, exit 0', async () => {
     const run = await mpijob(['render', '--help']);
     expect(run.code).toBe(0);
+    expect(run.stdout).toContain('[-- COMMAND...]');
+    expect(run.stdout).toContain(
+      'After --: a program to run on every rank instead of notebook cells'
+    );
     expect(run.stdout).toContain('--gpus-per-worker <n>');
     expect(run.stdout).toContain(
       'NVIDIA GPUs (nvidia.com/gpu) requested by each worker.'
@@ -325,9 +392,11 @@ describe('mpijob create --dry-run=client', () => {
     expect(run.stderr).toMatch(/^error: .*broken\.yaml:\d+: /m);
   });
 
-  it('should need -f or --from-notebook', async () => {
+  it('should need -f, --from-notebook or a command', async () => {
     const run = await mpijob(['create', '--dry-run=client']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('must specify one of -f or --from-notebook');
+    expect(run.stderr).toContain(
+      'must specify one of -f, --from-notebook or -- COMMAND'
+    );
   });
 });

@@ -87,6 +87,12 @@ export function describeJob(
       ? `${job.notebook.path} (cells ${job.notebook.cells.join(', ')})`
       : null
   );
+  if (job.spec?.command) {
+    out += field('Command', job.spec.command.join(' '));
+  }
+  if (job.spec?.workingDir) {
+    out += field('Working Dir', job.spec.workingDir);
+  }
   if (job.spec?.image) {
     out += field('Image', job.spec.image);
   }
