@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { mpijob as run, ROOT } from './helpers';
+import { mpijob as run, mpijobUntilFirstOutput, ROOT } from './helpers';
 
 const PYTHON =
   process.env.MPIJOB_PYTHON ?? join(ROOT, '.venv', 'bin', 'python');
@@ -241,6 +241,59 @@ describe('mpijob with the local backend', () => {
     expect(help.stdout).toContain(
       'mpijob create --name train --workers 4 -- python3 train.py'
     );
+  }, 120_000);
+
+  it('should end quietly when the reader of its output goes away (| head)', async () => {
+    const created = await mpijob([
+      'create',
+      '--name',
+      'chatty',
+      '--workers',
+      '1',
+      '--',
+      PYTHON,
+      '-c',
+      'for i in range(100000): print("line", i)'
+    ]);
+    expect(created.code).toBe(0);
+    await mpijob(['wait', 'chatty', '--for=condition=Succeeded']);
+    // Far more than a pipe holds: writes go on after the reader left.
+    const cut = await mpijobUntilFirstOutput([
+      '--data-dir',
+      dataDir,
+      'logs',
+      'chatty'
+    ]);
+    expect(cut.first).toMatch(/^\[rank 0\] line 0\n/);
+    expect(cut.stderr).toBe('');
+    // The status a shell shows for kubectl, ended by SIGPIPE: 128 + 13.
+    expect(cut.code).toBe(141);
+
+    // A follow of a job that never ends stops too.
+    expect(
+      (
+        await mpijob([
+          'create',
+          '--name',
+          'endless',
+          '--workers',
+          '1',
+          '--',
+          PYTHON,
+          '-u',
+          '-c',
+          'import itertools, time\nfor i in itertools.count():\n    print("tick", i); time.sleep(0.01)'
+        ])
+      ).code
+    ).toBe(0);
+    const followed = await mpijobUntilFirstOutput(
+      ['--data-dir', dataDir, 'logs', '-f', 'endless'],
+      { env: { MPIJOB_PYTHON: PYTHON } }
+    );
+    expect(followed.first).toMatch(/^\[rank 0\] tick 0\n/);
+    expect(followed.stderr).toBe('');
+    expect(followed.code).toBe(141);
+    expect((await mpijob(['delete', 'chatty', 'endless'])).code).toBe(0);
   }, 120_000);
 
   it("should answer kubectl's way for jobs that do not exist or already exist", async () => {

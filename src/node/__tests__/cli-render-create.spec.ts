@@ -9,7 +9,7 @@ import {
   crdErrors,
   upstreamExamples
 } from '../../core/__tests__/helpers/reference';
-import { mpijob } from './helpers';
+import { mpijob, mpijobUntilFirstOutput } from './helpers';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- walking CLI output
 
@@ -286,6 +286,35 @@ describe('mpijob render', () => {
       );
     }
   );
+
+  it('should end quietly when the reader of its output goes away (| head)', async () => {
+    const big = writeTmp(
+      'big.ipynb',
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [
+          {
+            cell_type: 'code',
+            metadata: {},
+            outputs: [],
+            execution_count: null,
+            source: 'total = 0\n' + 'total += 1\n'.repeat(50_000)
+          }
+        ]
+      })
+    );
+    // One write of far more than a pipe holds.
+    const cut = await mpijobUntilFirstOutput([
+      'render',
+      '--from-notebook',
+      big
+    ]);
+    expect(cut.first).toMatch(/^apiVersion: v1\n/);
+    expect(cut.stderr).toBe('');
+    expect(cut.code).toBe(141);
+  });
 
   it('should show help with examples, exit 0', async () => {
     const run = await mpijob(['render', '--help']);
