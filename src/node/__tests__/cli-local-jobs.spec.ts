@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 
 import { mpijob as run, mpijobUntilFirstOutput, ROOT } from './helpers';
 
@@ -13,10 +13,16 @@ const PYTHON =
 const dataDir = mkdtempSync(join(tmpdir(), 'mpijob-cli-jobs-'));
 const work = mkdtempSync(join(tmpdir(), 'mpijob-cli-nb-'));
 
+// As with the venv activated: the service the first command starts runs
+// programs with this PATH.
+const VENV = join(ROOT, '.venv');
+const ENV = {
+  MPIJOB_PYTHON: PYTHON,
+  PATH: `${join(VENV, 'bin')}${delimiter}${process.env.PATH}`
+};
+
 function mpijob(args: readonly string[]) {
-  return run(['--data-dir', dataDir, ...args], {
-    env: { MPIJOB_PYTHON: PYTHON }
-  });
+  return run(['--data-dir', dataDir, ...args], { env: ENV });
 }
 
 function notebook(name: string, cells: string[]): string {
@@ -194,7 +200,8 @@ describe('mpijob with the local backend', () => {
         'import os, sys',
         'from mpi4py import MPI',
         'comm = MPI.COMM_WORLD',
-        'print(f"rank {comm.Get_rank()} of {comm.Get_size()} in {os.getcwd()} with {sys.argv[1:]}")'
+        'print(f"rank {comm.Get_rank()} of {comm.Get_size()} in {os.getcwd()} with {sys.argv[1:]}")',
+        'print(f"python of {sys.prefix}")'
       ].join('\n')
     );
     const created = await run(
@@ -207,12 +214,12 @@ describe('mpijob with the local backend', () => {
         '--workers',
         '2',
         '--',
-        PYTHON,
+        'python3',
         'hello.py',
         '--greeting',
         'hi there'
       ],
-      { cwd: work, env: { MPIJOB_PYTHON: PYTHON } }
+      { cwd: work, env: ENV }
     );
     expect(created.stderr).toBe('');
     expect(created.stdout).toBe('mpijob.kubeflow.org/hello created\n');
@@ -228,10 +235,12 @@ describe('mpijob with the local backend', () => {
       expect(logs.stdout).toContain(
         `[rank ${rank}] rank ${rank} of 2 in ${work} with ['--greeting', 'hi there']\n`
       );
+      // python3 as found on the PATH the job was given, not mpirun's own bin/.
+      expect(logs.stdout).toContain(`[rank ${rank}] python of ${VENV}\n`);
     }
     const describe = await mpijob(['describe', 'hello']);
     expect(describe.stdout).toContain(
-      `Command:          ${PYTHON} hello.py --greeting hi there\n`
+      'Command:          python3 hello.py --greeting hi there\n'
     );
     expect(describe.stdout).toContain(`Working Dir:      ${work}\n`);
     expect(describe.stdout).toMatch(/^Notebook:\s+<none>$/m);
@@ -288,7 +297,7 @@ describe('mpijob with the local backend', () => {
     ).toBe(0);
     const followed = await mpijobUntilFirstOutput(
       ['--data-dir', dataDir, 'logs', '-f', 'endless'],
-      { env: { MPIJOB_PYTHON: PYTHON } }
+      { env: ENV }
     );
     expect(followed.first).toMatch(/^\[rank 0\] tick 0\n/);
     expect(followed.stderr).toBe('');
