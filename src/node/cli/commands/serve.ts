@@ -19,8 +19,10 @@ import {
   readFileSync,
   statSync,
   unlinkSync,
+  watch as fsWatch,
   writeSync
 } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 
@@ -279,6 +281,21 @@ function isGone(directory: IDirectoryIdentity): boolean {
   }
 }
 
+/** Calls `changed` on changes in a directory (its deletion among them), if it can be watched. */
+function watchDirectory(
+  directory: IDirectoryIdentity,
+  changed: () => void
+): FSWatcher | null {
+  try {
+    const watcher = fsWatch(directory.path, () => changed());
+    // The timer still checks.
+    watcher.on('error', () => watcher.close());
+    return watcher;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Waits until the service should stop: a signal, a broken output pipe, the
  * parent or the owner (of a forwarder) gone, the data directory deleted, or
@@ -318,6 +335,8 @@ function untilStop(watch: {
         ? Math.min(WATCH_MS, Math.max(MIN_WATCH_MS, watch.idleMs / 4))
         : WATCH_MS
     );
+    // Where the platform reports it (inotify), a deletion is seen at once.
+    const watcher = watch.directory && watchDirectory(watch.directory, check);
     const onSignal = (): void => finish('signal');
     const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
     for (const signal of signals) {
@@ -326,6 +345,7 @@ function untilStop(watch: {
     const restorePipe = onBrokenPipe(onSignal);
     function finish(reason: StopReason): void {
       clearInterval(timer);
+      watcher?.close();
       for (const signal of signals) {
         process.removeListener(signal, onSignal);
       }
