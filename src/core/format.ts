@@ -46,3 +46,21 @@ export function humanDuration(ms: number): string {
   }
   return `${Math.floor(days / 365)}y`;
 }
+
+/**
+ * Parses a kubectl duration such as `90s`, `5m`, `1h30m`, or plain seconds.
+ *
+ * @param text - the duration
+ * @returns milliseconds, or null when it does not parse
+ */
+export function parseDuration(text: string): number | null {
+  if (/^\d+$/.test(text)) {
+    return Number(text) * 1000;
+  }
+  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(text);
+  if (!match || !text) {
+    return null;
+  }
+  const [, h, m, s] = match;
+  return ((Number(h ?? 0) * 60 + Number(m ?? 0)) * 60 + Number(s ?? 0)) * 1000;
+}

@@ -307,6 +307,7 @@ function renderMpiJob(
               name: 'launcher',
               image,
               command: launcherCommand(spec),
+              workingDir: spec.workingDir,
               env: containerEnv(spec, 'launcher'),
               resources: LAUNCHER_RESOURCES
             })
@@ -321,6 +322,7 @@ function renderMpiJob(
               name: 'worker',
               image,
               command: spec.workerCommand,
+              workingDir: spec.workingDir,
               env: containerEnv(spec, 'worker'),
               resources: {
                 requests: { cpu: spec.cpu, memory: spec.memory },

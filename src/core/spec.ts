@@ -89,6 +89,8 @@ export interface ILaunchSpec {
   python: string;
   /** Program run on every rank instead of the notebook code. */
   command?: string[];
+  /** Absolute directory the ranks start in; the image's (Kubernetes) or the job's own (local) when absent. */
+  workingDir?: string;
   /** Environment variables. */
   env?: IEnvVar[];
   /** Gang scheduling. */

@@ -2,8 +2,10 @@
 /**
  * Entry point of the `mpijob` command (bundled to lib/node/cli.js).
  */
+import { endOnBrokenPipe } from './cli/brokenPipe';
 import { runCli } from './cli/program';
 
+endOnBrokenPipe([process.stdout, process.stderr]);
 runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr

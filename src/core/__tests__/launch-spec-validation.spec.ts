@@ -243,6 +243,7 @@ describe('schema/launch-spec.json', () => {
       source: true,
       python: true,
       command: true,
+      workingDir: true,
       env: true,
       scheduling: true,
       runPolicy: true,

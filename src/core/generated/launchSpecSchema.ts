@@ -151,6 +151,13 @@ export const launchSpecSchema = {
       },
       "minItems": 1
     },
+    "workingDir": {
+      "title": "Working directory",
+      "description": "Directory the ranks start in: on Kubernetes the containers' working directory (else the image's); on the local backend a directory of this machine (else the job's own directory under the data directory).",
+      "type": "string",
+      "pattern": "^/",
+      "patternMessage": "must be an absolute path such as '/home/me/project'"
+    },
     "env": {
       "title": "Environment variables",
       "description": "Set on the launcher and every worker.",

@@ -4,19 +4,25 @@
  */
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 
-import { mpijob as run, ROOT } from './helpers';
+import { mpijob as run, mpijobUntilFirstOutput, ROOT } from './helpers';
 
 const PYTHON =
   process.env.MPIJOB_PYTHON ?? join(ROOT, '.venv', 'bin', 'python');
 const dataDir = mkdtempSync(join(tmpdir(), 'mpijob-cli-jobs-'));
 const work = mkdtempSync(join(tmpdir(), 'mpijob-cli-nb-'));
 
+// As with the venv activated: the service the first command starts runs
+// programs with this PATH.
+const VENV = join(ROOT, '.venv');
+const ENV = {
+  MPIJOB_PYTHON: PYTHON,
+  PATH: `${join(VENV, 'bin')}${delimiter}${process.env.PATH}`
+};
+
 function mpijob(args: readonly string[]) {
-  return run(['--data-dir', dataDir, ...args], {
-    env: { MPIJOB_PYTHON: PYTHON }
-  });
+  return run(['--data-dir', dataDir, ...args], { env: ENV });
 }
 
 function notebook(name: string, cells: string[]): string {
@@ -43,6 +49,19 @@ function notebook(name: string, cells: string[]): string {
     })
   );
   return path;
+}
+
+/** The rows of a describe section, e.g. `Conditions`, without their indent. */
+function section(text: string, title: string): string[] {
+  const lines = text.split('\n');
+  const rows: string[] = [];
+  for (const line of lines.slice(lines.indexOf(`${title}:`) + 1)) {
+    if (!line.startsWith('  ')) {
+      break;
+    }
+    rows.push(line.slice(2));
+  }
+  return rows;
 }
 
 afterAll(async () => {
@@ -157,6 +176,137 @@ describe('mpijob with the local backend', () => {
     expect(describe.stdout).toMatch(/^\s+worker\s+1\s+<none>\s+Failed\s/m);
     expect(describe.stdout).toMatch(/^\s+worker\s+0\s+<none>\s+Stopped\s/m);
     expect(describe.stdout).toMatch(/^\s+launcher\s+0\s+<none>\s+Stopped\s/m);
+    // The failure message runs over several lines (its traceback): still
+    // one table row per condition, and the Status field's lines line up.
+    const conditions = section(describe.stdout, 'Conditions');
+    expect(conditions.map(row => row.split(/\s{3,}/)[0])).toEqual([
+      'TYPE',
+      'Created',
+      'Running',
+      'Failed'
+    ]);
+    expect(conditions[3]).toMatch(/rank 1 .*cell 3.* ZeroDivisionError/);
+    const status = describe.stdout.slice(describe.stdout.indexOf('Status:'));
+    const [statusLine, ...more] = status
+      .slice(0, status.indexOf('\nCreated:'))
+      .split('\n');
+    expect(statusLine).toMatch(/^Status: {11}Failed \(/);
+    expect(more.length).toBeGreaterThan(0);
+    for (const line of more) {
+      expect(line).toMatch(/^ {18}.*\S/);
+    }
+  }, 120_000);
+
+  it('should run the program after -- in the current directory', async () => {
+    writeFileSync(
+      join(work, 'hello.py'),
+      [
+        'import os, sys',
+        'from mpi4py import MPI',
+        'comm = MPI.COMM_WORLD',
+        'print(f"rank {comm.Get_rank()} of {comm.Get_size()} in {os.getcwd()} with {sys.argv[1:]}")',
+        'print(f"python of {sys.prefix}")'
+      ].join('\n')
+    );
+    const created = await run(
+      [
+        '--data-dir',
+        dataDir,
+        'create',
+        '--name',
+        'hello',
+        '--workers',
+        '2',
+        '--',
+        'python3',
+        'hello.py',
+        '--greeting',
+        'hi there'
+      ],
+      { cwd: work, env: ENV }
+    );
+    expect(created.stderr).toBe('');
+    expect(created.stdout).toBe('mpijob.kubeflow.org/hello created\n');
+    const waited = await mpijob([
+      'wait',
+      'hello',
+      '--for=condition=Succeeded',
+      '--timeout=90s'
+    ]);
+    expect(waited.stderr).toBe('');
+    const logs = await mpijob(['logs', 'hello']);
+    for (const rank of [0, 1]) {
+      expect(logs.stdout).toContain(
+        `[rank ${rank}] rank ${rank} of 2 in ${work} with ['--greeting', 'hi there']\n`
+      );
+      // python3 as found on the PATH the job was given, not mpirun's own bin/.
+      expect(logs.stdout).toContain(`[rank ${rank}] python of ${VENV}\n`);
+    }
+    const describe = await mpijob(['describe', 'hello']);
+    expect(describe.stdout).toContain(
+      'Command:          python3 hello.py --greeting hi there\n'
+    );
+    expect(describe.stdout).toContain(`Working Dir:      ${work}\n`);
+    expect(describe.stdout).toMatch(/^Notebook:\s+<none>$/m);
+
+    const help = await mpijob(['create', '--help']);
+    expect(help.stdout).toContain('[-- COMMAND...]');
+    expect(help.stdout).toContain(
+      'mpijob create --name train --workers 4 -- python3 train.py'
+    );
+  }, 120_000);
+
+  it('should end quietly when the reader of its output goes away (| head)', async () => {
+    const created = await mpijob([
+      'create',
+      '--name',
+      'chatty',
+      '--workers',
+      '1',
+      '--',
+      PYTHON,
+      '-c',
+      'for i in range(100000): print("line", i)'
+    ]);
+    expect(created.code).toBe(0);
+    await mpijob(['wait', 'chatty', '--for=condition=Succeeded']);
+    // Far more than a pipe holds: writes go on after the reader left.
+    const cut = await mpijobUntilFirstOutput([
+      '--data-dir',
+      dataDir,
+      'logs',
+      'chatty'
+    ]);
+    expect(cut.first).toMatch(/^\[rank 0\] line 0\n/);
+    expect(cut.stderr).toBe('');
+    // The status a shell shows for kubectl, ended by SIGPIPE: 128 + 13.
+    expect(cut.code).toBe(141);
+
+    // A follow of a job that never ends stops too.
+    expect(
+      (
+        await mpijob([
+          'create',
+          '--name',
+          'endless',
+          '--workers',
+          '1',
+          '--',
+          PYTHON,
+          '-u',
+          '-c',
+          'import itertools, time\nfor i in itertools.count():\n    print("tick", i); time.sleep(0.01)'
+        ])
+      ).code
+    ).toBe(0);
+    const followed = await mpijobUntilFirstOutput(
+      ['--data-dir', dataDir, 'logs', '-f', 'endless'],
+      { env: ENV }
+    );
+    expect(followed.first).toMatch(/^\[rank 0\] tick 0\n/);
+    expect(followed.stderr).toBe('');
+    expect(followed.code).toBe(141);
+    expect((await mpijob(['delete', 'chatty', 'endless'])).code).toBe(0);
   }, 120_000);
 
   it("should answer kubectl's way for jobs that do not exist or already exist", async () => {

@@ -9,7 +9,7 @@ import {
   crdErrors,
   upstreamExamples
 } from '../../core/__tests__/helpers/reference';
-import { mpijob } from './helpers';
+import { mpijob, mpijobUntilFirstOutput } from './helpers';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- walking CLI output
 
@@ -63,6 +63,69 @@ describe('mpijob render', () => {
       )
     ).toEqual(['mpirun', '-n', '4']);
     expect(crdErrors(job)).toEqual([]);
+  });
+
+  it('should run the program after -- instead of notebook cells, in --workdir', async () => {
+    const run = await mpijob([
+      'render',
+      '--from-notebook',
+      NOTEBOOK,
+      '--workers',
+      '2',
+      '--workdir',
+      '/app',
+      '--',
+      'python3',
+      'train.py',
+      '--epochs',
+      '3'
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const objects = parseYamlStream(run.stdout) as Json[];
+    // Nothing of the notebook is packaged: the program comes with the image.
+    expect(objects.map(o => o.kind)).toEqual(['MPIJob']);
+    const [job] = objects;
+    const launcher =
+      job.spec.mpiReplicaSpecs.Launcher.template.spec.containers[0];
+    const worker = job.spec.mpiReplicaSpecs.Worker.template.spec.containers[0];
+    expect(launcher.command.slice(0, 3)).toEqual(['mpirun', '-n', '2']);
+    expect(launcher.command.slice(-4)).toEqual([
+      'python3',
+      'train.py',
+      '--epochs',
+      '3'
+    ]);
+    expect([launcher.workingDir, worker.workingDir]).toEqual(['/app', '/app']);
+    expect(crdErrors(job)).toEqual([]);
+  });
+
+  it('should take a program only after -- and a working directory only as an absolute path', async () => {
+    const operand = await mpijob([
+      'render',
+      '--from-notebook',
+      NOTEBOOK,
+      'train.py'
+    ]);
+    expect(operand.code).toBe(2);
+    expect(operand.stderr).toBe(
+      'error: unexpected argument "train.py": name the notebook with --from-notebook, or put the program to run after --\n' +
+        "See 'mpijob render -h' for help and examples\n"
+    );
+    const relative = await mpijob([
+      'render',
+      '--from-notebook',
+      NOTEBOOK,
+      '--workdir',
+      'app',
+      '--',
+      'python3',
+      'train.py'
+    ]);
+    expect(relative.code).toBe(1);
+    expect(relative.stderr).toBe(
+      "error: workingDir (--workdir): must be an absolute path such as '/home/me/project'\n"
+    );
   });
 
   it('should select cells with --cells and name the job with --name', async () => {
@@ -224,9 +287,42 @@ describe('mpijob render', () => {
     }
   );
 
+  it('should end quietly when the reader of its output goes away (| head)', async () => {
+    const big = writeTmp(
+      'big.ipynb',
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [
+          {
+            cell_type: 'code',
+            metadata: {},
+            outputs: [],
+            execution_count: null,
+            source: 'total = 0\n' + 'total += 1\n'.repeat(50_000)
+          }
+        ]
+      })
+    );
+    // One write of far more than a pipe holds.
+    const cut = await mpijobUntilFirstOutput([
+      'render',
+      '--from-notebook',
+      big
+    ]);
+    expect(cut.first).toMatch(/^apiVersion: v1\n/);
+    expect(cut.stderr).toBe('');
+    expect(cut.code).toBe(141);
+  });
+
   it('should show help with examples, exit 0', async () => {
     const run = await mpijob(['render', '--help']);
     expect(run.code).toBe(0);
+    expect(run.stdout).toContain('[-- COMMAND...]');
+    expect(run.stdout).toContain(
+      'After --: a program to run on every rank instead of notebook cells'
+    );
     expect(run.stdout).toContain('--gpus-per-worker <n>');
     expect(run.stdout).toContain(
       'NVIDIA GPUs (nvidia.com/gpu) requested by each worker.'
@@ -325,9 +421,11 @@ describe('mpijob create --dry-run=client', () => {
     expect(run.stderr).toMatch(/^error: .*broken\.yaml:\d+: /m);
   });
 
-  it('should need -f or --from-notebook', async () => {
+  it('should need -f, --from-notebook or a command', async () => {
     const run = await mpijob(['create', '--dry-run=client']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('must specify one of -f or --from-notebook');
+    expect(run.stderr).toContain(
+      'must specify one of -f, --from-notebook or -- COMMAND'
+    );
   });
 });

@@ -2,7 +2,7 @@
  * Runs the real bundled `mpijob` CLI (lib/node/cli.js, built by jest's
  * global setup) as a child process.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 /** Repository root. */
@@ -70,4 +70,45 @@ export function mpijob(
   options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}
 ): Promise<ICliRun> {
   return run(process.execPath, [CLI, ...args], options);
+}
+
+/** What a run cut short by its reader produced. */
+export interface ICutRun {
+  /** Exit code (null when a signal ended it). */
+  code: number | null;
+  /** The first chunk of standard output, the only one read. */
+  first: string;
+  /** Standard error. */
+  stderr: string;
+}
+
+/**
+ * Runs `mpijob ARGS` as `mpijob ARGS | head` would: its output is read up to
+ * the first chunk, then the reading end of the pipe is closed.
+ *
+ * @param args - arguments
+ * @param options - extra environment
+ * @returns exit code, first chunk and stderr
+ */
+export function mpijobUntilFirstOutput(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv } = {}
+): Promise<ICutRun> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  });
+  let first = '';
+  let stderr = '';
+  child.stdout.once('data', (chunk: Buffer) => {
+    first = chunk.toString('utf8');
+    child.stdout.destroy();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  return new Promise(resolve =>
+    child.once('close', code => resolve({ code, first, stderr }))
+  );
 }

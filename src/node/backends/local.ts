@@ -683,6 +683,16 @@ export class LocalBackend implements IMpiJobBackend {
         ]
       );
     }
+    if (
+      spec.workingDir !== undefined &&
+      !(await isDirectory(spec.workingDir))
+    ) {
+      throw new BackendError(
+        'Invalid',
+        `the working directory ${spec.workingDir} does not exist on this machine`,
+        [{ path: 'workingDir', message: 'must be a directory of this machine' }]
+      );
+    }
     const flavor = flavorOf(spec.mpiImplementation);
     const launcher = await findLauncher(flavor, this.launchers[flavor]);
     if (launcher.path === null) {
@@ -738,7 +748,7 @@ export class LocalBackend implements IMpiJobBackend {
     let child: ChildProcess;
     try {
       child = spawn(plan.launcher.path, [...args], {
-        cwd: jobDir,
+        cwd: spec.workingDir ?? jobDir,
         env,
         // Its own session and process group: stopping the job cannot hit the service.
         detached: true,
@@ -1378,4 +1388,12 @@ function drained(child: ChildProcess, ms: number): Promise<void> {
       });
     }
   });
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await fs.stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -10,11 +10,12 @@ import { join } from 'node:path';
 
 import type { Command } from 'commander';
 
+import { parseDuration } from '../../core/format';
 import type { IMpiJobBackend } from '../backends/backend';
 import { BackendError } from '../backends/errors';
 import { ServiceClient } from '../client';
 import { defaultDataDir } from '../paths';
-import { CliError } from './errors';
+import { CliError, ExitCode } from './errors';
 
 /** Backends the CLI knows. */
 export const BACKENDS = ['local', 'kubernetes'] as const;
@@ -35,6 +36,9 @@ export interface IConnectionOptions {
 
 /** Seconds to wait for a service started in the background. */
 const START_TIMEOUT_MS = 20_000;
+
+/** How long a service the CLI started stays up with no job and no client ($MPIJOB_IDLE_TIMEOUT). */
+export const DEFAULT_SERVICE_IDLE_TIMEOUT = '5m';
 
 /**
  * The socket the local service of a data directory listens on.
@@ -164,15 +168,32 @@ async function reachable(client: ServiceClient): Promise<boolean> {
   }
 }
 
-/** Starts `mpijob serve` detached, logging to the data directory. */
+/**
+ * Starts `mpijob serve` detached, logging to the data directory. Nobody
+ * stops it, so it stops itself once idle (and when the directory goes).
+ */
 async function startService(dataDir: string): Promise<void> {
+  const idleTimeout =
+    process.env.MPIJOB_IDLE_TIMEOUT ?? DEFAULT_SERVICE_IDLE_TIMEOUT;
+  if (parseDuration(idleTimeout) === null) {
+    throw new CliError(
+      [
+        `invalid $MPIJOB_IDLE_TIMEOUT "${idleTimeout}": use a duration such as 90s or 5m, or 0 for never`
+      ],
+      ExitCode.usage
+    );
+  }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const log = openSync(join(dataDir, 'service.log'), 'a', 0o600);
   const cli = process.argv[1];
-  const child = spawn(process.execPath, [cli, 'serve', '--data-dir', dataDir], {
-    detached: true,
-    stdio: ['ignore', log, log],
-    env: process.env
-  });
+  const child = spawn(
+    process.execPath,
+    [cli, 'serve', '--data-dir', dataDir, '--idle-timeout', idleTimeout],
+    {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: process.env
+    }
+  );
   child.unref();
 }

@@ -19,6 +19,8 @@ export interface ICliIO {
 export interface ICliContext {
   /** Output streams. */
   readonly io: ICliIO;
+  /** The arguments after the program name, for what commander does not keep (where `--` was). */
+  readonly argv: readonly string[];
   /**
    * Connects to the backend named by the global flags, runs `use`, and
    * always closes the connection.
@@ -34,16 +36,19 @@ export interface ICliContext {
  *
  * @param io - output streams
  * @param connect - how to reach a backend (tests may pass their own)
+ * @param argv - the arguments after the program name
  * @returns the context
  */
 export function createContext(
   io: ICliIO,
   connect: (
     options: IConnectionOptions
-  ) => Promise<IMpiJobBackend> = connectBackend
+  ) => Promise<IMpiJobBackend> = connectBackend,
+  argv: readonly string[] = []
 ): ICliContext {
   return {
     io,
+    argv,
     async withBackend(command, use) {
       const backend = await connect(
         command.optsWithGlobals() as IConnectionOptions

@@ -6,6 +6,9 @@ import type { IJobRecord, ILogLine } from '../../core/jobRecord';
 import { replicaOutcome } from '../../core/status';
 import { formatTable } from './table';
 
+// Width of the `Name:` column.
+const FIELD_WIDTH = 18;
+
 function statusLine(job: IJobRecord): string {
   const status = job.status;
   switch (status.phase) {
@@ -45,8 +48,14 @@ export function describeJob(
   const field = (
     name: string,
     value: string | number | null | undefined
-  ): string =>
-    `${`${name}:`.padEnd(18)}${value === null || value === undefined || value === '' ? '<none>' : value}\n`;
+  ): string => {
+    const text =
+      value === null || value === undefined || value === ''
+        ? '<none>'
+        : String(value);
+    // Further lines (a traceback) line up under the first, as in kubectl.
+    return `${`${name}:`.padEnd(FIELD_WIDTH)}${text.split(/\r?\n|\r/).join(`\n${' '.repeat(FIELD_WIDTH)}`)}\n`;
+  };
   let out = '';
   out += field('Name', job.name);
   out += field('Namespace', job.namespace);
@@ -79,6 +88,12 @@ export function describeJob(
       ? `${job.notebook.path} (cells ${job.notebook.cells.join(', ')})`
       : null
   );
+  if (job.spec?.command) {
+    out += field('Command', job.spec.command.join(' '));
+  }
+  if (job.spec?.workingDir) {
+    out += field('Working Dir', job.spec.workingDir);
+  }
   if (job.spec?.image) {
     out += field('Image', job.spec.image);
   }

@@ -11,7 +11,7 @@ import { generatedName } from '../../core/naming';
 import { parseLaunchSpec } from '../../core/spec';
 import { parseYamlStream } from '../../core/yamlStream';
 import { readInput, readTextInput } from '../inputs';
-import { CliError } from './errors';
+import { CliError, usageError } from './errors';
 import { specFromFlags } from './specFlags';
 
 /** What a CLI invocation asks to create. */
@@ -41,6 +41,38 @@ export function printWarnings(
   }
 }
 
+/** Help of the `[command...]` operand of `create` and `render`. */
+export const COMMAND_HELP =
+  'After --: a program to run on every rank instead of notebook cells (mpirun is added in front). On the local backend it starts in the current directory unless --workdir names another.';
+
+/**
+ * The program after `--` (`mpijob create … -- python3 train.py`). Commander
+ * hands over the operands before and after `--` alike; only the command
+ * line tells them apart.
+ *
+ * @param operands - the command's operands
+ * @param argv - the whole command line
+ * @param commandName - for usage errors, e.g. `mpijob create`
+ * @returns the program and its arguments; empty without `--`
+ * @throws {CliError} (exit 2) for an operand before `--`
+ */
+export function programAfterDashes(
+  operands: readonly string[],
+  argv: readonly string[],
+  commandName: string
+): string[] {
+  const dashes = argv.indexOf('--');
+  const program = dashes < 0 ? [] : argv.slice(dashes + 1);
+  const before = operands.slice(0, operands.length - program.length);
+  if (before.length) {
+    throw usageError(
+      `unexpected argument "${before[0]}": name the notebook with --from-notebook, or put the program to run after --`,
+      commandName
+    );
+  }
+  return program;
+}
+
 /**
  * Builds the jobs a command line describes: the documents of `-f` (MPIJobs
  * pass through; launch specs get the flags applied), or the flags alone.
@@ -48,13 +80,16 @@ export function printWarnings(
  * @param options - commander's options (`file`, `namespace` and spec flags)
  * @param commandName - for usage errors
  * @param trailing - the command after `--`
+ * @param commandDir - where a job that runs a command and names no working
+ *   directory starts (the current directory, for the local backend)
  * @returns jobs and objects
  * @throws {CliError|ValidationError} naming the file, field or cell at fault
  */
 export async function buildFromCommandLine(
   options: Record<string, unknown>,
   commandName: string,
-  trailing: readonly string[]
+  trailing: readonly string[],
+  commandDir?: string
 ): Promise<ILaunchRequest> {
   // -n is explicit; the kubeconfig context's namespace is only a default,
   // as in kubectl: a manifest's own namespace wins over it.
@@ -98,6 +133,10 @@ export async function buildFromCommandLine(
       continue;
     }
     const raw = specFromFlags(input.object, options, commandName, trailing);
+    if (commandDir !== undefined && raw.command !== undefined) {
+      // As with mpirun: `-- python3 train.py` finds train.py where you are.
+      raw.workingDir ??= commandDir;
+    }
     const spec = parseLaunchSpec(raw);
     const notebookPath = spec.source?.notebook;
     const notebook =

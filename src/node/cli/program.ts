@@ -38,7 +38,7 @@ export async function runCli(
   io: ICliIO,
   connect?: (options: IConnectionOptions) => Promise<IMpiJobBackend>
 ): Promise<number> {
-  const context = createContext(io, connect);
+  const context = createContext(io, connect, argv);
   const output = {
     writeOut: (text: string) => io.stdout.write(text),
     writeErr: (text: string) => io.stderr.write(text),

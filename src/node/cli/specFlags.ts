@@ -42,6 +42,7 @@ const SPEC_FLAGS: readonly ISpecFlag[] = [
   { flags: '--cpu <quantity>', path: ['cpu'], kind: 'string' },
   { flags: '--memory <quantity>', path: ['memory'], kind: 'string' },
   { flags: '--python <command>', path: ['python'], kind: 'string' },
+  { flags: '--workdir <dir>', path: ['workingDir'], kind: 'string' },
   { flags: '--env <NAME=VALUE...>', path: ['env'], kind: 'keyValue' },
   { flags: '-l, --label <key=value...>', path: ['labels'], kind: 'keyValue' },
   { flags: '--gang <scheduler>', path: ['scheduling', 'gang'], kind: 'string' },

@@ -1,6 +1,6 @@
 /**
  * kubectl's table layout: upper-case headers, columns padded to the widest
- * cell plus three spaces, `<none>` for empty cells.
+ * cell plus three spaces, `<none>` for empty cells, one line per row.
  */
 
 /** A value for a table cell; empty values print as `<none>`. */
@@ -41,7 +41,15 @@ export function formatTable(
 }
 
 function cellText(cell: Cell): string {
-  return cell === null || cell === undefined || cell === ''
-    ? '<none>'
-    : String(cell);
+  // A multi-line value (a failure message with its traceback) stays in its
+  // row: its lines are joined, so the columns line up and rows can be counted.
+  const text =
+    cell === null || cell === undefined
+      ? ''
+      : String(cell)
+          .split(/\r?\n|\r/)
+          .map(line => line.trim())
+          .filter(line => line !== '')
+          .join(' ');
+  return text === '' ? '<none>' : text;
 }

@@ -5,7 +5,15 @@
  * reconnect with `Last-Event-ID` without losing or repeating a change.
  */
 import type { IJobEvent, IJobRecord } from '../../core/jobRecord';
+import type { JobPhase } from '../../core/status';
 import type { IDisposable, IMpiJobBackend } from '../backends/backend';
+
+// Phases in which a job has processes (or is about to, or is stopping them).
+const ACTIVE_PHASES: ReadonlySet<JobPhase> = new Set([
+  'Pending',
+  'Running',
+  'Deleting'
+]);
 
 /** A change with its sequence number. */
 export interface ISequencedEvent {
@@ -114,6 +122,20 @@ export class JobEventHub {
    */
   find(namespace: string, name: string): IJobRecord | undefined {
     return this.jobs.get(`${namespace}/${name}`);
+  }
+
+  /**
+   * Whether a job is pending, running or being deleted.
+   *
+   * @returns true when one is
+   */
+  hasActiveJobs(): boolean {
+    for (const job of this.jobs.values()) {
+      if (ACTIVE_PHASES.has(job.status.phase)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -7,6 +7,7 @@ import { chmod, lstat, unlink } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
+import type { Socket } from 'node:net';
 
 import type { IMpiJobBackend } from '../backends/backend';
 import { NotebookBenchmarks } from './benchmarks';
@@ -63,6 +64,14 @@ export interface IJobService {
    * @throws {Error} when the socket is in use or the port taken
    */
   listen(): Promise<IServiceAddress>;
+  /**
+   * Whether stopping now would cut someone off: a client is connected (an
+   * event stream, a log follow, a kept-alive connection), a job is pending,
+   * running or being deleted, or a notebook benchmark runs.
+   *
+   * @returns true when busy
+   */
+  busy(): boolean;
   /** Ends every stream and connection and stops listening; safe to call twice. */
   close(): Promise<void>;
 }
@@ -120,6 +129,11 @@ export function createService(options: IServiceOptions): IJobService {
   const server: Server = createServer((req, res) => {
     void dispatch(dispatcher, req, res);
   });
+  const connections = new Set<Socket>();
+  server.on('connection', socket => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
   let listening = false;
   let closing: Promise<void> | null = null;
 
@@ -138,6 +152,13 @@ export function createService(options: IServiceOptions): IJobService {
         hub.close();
         throw error;
       }
+    },
+    busy() {
+      return (
+        connections.size > 0 ||
+        hub.hasActiveJobs() ||
+        benchmarks.list().some(record => record.state === 'running')
+      );
     },
     close() {
       closing ??= (async () => {

@@ -172,6 +172,10 @@ export function launcherArgs(
     // allows it; Open MPI counts physical cores, not hardware threads, and
     // would refuse some of the jobs the backend accepted.
     '--oversubscribe',
+    // Run by its absolute path, mpirun would put its own bin/ first on the
+    // ranks' PATH (as --prefix does): `-- python3 x.py` would get the
+    // system's python3, not the one first on the PATH the service was given.
+    '--noprefix',
     ...(options.bindNone ? ['--bind-to', 'none'] : []),
     ...(options.bare ? [] : ['--tag-output']),
     ...program

@@ -7,7 +7,13 @@ import type { Command } from 'commander';
 import type { Submission } from '../../backends/backend';
 import type { ICliContext } from '../context';
 import { usageError } from '../errors';
-import { buildFromCommandLine, printWarnings } from '../launch';
+import { backendKind } from '../connect';
+import {
+  buildFromCommandLine,
+  COMMAND_HELP,
+  printWarnings,
+  programAfterDashes
+} from '../launch';
 import {
   OBJECT_FORMATS,
   parseFormat,
@@ -27,6 +33,9 @@ Examples:
 
   # A launch spec file, with the worker count overridden
   mpijob create -f spec.yaml --workers 8
+
+  # Run a script of the current directory on 4 ranks instead of notebook cells
+  mpijob create --name train --workers 4 -- python3 train.py
 `;
 
 /**
@@ -42,6 +51,7 @@ export function registerCreate(program: Command, context: ICliContext): void {
       'Create MPIJobs from a notebook, a launch spec or an MPIJob manifest.'
     )
     .usage('(-f FILENAME | --from-notebook NOTEBOOK) [flags] [-- COMMAND...]')
+    .argument('[COMMAND...]', COMMAND_HELP)
     .option(
       '-f, --filename <file...>',
       'MPIJob manifest(s) or launch spec(s), YAML or JSON; "-" reads stdin.'
@@ -65,7 +75,16 @@ export function registerCreate(program: Command, context: ICliContext): void {
     )
     .addHelpText('after', EXAMPLES);
   addSpecFlags(addNamespaceFlag(command)).action(
-    async (options: Record<string, unknown>, self: Command) => {
+    async (
+      operands: string[],
+      options: Record<string, unknown>,
+      self: Command
+    ) => {
+      const program = programAfterDashes(
+        operands,
+        context.argv,
+        'mpijob create'
+      );
       const format =
         options.output === undefined
           ? null
@@ -74,16 +93,18 @@ export function registerCreate(program: Command, context: ICliContext): void {
               OBJECT_FORMATS,
               'mpijob create'
             );
-      if (!options.filename && !options.fromNotebook && !self.args.length) {
+      if (!options.filename && !options.fromNotebook && !program.length) {
         throw usageError(
-          'must specify one of -f or --from-notebook',
+          'must specify one of -f, --from-notebook or -- COMMAND',
           'mpijob create'
         );
       }
+      const local = backendKind(self.optsWithGlobals()) === 'local';
       const request = await buildFromCommandLine(
         options,
         'mpijob create',
-        self.args
+        program,
+        local ? process.cwd() : undefined
       );
       printWarnings(context.io.stderr, request.warnings);
       const out = context.io.stdout;

@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 
+import { parseDuration } from '../../../core/format';
 import type { IJobRecord, IPreflightReport } from '../../../core/jobRecord';
 import { JOB_PHASES } from '../../../core/status';
 import type { JobPhase } from '../../../core/status';
@@ -16,24 +17,6 @@ import { formatTable } from '../table';
 import { Spinner } from '../terminal';
 
 const TERMINAL: ReadonlySet<JobPhase> = new Set(['Succeeded', 'Failed']);
-
-/**
- * Parses a kubectl duration such as `90s`, `5m`, `1h30m`, or plain seconds.
- *
- * @param text - the duration
- * @returns milliseconds, or null when it does not parse
- */
-export function parseDuration(text: string): number | null {
-  if (/^\d+$/.test(text)) {
-    return Number(text) * 1000;
-  }
-  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(text);
-  if (!match || !text) {
-    return null;
-  }
-  const [, h, m, s] = match;
-  return ((Number(h ?? 0) * 60 + Number(m ?? 0)) * 60 + Number(s ?? 0)) * 1000;
-}
 
 function parseCondition(value: string): JobPhase {
   const match = /^condition=(\w+)$/i.exec(value);

@@ -4,7 +4,12 @@
 import type { Command } from 'commander';
 
 import type { ICliContext } from '../context';
-import { buildFromCommandLine, printWarnings } from '../launch';
+import {
+  buildFromCommandLine,
+  COMMAND_HELP,
+  printWarnings,
+  programAfterDashes
+} from '../launch';
 import { parseFormat, printObjects } from '../printers';
 import { addNamespaceFlag, addSpecFlags } from '../specFlags';
 
@@ -33,6 +38,7 @@ export function registerRender(program: Command, context: ICliContext): void {
       'Print the objects (ConfigMap, MPIJob, NetworkPolicy) for a notebook or launch spec, without a cluster.'
     )
     .usage('--from-notebook NOTEBOOK [flags] [-- COMMAND...]')
+    .argument('[COMMAND...]', COMMAND_HELP)
     .option(
       '-f, --filename <file...>',
       'Launch spec file(s), YAML or JSON; "-" reads stdin. Flags override its fields.'
@@ -40,7 +46,7 @@ export function registerRender(program: Command, context: ICliContext): void {
     .option('-o, --output <format>', 'Output format: yaml or json.', 'yaml')
     .addHelpText('after', EXAMPLES);
   addSpecFlags(addNamespaceFlag(command)).action(
-    async (options: Record<string, unknown>, self: Command) => {
+    async (operands: string[], options: Record<string, unknown>) => {
       const format = parseFormat(
         String(options.output),
         ['yaml', 'json'] as const,
@@ -49,7 +55,7 @@ export function registerRender(program: Command, context: ICliContext): void {
       const request = await buildFromCommandLine(
         options,
         'mpijob render',
-        self.args
+        programAfterDashes(operands, context.argv, 'mpijob render')
       );
       printWarnings(context.io.stderr, request.warnings);
       context.io.stdout.write(printObjects(request.objects, format));

@@ -3,7 +3,13 @@
  * its MPI processes; it always listens on the directory's own socket (where
  * the CLI finds it) and also wherever it is asked to (jupyter-server-proxy's
  * socket, or loopback with a token). A second `serve` for the same directory
- * forwards its socket to the owner instead of running jobs of its own.
+ * forwards its socket to the owner instead of running jobs of its own, and
+ * serves in its place when the owner stops.
+ *
+ * A service started for Jupyter (`--parent-pid`) lives as long as Jupyter.
+ * One the CLI started (`--idle-timeout`) stops once idle, so short CLI
+ * sessions leave nothing behind. Any service not started for Jupyter also
+ * stops as soon as its data directory is deleted.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -11,28 +17,39 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  statSync,
   unlinkSync,
+  watch as fsWatch,
   writeSync
 } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
 import { createServer, connect } from 'node:net';
-import type { Server } from 'node:net';
 import { join } from 'node:path';
 
 import type { Command } from 'commander';
 
+import { parseDuration } from '../../../core/format';
 import type { IMpiJobBackend } from '../../backends/backend';
 import { LocalBackend } from '../../backends/local';
 import { defaultDataDir } from '../../paths';
 import { createService } from '../../service/service';
 import type { IJobService } from '../../service/service';
 import type { IConnectionOptions } from '../connect';
-import { backendKind, serviceSocketPath } from '../connect';
+import { onBrokenPipe } from '../brokenPipe';
+import {
+  backendKind,
+  DEFAULT_SERVICE_IDLE_TIMEOUT,
+  serviceSocketPath
+} from '../connect';
 import type { ICliContext } from '../context';
 import { namespaceOf } from '../context';
 import { usageError } from '../errors';
 
-/** How often the service checks that its parent (Jupyter) is alive. */
-const PARENT_CHECK_MS = 2000;
+/** How often the service looks at its parent, its data directory and whether it is idle. */
+const WATCH_MS = 1000;
+
+/** Most often it looks, for very short idle timeouts. */
+const MIN_WATCH_MS = 50;
 
 function alive(pid: number): boolean {
   try {
@@ -71,7 +88,7 @@ function claim(pidFile: string): number | null {
 }
 
 /** Pipes every connection on `socketPath` to the owner's socket. */
-function forward(socketPath: string, ownerSocket: string): Promise<Server> {
+function forward(socketPath: string, ownerSocket: string): Promise<IRunning> {
   const server = createServer(client => {
     const upstream = connect(ownerSocket);
     client.pipe(upstream).pipe(client);
@@ -84,7 +101,13 @@ function forward(socketPath: string, ownerSocket: string): Promise<Server> {
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(socketPath, () => resolve(server));
+    server.listen(socketPath, () =>
+      resolve({
+        // The owner counts these connections itself.
+        busy: () => false,
+        close: () => new Promise(done => server.close(() => done()))
+      })
+    );
   });
 }
 
@@ -114,7 +137,7 @@ export function registerServe(program: Command, context: ICliContext): void {
     )
     .option(
       '--parent-pid <pid>',
-      'Stop when this process ends (the Jupyter server that started us).'
+      'Stop when this process ends (the Jupyter server that started us); a deleted data directory does not stop it then.'
     )
     .option(
       '-n, --namespace <namespace>',
@@ -124,12 +147,15 @@ export function registerServe(program: Command, context: ICliContext): void {
       '-A, --all-namespaces',
       'Kubernetes backend: serve every namespace (needs cluster-wide list and watch).'
     )
+    .option(
+      '--idle-timeout <duration>',
+      `Stop after this long with no job running and no client connected, e.g. 5m; 0 (the default) never. The CLI starts its service with $MPIJOB_IDLE_TIMEOUT, else ${DEFAULT_SERVICE_IDLE_TIMEOUT}.`
+    )
     .action(async (options: Record<string, unknown>, self: Command) => {
       const { stderr } = context.io;
       const globals = self.optsWithGlobals() as IConnectionOptions;
       const kind = backendKind(globals);
       const dataDir = globals.dataDir ?? defaultDataDir();
-      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       // A kubernetes service keeps its own socket and pid file, so it can run
       // beside the local one of the same data directory.
       const ownSocket =
@@ -149,106 +175,243 @@ export function registerServe(program: Command, context: ICliContext): void {
       }
       const parentPid =
         options.parentPid === undefined ? null : Number(options.parentPid);
+      const idleMs =
+        options.idleTimeout === undefined
+          ? 0
+          : parseDuration(String(options.idleTimeout));
+      if (idleMs === null) {
+        throw usageError(
+          `invalid --idle-timeout "${options.idleTimeout}": use a duration such as 90s or 5m, or 0 for never`,
+          'mpijob serve'
+        );
+      }
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      // A service started for Jupyter lives as long as Jupyter; any other
+      // stops with its data directory (its socket and jobs went with it).
+      const directory = parentPid === null ? identify(dataDir) : null;
+      const log = (message: string): void => {
+        stderr.write(`${new Date().toISOString()} ${message}\n`);
+      };
 
       const pidFile = join(
         dataDir,
         kind === 'local' ? 'service.pid' : 'kubernetes-service.pid'
       );
-      const owner = claim(pidFile);
-      const closers: (() => Promise<void>)[] = [];
-      if (owner !== null) {
-        if (!extraSocket) {
-          stderr.write(
-            `the MPI job service of ${dataDir} is already running (pid ${owner})\n`
-          );
-          return;
-        }
-        const server = await forward(extraSocket, ownSocket);
-        closers.push(
-          () => new Promise(resolve => server.close(() => resolve()))
-        );
-        stderr.write(
-          `forwarding ${extraSocket} to the running service (pid ${owner})\n`
-        );
-      } else {
-        const backend: IMpiJobBackend =
-          kind === 'local'
-            ? await LocalBackend.open({
-                dataDir,
-                python:
-                  typeof options.python === 'string'
-                    ? options.python
-                    : undefined
-              })
-            : (
-                await import('../../backends/kubernetes')
-              ).KubernetesBackend.open({
-                kubeconfig: globals.kubeconfig,
-                context: globals.context,
-                scope: options.allNamespaces ? undefined : namespaceOf(options)
-              });
-        const log = (message: string): void => {
-          stderr.write(`${new Date().toISOString()} ${message}\n`);
-        };
-        const services: IJobService[] = [
-          createService({ backend, socketPath: ownSocket, log })
-        ];
-        if (extraSocket) {
-          services.push(
-            createService({ backend, socketPath: extraSocket, log })
-          );
-        }
-        let token: string | null = null;
-        if (port !== null) {
-          token = process.env.MPIJOB_TOKEN ?? randomBytes(24).toString('hex');
-          if (token.length < 16) {
-            throw usageError(
-              '$MPIJOB_TOKEN must be at least 16 characters: a short token can be guessed',
-              'mpijob serve'
+      for (;;) {
+        const owner = claim(pidFile);
+        let running: IRunning;
+        if (owner !== null) {
+          if (!extraSocket) {
+            stderr.write(
+              `the MPI job service of ${dataDir} is already running (pid ${owner})\n`
             );
-          }
-          services.push(createService({ backend, port, token, log }));
-        }
-        for (const service of services) {
-          const address = await service.listen();
-          log(`listening on ${address.socketPath ?? address.url}`);
-        }
-        if (token && !process.env.MPIJOB_TOKEN) {
-          // Printed once on stdout for the caller; never written to the log.
-          context.io.stdout.write(`MPIJOB_TOKEN=${token}\n`);
-        }
-        closers.push(async () => {
-          await Promise.all(services.map(s => s.close()));
-          await backend.close();
-          try {
-            unlinkSync(pidFile);
-          } catch {
-            // Already gone.
-          }
-        });
-      }
-
-      await new Promise<void>(resolve => {
-        let stopping = false;
-        const stop = (): void => {
-          if (stopping) {
             return;
           }
-          stopping = true;
-          clearInterval(watchdog);
-          Promise.all(closers.map(close => close())).then(
-            () => resolve(),
-            () => resolve()
+          running = await forward(extraSocket, ownSocket);
+          stderr.write(
+            `forwarding ${extraSocket} to the running service (pid ${owner})\n`
           );
-        };
-        const watchdog = setInterval(() => {
-          if (parentPid !== null && !alive(parentPid)) {
-            stop();
-          }
-        }, PARENT_CHECK_MS);
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
-        process.once('SIGHUP', stop);
-      });
+        } else {
+          running = await serveJobs({
+            kind,
+            dataDir,
+            pidFile,
+            sockets: extraSocket ? [ownSocket, extraSocket] : [ownSocket],
+            port,
+            options,
+            globals,
+            log,
+            io: context.io
+          });
+        }
+        const reason = await untilStop({
+          parentPid,
+          owner,
+          directory,
+          idleMs: owner === null ? idleMs : 0,
+          busy: () => running.busy()
+        });
+        if (reason === 'idle') {
+          log(
+            `no job running and no client connected for ${options.idleTimeout}: stopping`
+          );
+        } else if (reason === 'data-dir') {
+          log(`the data directory ${dataDir} was deleted: stopping`);
+        }
+        await running.close().catch(() => undefined);
+        if (reason !== 'owner') {
+          return;
+        }
+        // The service we forwarded to stopped (idle): serve in its place.
+        log(`the service of ${dataDir} (pid ${owner}) stopped: taking over`);
+      }
     });
+}
+
+/** A service or a forwarder, while it runs. */
+interface IRunning {
+  /** Whether stopping now would cut a client or a job off. */
+  busy(): boolean;
+  /** Stops it. */
+  close(): Promise<void>;
+}
+
+/** Why {@link untilStop} returned. */
+type StopReason = 'signal' | 'parent' | 'owner' | 'idle' | 'data-dir';
+
+/** Device and inode of a directory, to notice it deleted (or replaced). */
+interface IDirectoryIdentity {
+  readonly path: string;
+  readonly dev: number;
+  readonly ino: number;
+}
+
+function identify(path: string): IDirectoryIdentity {
+  const { dev, ino } = statSync(path);
+  return { path, dev, ino };
+}
+
+function isGone(directory: IDirectoryIdentity): boolean {
+  try {
+    const { dev, ino } = statSync(directory.path);
+    return dev !== directory.dev || ino !== directory.ino;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR';
+  }
+}
+
+/** Calls `changed` on changes in a directory (its deletion among them), if it can be watched. */
+function watchDirectory(
+  directory: IDirectoryIdentity,
+  changed: () => void
+): FSWatcher | null {
+  try {
+    const watcher = fsWatch(directory.path, () => changed());
+    // The timer still checks.
+    watcher.on('error', () => watcher.close());
+    return watcher;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Waits until the service should stop: a signal, a broken output pipe, the
+ * parent or the owner (of a forwarder) gone, the data directory deleted, or
+ * `idleMs` without being busy.
+ */
+function untilStop(watch: {
+  parentPid: number | null;
+  owner: number | null;
+  directory: IDirectoryIdentity | null;
+  idleMs: number;
+  busy: () => boolean;
+}): Promise<StopReason> {
+  return new Promise(resolve => {
+    let idleSince: number | null = null;
+    const check = (): void => {
+      if (watch.parentPid !== null && !alive(watch.parentPid)) {
+        finish('parent');
+      } else if (watch.owner !== null && !alive(watch.owner)) {
+        finish('owner');
+      } else if (watch.directory !== null && isGone(watch.directory)) {
+        finish('data-dir');
+      } else if (watch.idleMs > 0) {
+        if (watch.busy()) {
+          idleSince = null;
+        } else {
+          idleSince ??= Date.now();
+          if (Date.now() - idleSince >= watch.idleMs) {
+            finish('idle');
+          }
+        }
+      }
+    };
+    // Short idle timeouts (tests) are checked more often than the rest.
+    const timer = setInterval(
+      check,
+      watch.idleMs > 0
+        ? Math.min(WATCH_MS, Math.max(MIN_WATCH_MS, watch.idleMs / 4))
+        : WATCH_MS
+    );
+    // Where the platform reports it (inotify), a deletion is seen at once.
+    const watcher = watch.directory && watchDirectory(watch.directory, check);
+    const onSignal = (): void => finish('signal');
+    const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+    for (const signal of signals) {
+      process.once(signal, onSignal);
+    }
+    const restorePipe = onBrokenPipe(onSignal);
+    function finish(reason: StopReason): void {
+      clearInterval(timer);
+      watcher?.close();
+      for (const signal of signals) {
+        process.removeListener(signal, onSignal);
+      }
+      restorePipe();
+      resolve(reason);
+    }
+  });
+}
+
+/** Starts the backend and its services on every socket (and the port). */
+async function serveJobs(setup: {
+  kind: 'local' | 'kubernetes';
+  dataDir: string;
+  pidFile: string;
+  sockets: readonly string[];
+  port: number | null;
+  options: Record<string, unknown>;
+  globals: IConnectionOptions;
+  log: (message: string) => void;
+  io: ICliContext['io'];
+}): Promise<IRunning> {
+  const { options, globals, log } = setup;
+  const backend: IMpiJobBackend =
+    setup.kind === 'local'
+      ? await LocalBackend.open({
+          dataDir: setup.dataDir,
+          python:
+            typeof options.python === 'string' ? options.python : undefined
+        })
+      : (await import('../../backends/kubernetes')).KubernetesBackend.open({
+          kubeconfig: globals.kubeconfig,
+          context: globals.context,
+          scope: options.allNamespaces ? undefined : namespaceOf(options)
+        });
+  const services: IJobService[] = setup.sockets.map(socketPath =>
+    createService({ backend, socketPath, log })
+  );
+  let token: string | null = null;
+  if (setup.port !== null) {
+    token = process.env.MPIJOB_TOKEN ?? randomBytes(24).toString('hex');
+    if (token.length < 16) {
+      throw usageError(
+        '$MPIJOB_TOKEN must be at least 16 characters: a short token can be guessed',
+        'mpijob serve'
+      );
+    }
+    services.push(createService({ backend, port: setup.port, token, log }));
+  }
+  for (const service of services) {
+    const address = await service.listen();
+    log(`listening on ${address.socketPath ?? address.url}`);
+  }
+  if (token && !process.env.MPIJOB_TOKEN) {
+    // Printed once on stdout for the caller; never written to the log.
+    setup.io.stdout.write(`MPIJOB_TOKEN=${token}\n`);
+  }
+  return {
+    busy: () => services.some(service => service.busy()),
+    async close() {
+      await Promise.all(services.map(s => s.close()));
+      await backend.close();
+      try {
+        unlinkSync(setup.pidFile);
+      } catch {
+        // Already gone.
+      }
+    }
+  };
 }
