@@ -176,6 +176,8 @@ export function buildPrelude(
     `if _mpijob_os.environ.get(${pythonString(STDERR_MARK_ENV)}) == '1' and _mpijob_sys.stderr is not None:`,
     '    _mpijob_sys.stderr = _mpijob_MarkedStderr(_mpijob_sys.stderr)',
     '_mpijob_sys.excepthook = _mpijob_excepthook',
+    "# Like a kernel: modules in the working directory (the notebook's folder) import.",
+    "_mpijob_sys.path.insert(0, '')",
     ''
   );
   return lines;

@@ -2,7 +2,13 @@
  * The full CLI against the real job service and real mpirun: create, wait,
  * logs, list, describe, delete, with kubectl's wording and exit codes.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -254,6 +260,57 @@ describe('mpijob with the local backend', () => {
     expect(help.stdout).toContain(
       'mpijob create --name train --workers 4 -- python3 train.py'
     );
+  }, 120_000);
+
+  it('should run a notebook beside its own files, as a kernel would', async () => {
+    const folder = join(work, 'project');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'lib_beside.py'), 'VALUE = 42\n');
+    writeFileSync(join(folder, 'data.txt'), 'from a data file\n');
+    writeFileSync(
+      join(folder, 'beside.ipynb'),
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [
+          {
+            cell_type: 'code',
+            id: 'a',
+            metadata: {},
+            outputs: [],
+            execution_count: null,
+            source:
+              'import lib_beside\nprint(lib_beside.VALUE, open("data.txt").read().strip())'
+          }
+        ]
+      })
+    );
+    // From another folder, with a relative path: the job starts beside the notebook.
+    const created = await run(
+      [
+        '--data-dir',
+        dataDir,
+        'create',
+        '--from-notebook',
+        'project/beside.ipynb',
+        '--workers',
+        '1'
+      ],
+      { cwd: work, env: ENV }
+    );
+    expect(created.stderr).toBe('');
+    const waited = await mpijob([
+      'wait',
+      'beside',
+      '--for=condition=Succeeded',
+      '--timeout=90s'
+    ]);
+    expect(waited.stderr).toBe('');
+    const logs = await mpijob(['logs', 'beside']);
+    expect(logs.stdout).toBe('[rank 0] 42 from a data file\n');
+    const described = await mpijob(['describe', 'beside']);
+    expect(described.stdout).toContain(`Working Dir:      ${folder}\n`);
   }, 120_000);
 
   it('should end quietly when the reader of its output goes away (| head)', async () => {

@@ -279,11 +279,15 @@ async function runWorkerCount(
     }
     options.progress.working(`${progressLabel(counters[phase])} (bare mpirun)`);
     try {
+      const spec = jobOf(`${scenario.name}-bare`).spec;
       const result = await bare.run({
-        spec: jobOf(`${scenario.name}-bare`).spec,
+        spec,
         python,
         programFile: workloadPath ?? '',
-        cwd: notebook && workloadPath ? dirname(workloadPath) : undefined,
+        // Where the job's ranks start, as the local backend starts them.
+        cwd:
+          spec.workingDir ??
+          (notebook && workloadPath ? dirname(workloadPath) : undefined),
         timeoutMs,
         signal: options.signal
       });

@@ -2,6 +2,8 @@
  * Turning CLI input (flags, `-f` files) into the objects of a job. Shared by
  * `render` and `create`.
  */
+import { dirname, resolve } from 'node:path';
+
 import { formatProblem } from '../../core/errors';
 import type { IBuiltJob } from '../../core/job';
 import { buildJob } from '../../core/job';
@@ -81,7 +83,8 @@ export function programAfterDashes(
  * @param commandName - for usage errors
  * @param trailing - the command after `--`
  * @param commandDir - where a job that runs a command and names no working
- *   directory starts (the current directory, for the local backend)
+ *   directory starts (the current directory, for the local backend); a
+ *   notebook job there starts in the notebook's folder
  * @returns jobs and objects
  * @throws {CliError|ValidationError} naming the file, field or cell at fault
  */
@@ -136,6 +139,13 @@ export async function buildFromCommandLine(
     if (commandDir !== undefined && raw.command !== undefined) {
       // As with mpirun: `-- python3 train.py` finds train.py where you are.
       raw.workingDir ??= commandDir;
+    } else if (commandDir !== undefined) {
+      // As a kernel does: modules and data files beside the notebook are found.
+      const notebook = (raw.source as { notebook?: unknown } | undefined)
+        ?.notebook;
+      if (typeof notebook === 'string' && notebook !== '-') {
+        raw.workingDir ??= dirname(resolve(commandDir, notebook));
+      }
     }
     const spec = parseLaunchSpec(raw);
     const notebookPath = spec.source?.notebook;

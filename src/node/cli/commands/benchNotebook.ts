@@ -24,6 +24,7 @@ import { readResults } from '../../bench/resultsFile';
 import { ServiceClient } from '../../client';
 import { readTextInput } from '../../inputs';
 import { decodeRequest } from '../../service/benchmarks';
+import { backendKind } from '../connect';
 import type { ICliContext } from '../context';
 import { CliError } from '../errors';
 import { specFromFlags } from '../specFlags';
@@ -70,6 +71,10 @@ export async function benchNotebook(
     { ...options, workers: Math.min(...workers) },
     'mpijob bench run'
   );
+  if (backendKind(self.optsWithGlobals()) === 'local') {
+    // Like `create` on the local backend: the ranks start beside the notebook.
+    raw.workingDir ??= dirname(resolve(args.notebook));
+  }
   const spec = parseLaunchSpec(raw);
   const notebook = await readTextInput(args.notebook);
   const resultsDir =
