@@ -6,6 +6,7 @@
  */
 
 import { STDERR_MARK, STDERR_MARK_ENV } from '../mpiOutput';
+import { CELL_RUNNER, RUN_CELLS } from './cellRunner';
 import { ON_TARGETS } from './ipyparallel';
 import { commentText, pythonString } from './pythonText';
 
@@ -23,6 +24,11 @@ export interface IHelpers {
 
 const EXCEPTHOOK = [
   'def _mpijob_excepthook(kind, error, trace):',
+  "    # The runner's own frames come first; the traceback starts at the cell, as in Jupyter.",
+  '    while trace is not None and trace.tb_next is not None and trace.tb_frame.f_code.co_filename == __file__ and trace.tb_lineno < _mpijob_first_cell_line:',
+  '        trace = trace.tb_next',
+  '    if isinstance(error, BaseException):',
+  '        error.__traceback__ = trace',
   '    # One failing rank must stop all ranks: the others would otherwise wait forever in their next collective call.',
   '    _mpijob_sys.__excepthook__(kind, error, trace)',
   '    _mpijob_sys.stderr.flush()',
@@ -143,7 +149,7 @@ export function buildPrelude(
     lines.push(`from __future__ import ${futureImports.join(', ')}`);
   }
   // Always: %env, %cd, %%writefile, --targets and the stderr marking use it.
-  lines.push('import os as _mpijob_os');
+  lines.push('import builtins as _mpijob_builtins', 'import os as _mpijob_os');
   if (expand) {
     lines.push('import re as _mpijob_re', 'import string as _mpijob_string');
   }
@@ -154,7 +160,7 @@ export function buildPrelude(
   if (writefile) {
     lines.push('import uuid as _mpijob_uuid');
   }
-  const blocks = [EXCEPTHOOK, MARKED_STDERR];
+  const blocks = [EXCEPTHOOK, MARKED_STDERR, CELL_RUNNER];
   if (expand) {
     blocks.push(EXPAND);
   }
@@ -178,6 +184,7 @@ export function buildPrelude(
     '_mpijob_sys.excepthook = _mpijob_excepthook',
     "# Like a kernel: modules in the working directory (the notebook's folder) import.",
     "_mpijob_sys.path.insert(0, '')",
+    ...RUN_CELLS,
     ''
   );
   return lines;

@@ -4,6 +4,7 @@
  * the two cannot drift apart.
  */
 
+import { CELL_MARKER_PREFIX } from './cellRunner';
 import type { ISourceLocation } from './model';
 
 /** Collects the program's lines after a cell marker each, then puts the prelude in front; use once. */
@@ -21,7 +22,7 @@ export class ProgramBuilder {
    */
   startCell(cellNumber: number): void {
     this.cellNumber = cellNumber;
-    this.chunks.push(`# %% [cell ${cellNumber}]`);
+    this.chunks.push(`${CELL_MARKER_PREFIX}${cellNumber}]`);
     this.map.push(null);
   }
 
