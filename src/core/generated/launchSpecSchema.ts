@@ -126,7 +126,6 @@ export const launchSpecSchema = {
           "description": "Numbers of the cells to run, counting every cell from 1 (Markdown cells too).",
           "type": "array",
           "items": {
-            "title": "Cell number",
             "type": "integer",
             "minimum": 1,
             "minimumMessage": "must be a cell number: cells are counted from 1"
@@ -152,7 +151,6 @@ export const launchSpecSchema = {
       "description": "Run this program on every rank instead of the notebook code (mpirun is added in front): the program, then one argument per entry.",
       "type": "array",
       "items": {
-        "title": "Argument",
         "type": "string"
       },
       "minItems": 1,
@@ -277,7 +275,6 @@ export const launchSpecSchema = {
       "description": "What worker pods run: an SSH daemon in the foreground that the launcher's mpirun connects to. The program, then one argument per entry.",
       "type": "array",
       "items": {
-        "title": "Argument",
         "type": "string"
       },
       "minItems": 1,
