@@ -163,6 +163,8 @@ test.describe('Launch panel', () => {
       .locator('[id$="-basic_source_cells"]')
       .selectOption({ label: 'all' });
     await expect(submitButton(panel)).toBeEnabled();
+    // The last cell typed for up-to is kept, not reported as unknown.
+    await expect(panel.locator('.validationErrors li')).toHaveCount(0);
   });
 
   test('names the cell that cannot run and links to it', async ({ page }) => {

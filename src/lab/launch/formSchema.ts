@@ -198,8 +198,13 @@ function buildFormSchema(
     let property = root.properties[field];
     if (field === 'source') {
       const source = property as { properties: Record<string, unknown> };
+      // Only the chosen mode's fields show, but the others keep their values
+      // (back to 'selected', the cell numbers are still there; toSpecInput
+      // leaves them out): the form must not call them unknown.
+      const open = { ...property };
+      delete open.additionalProperties;
       property = {
-        ...property,
+        ...open,
         properties: Object.fromEntries(
           SOURCE_FIELDS_BY_MODE[cells].map(k => [k, source.properties[k]])
         )
