@@ -82,28 +82,38 @@ function itemLabel(control: HTMLElement): string | null {
  */
 function useAccessibleControls(root: React.RefObject<HTMLElement>): void {
   useEffect(() => {
-    root.current
-      ?.querySelectorAll<HTMLElement>('.jp-FormGroup-content')
-      .forEach(group => {
-        const control = group.querySelector<HTMLElement>(
-          ':scope > .jp-inputFieldWrapper input, :scope > .jp-inputFieldWrapper select, :scope > .jp-inputFieldWrapper textarea'
-        );
-        if (!control) {
-          return;
-        }
-        const label = itemLabel(control) ?? fieldLabel(group);
-        // Set every time: list entries change number when one is removed.
-        if (label && control.getAttribute('aria-label') !== label) {
-          control.setAttribute('aria-label', label);
-        }
-        const errors = group.querySelector(':scope > .validationErrors');
-        if (errors?.textContent) {
-          control.setAttribute('aria-invalid', 'true');
-        } else {
-          control.removeAttribute('aria-invalid');
-        }
-      });
-  });
+    const node = root.current;
+    if (!node) {
+      return;
+    }
+    const update = (): void =>
+      node
+        .querySelectorAll<HTMLElement>('.jp-FormGroup-content')
+        .forEach(group => {
+          const control = group.querySelector<HTMLElement>(
+            ':scope > .jp-inputFieldWrapper input, :scope > .jp-inputFieldWrapper select, :scope > .jp-inputFieldWrapper textarea'
+          );
+          if (!control) {
+            return;
+          }
+          const label = itemLabel(control) ?? fieldLabel(group);
+          // Set every time: list entries change number when one is removed.
+          if (label && control.getAttribute('aria-label') !== label) {
+            control.setAttribute('aria-label', label);
+          }
+          const errors = group.querySelector(':scope > .validationErrors');
+          if (errors?.textContent) {
+            control.setAttribute('aria-invalid', 'true');
+          } else {
+            control.removeAttribute('aria-invalid');
+          }
+        });
+    update();
+    // Rjsf shows errors and list entries in renders of its own, after ours.
+    const observer = new MutationObserver(update);
+    observer.observe(node, { childList: true, subtree: true });
+    return () => observer.disconnect();
+  }, [root]);
 }
 
 /** Properties of {@link LaunchForms}. */
