@@ -126,7 +126,7 @@ export function totalRanks(
  * Our own schema annotations: `<keyword>Message` is the sentence shown when
  * that keyword fails, e.g. `patternMessage`, `minimumMessage`.
  */
-export const MESSAGE_KEYWORDS = [
+const MESSAGE_KEYWORDS = [
   'patternMessage',
   'minimumMessage',
   'minItemsMessage',

@@ -34,10 +34,7 @@ export interface IBlockerInputs {
  * @param trans - translations (the form's labels are translated)
  * @returns the sentence
  */
-export function describeProblem(
-  problem: IProblem,
-  trans: TranslationBundle
-): string {
+function describeProblem(problem: IProblem, trans: TranslationBundle): string {
   const titles = fieldTitles(problem.path);
   const where = titles.length
     ? titles.map(title => trans.__(title)).join(' › ')

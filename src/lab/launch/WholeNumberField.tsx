@@ -16,7 +16,7 @@ import React, { useState } from 'react';
  *   empty text (invalid) instead of unset, which would bring the default back
  * @returns a number, the text, or undefined for an empty optional field
  */
-export function wholeNumberValue(
+function wholeNumberValue(
   text: string,
   hasDefault: boolean
 ): number | string | undefined {

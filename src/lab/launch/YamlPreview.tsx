@@ -10,7 +10,7 @@ import type { IPackagedProgram } from '../../core/notebook';
 import { PROGRAM_FILE_NAME } from '../../core/notebook';
 
 /** The YAML cut around the program's generated prelude. */
-export interface IYamlParts {
+interface IYamlParts {
   /** Up to and including the line that starts the program. */
   readonly head: string;
   /** The prelude's lines. */
@@ -32,7 +32,7 @@ const MIN_FOLDED_LINES = 3;
  * @param program - the program in them
  * @returns the parts; null when there is nothing to fold
  */
-export function splitPrelude(
+function splitPrelude(
   yaml: string,
   program: Pick<IPackagedProgram, 'code' | 'sourceMap'> | null
 ): IYamlParts | null {
