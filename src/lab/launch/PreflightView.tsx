@@ -51,7 +51,7 @@ export function PreflightView(props: IPreflightViewProps): JSX.Element {
       <>
         {!current && (
           <p className="mpijob-Preflight-status mpijob-Preflight-checking">
-            {trans.__('Checking the launch as changed…')}
+            {trans.__('Checking the launch as it is now…')}
           </p>
         )}
         <p className="mpijob-Preflight-status">
