@@ -45,7 +45,12 @@ def test_only_settings_schemas_are_shipped_as_settings():
     assert shipped == ["plugin.json"], shipped
     schema = json.loads((schemas / "plugin.json").read_text())
     toolbar = schema["jupyter.lab.toolbars"]["Notebook"]
-    assert {"name": "mpijob-launch", "command": "mpijob:launch", "rank": 35} in toolbar
+    assert {
+        "name": "mpijob-launch",
+        "command": "mpijob:launch",
+        "label": "Launch as MPIJob",
+        "rank": 35,
+    } in toolbar
 
 
 def test_node_is_found_for_the_cli():

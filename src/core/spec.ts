@@ -124,23 +124,88 @@ export function totalRanks(
   return spec.workers * spec.slotsPerWorker;
 }
 
+/**
+ * Our own schema annotations: `<keyword>Message` is the sentence shown when
+ * that keyword fails, e.g. `patternMessage`, `minimumMessage`.
+ */
+const MESSAGE_KEYWORDS = [
+  'patternMessage',
+  'minimumMessage',
+  'minItemsMessage',
+  'uniqueItemsMessage'
+] as const;
+
 let compiled: ValidateFunction | null = null;
 
 /** Compiles the schema once; ajv code generation is the expensive part. */
 function validator(): ValidateFunction {
   if (!compiled) {
-    // verbose: messages need the failing subschema (for patternMessage).
+    // verbose: messages need the failing subschema (for the *Message annotations).
     const ajv = new Ajv({
       allErrors: true,
       useDefaults: true,
       strict: true,
       verbose: true
     });
-    // Our own annotation: the sentence shown when a `pattern` fails.
-    ajv.addKeyword({ keyword: 'patternMessage', schemaType: 'string' });
+    for (const keyword of MESSAGE_KEYWORDS) {
+      ajv.addKeyword({ keyword, schemaType: 'string' });
+    }
     compiled = ajv.compile(launchSpecSchema);
   }
   return compiled;
+}
+
+/**
+ * The titles of the fields along a spec path, as the launch panel shows
+ * them: `runPolicy.backoffLimit` gives `Run policy`, `Retries`.
+ *
+ * @param path - a field path such as `source.upToCell` or `env[0].name`
+ * @returns the schema titles, outermost first, as far as the path names fields
+ */
+export function fieldTitles(path: string): string[] {
+  const titles: string[] = [];
+  let node: ISchemaNode | undefined = launchSpecSchema as ISchemaNode;
+  for (const [, key, index] of path.matchAll(/([A-Za-z_]\w*)|\[(\d+)\]/g)) {
+    node = index !== undefined ? node?.items : node?.properties?.[key];
+    if (!node) {
+      // A label key, or no field at all: what is known so far.
+      return titles;
+    }
+    if (node.title && index === undefined) {
+      titles.push(node.title);
+    }
+  }
+  return titles;
+}
+
+interface ISchemaNode {
+  readonly title?: string;
+  readonly properties?: Record<string, ISchemaNode>;
+  readonly items?: ISchemaNode;
+}
+
+/**
+ * The field a problem is about, as the CLI names it. The cell selection is
+ * one field there (`--cells all|tagged|upto:K|1,3,5`), so `source.cells`,
+ * `source.upToCell`, `source.cellNumbers[0]` and packaging's
+ * `selection.cellNumbers[0]` are all `cells`; other `source.` fields drop
+ * the prefix, and every other path is its own name.
+ *
+ * @param path - a problem's path
+ * @returns `name` to print and `field`, the spec path of the field that sets it
+ */
+export function problemField(path: string): {
+  readonly name: string;
+  readonly field: string;
+} {
+  const source = /^(?:source|selection)\.([A-Za-z]+)/.exec(path);
+  if (!source) {
+    return { name: path, field: path };
+  }
+  const [, key] = source;
+  return key === 'notebook'
+    ? { name: 'notebook', field: 'source.notebook' }
+    : { name: 'cells', field: 'source.cells' };
 }
 
 /**
@@ -190,18 +255,18 @@ function crossFieldProblems(spec: ILaunchSpec): IProblem[] {
         'is required unless command is set: name the notebook whose cells should run'
     });
   }
+  // Worded to read after the field's name in the panel and in the CLI
+  // (`cells (--cells): ...`, see problemField).
   if (source?.cells === 'up-to' && source.upToCell === undefined) {
     problems.push({
       path: 'source.upToCell',
-      message:
-        "is required when cells is 'up-to': give the number of the last cell to run"
+      message: "'up-to' needs the number of the last cell to run"
     });
   }
   if (source?.cells === 'selected' && !source.cellNumbers) {
     problems.push({
       path: 'source.cellNumbers',
-      message:
-        "is required when cells is 'selected': list the cell numbers to run"
+      message: "'selected' needs the numbers of the cells to run"
     });
   }
   const gang = spec.scheduling?.gang ?? 'none';
@@ -209,14 +274,14 @@ function crossFieldProblems(spec: ILaunchSpec): IProblem[] {
     problems.push({
       path: 'scheduling.queue',
       message:
-        "is only used by Volcano: set scheduling.gang to 'volcano' or remove the queue"
+        "is only used by Volcano: choose the gang scheduler 'volcano' or remove the queue"
     });
   }
   if (spec.scheduling?.scheduleTimeoutSeconds && gang !== 'scheduler-plugins') {
     problems.push({
       path: 'scheduling.scheduleTimeoutSeconds',
       message:
-        "is only used by scheduler-plugins: set scheduling.gang to 'scheduler-plugins' or remove it"
+        "is only used by scheduler-plugins: choose the gang scheduler 'scheduler-plugins' or remove it"
     });
   }
   return problems;
@@ -253,6 +318,12 @@ function describeAjvError(error: ErrorObject): IProblem {
     pointerToPath(
       `${error.instancePath}/${child.replace(/~/g, '~0').replace(/\//g, '~1')}`
     );
+  const custom = (error.parentSchema as Record<string, unknown> | undefined)?.[
+    `${error.keyword}Message`
+  ];
+  if (typeof custom === 'string') {
+    return { path: base, message: custom };
+  }
   switch (error.keyword) {
     case 'required':
       return {
@@ -265,6 +336,15 @@ function describeAjvError(error: ErrorObject): IProblem {
         message: `is not a known field${knownFieldsHint(error)}`
       };
     case 'type':
+      // Text where a count belongs: typed into the panel or a CLI flag.
+      if (params.type === 'integer' && typeof error.data === 'string') {
+        return {
+          path: base,
+          message: error.data.trim()
+            ? `must be a whole number, not "${error.data}"`
+            : 'must not be empty: enter a whole number'
+        };
+      }
       return { path: base, message: `must be ${article(String(params.type))}` };
     case 'enum':
       return {
@@ -295,15 +375,8 @@ function describeAjvError(error: ErrorObject): IProblem {
       };
     case 'uniqueItems':
       return { path: base, message: 'must not repeat items' };
-    case 'pattern': {
-      const custom = (
-        error.parentSchema as { patternMessage?: string } | undefined
-      )?.patternMessage;
-      return {
-        path: base,
-        message: custom ?? `must match ${String(params.pattern)}`
-      };
-    }
+    case 'pattern':
+      return { path: base, message: `must match ${String(params.pattern)}` };
     case 'propertyNames':
       return {
         path: join(String(params.propertyName)),

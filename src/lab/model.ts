@@ -166,9 +166,24 @@ export class JobsModel implements IDisposable {
     return record;
   }
 
-  /** Runs the backend's preflight checks. */
-  preflight(): Promise<IPreflightReport> {
-    return requestAPI<IPreflightReport>('preflight', {}, this.#settings);
+  /**
+   * Runs the backend's preflight checks.
+   *
+   * @param spec - the launch about to be submitted; checks that it can run
+   * @returns the checks
+   */
+  preflight(spec?: ILaunchSpec): Promise<IPreflightReport> {
+    return requestAPI<IPreflightReport>(
+      'preflight',
+      spec
+        ? {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify(spec)
+          }
+        : {},
+      this.#settings
+    );
   }
 
   /** Closes the stream and stops polling. */

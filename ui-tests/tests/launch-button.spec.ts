@@ -1,4 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
+import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
 import * as path from 'path';
 
 import {
@@ -11,6 +13,41 @@ import {
 } from './helpers';
 
 test.use({ viewport: { width: 1280, height: 860 } });
+
+/** Clears a field and types into it key by key, as a user does. */
+async function retype(field: Locator, text: string): Promise<void> {
+  await field.click();
+  await field.press('ControlOrMeta+a');
+  await field.press('Backspace');
+  if (text) {
+    await field.pressSequentially(text);
+  }
+}
+
+/** The field's error messages, as shown under it (rjsf's `<id>__error` list). */
+async function errorsOf(field: Locator): Promise<string[]> {
+  const id = await field.getAttribute('id');
+  return field.page().locator(`[id="${id}__error"] li`).allInnerTexts();
+}
+
+/** Opens a folded section of the launch forms: advanced or kubernetes. */
+async function unfold(panel: Locator, part: string): Promise<Locator> {
+  const section = panel.locator(`.mpijob-LaunchForms-${part}`);
+  if ((await section.getAttribute('open')) === null) {
+    await section.locator(':scope > summary').click();
+  }
+  return section;
+}
+
+/** The cores the local backend runs ranks on, from its preflight. */
+async function localCores(page: IJupyterLabPageFixture): Promise<number> {
+  const response = await page.request.get('mpijob/api/preflight');
+  const report = (await response.json()) as {
+    checks: { name: string; message: string }[];
+  };
+  const cores = report.checks.find(c => c.name === 'cores')?.message ?? '';
+  return Number(/has (\d+) core/.exec(cores)?.[1]);
+}
 
 test.describe('Launch panel', () => {
   test('opens from the toolbar button with a YAML preview and preflight', async ({
@@ -26,11 +63,12 @@ test.describe('Launch panel', () => {
     await openExample(page, tmpPath);
     const button = page.locator(TOOLBAR_BUTTON);
     await expect(button).toBeVisible();
-    await button
-      .getByRole('button', {
-        name: /Run this notebook’s code as a Kubeflow MPIJob/
-      })
-      .click();
+    // The label the example notebook tells users to click.
+    await expect(button.locator('.jp-ToolbarButtonComponent-label')).toHaveText(
+      'Launch as MPIJob'
+    );
+    const launch = button.getByRole('button', { name: 'Launch as MPIJob' });
+    await launch.click();
     const panel = page.locator('.mpijob-LaunchPanel');
     await expect(panel.locator('h2')).toHaveText('Launch as MPIJob');
     // mpi-pi, or mpi-pi-N when earlier tests left jobs of that name.
@@ -56,11 +94,16 @@ test.describe('Launch panel', () => {
       panel.getByRole('button', { name: 'Copy YAML' })
     ).toBeEnabled();
     // Advanced fields are folded until asked for.
-    await expect(panel.locator('[id$="-advanced_cpu"]')).toHaveCount(0);
+    await expect(panel.locator('[id$="-advanced_slotsPerWorker"]')).toHaveCount(
+      0
+    );
     await panel.locator('.mpijob-LaunchForms-advanced > summary').click();
-    await expect(panel.locator('[id$="-advanced_cpu"]')).toHaveValue('1');
+    await expect(panel.locator('[id$="-advanced_slotsPerWorker"]')).toHaveValue(
+      '1'
+    );
     await panel.locator('.mpijob-LaunchForms-advanced > summary').click();
     await basicField(panel, 'workers').fill('2');
+    await expect(submitButton(panel)).toBeEnabled();
 
     await page.screenshot({
       path: path.join(SCREENSHOTS, 'launch-panel-light.png')
@@ -85,8 +128,12 @@ test.describe('Launch panel', () => {
     await expect(
       panel.locator('.validationErrors', { hasText: 'must be at least 1' })
     ).toBeVisible();
+    await expect(basicField(panel, 'workers')).toHaveAttribute(
+      'aria-invalid',
+      'true'
+    );
     await expect(panel.locator('.mpijob-Launch-reasons')).toContainText(
-      'Fix the problems marked above.'
+      'Workers: must be at least 1'
     );
     await basicField(panel, 'name').fill('Bad Name');
     await expect(
@@ -104,7 +151,7 @@ test.describe('Launch panel', () => {
       .selectOption({ label: 'up-to' });
     await expect(
       panel.locator('.validationErrors', {
-        hasText: "is required when cells is 'up-to'"
+        hasText: "'up-to' needs the number of the last cell to run"
       })
     ).toBeVisible();
     await expect(submitButton(panel)).toBeDisabled();
@@ -116,6 +163,8 @@ test.describe('Launch panel', () => {
       .locator('[id$="-basic_source_cells"]')
       .selectOption({ label: 'all' });
     await expect(submitButton(panel)).toBeEnabled();
+    // The last cell typed for up-to is kept, not reported as unknown.
+    await expect(panel.locator('.validationErrors li')).toHaveCount(0);
   });
 
   test('names the cell that cannot run and links to it', async ({ page }) => {
@@ -236,6 +285,12 @@ test.describe('Launch panel', () => {
     page,
     tmpPath
   }) => {
+    // 7 workers may be more than this machine's cores: the preflight passes.
+    await page.route(/\/mpijob\/api\/preflight(\?.*)?$/, route =>
+      route.fulfill({
+        json: { backend: 'local', ok: true, checks: [] }
+      })
+    );
     await page.route(/\/mpijob\/api\/jobs(\?.*)?$/, route =>
       route.request().method() === 'POST'
         ? route.fulfill({
@@ -299,5 +354,240 @@ test.describe('Launch panel', () => {
       .map(s => s.id)
       .filter(id => id.startsWith('jupyterlab-mpijob'));
     expect(ours).toEqual(['jupyterlab-mpijob:plugin']);
+  });
+});
+
+test.describe('Launch panel, first run', () => {
+  test('keeps what is typed in number fields and says what is wrong', async ({
+    page,
+    tmpPath
+  }) => {
+    await openExample(page, tmpPath);
+    const panel = await openLaunchPanel(page);
+    await expect(submitButton(panel)).toBeEnabled({ timeout: 60000 });
+    const workers = basicField(panel, 'workers');
+    const reasons = panel.locator('.mpijob-Launch-reasons');
+
+    await retype(workers, '');
+    await expect(workers).toHaveValue('');
+    await expect
+      .poll(() => errorsOf(workers))
+      .toEqual(['must not be empty: enter a whole number']);
+    await expect(workers).toHaveAttribute('aria-invalid', 'true');
+    await expect(submitButton(panel)).toBeDisabled();
+    await expect(reasons).toContainText(
+      'Workers: must not be empty: enter a whole number'
+    );
+
+    await workers.pressSequentially('-');
+    await expect(workers).toHaveValue('-');
+    await expect
+      .poll(() => errorsOf(workers))
+      .toEqual(['must be a whole number, not "-"']);
+    await workers.pressSequentially('1');
+    await expect(workers).toHaveValue('-1');
+    await expect.poll(() => errorsOf(workers)).toEqual(['must be at least 1']);
+
+    await retype(workers, '1');
+    await expect(workers).toHaveValue('1');
+    await expect.poll(() => errorsOf(workers)).toEqual([]);
+    await expect(workers).not.toHaveAttribute('aria-invalid', 'true');
+    await expect(panel.locator('.mpijob-Yaml-summary')).toContainText(
+      'by 1 MPI rank on 1 worker'
+    );
+    await expect(submitButton(panel)).toBeEnabled({ timeout: 60000 });
+
+    // GPUs default to 0: clearing and typing 1 gives 1, not 01.
+    const kubernetes = await unfold(panel, 'kubernetes');
+    const gpus = kubernetes.locator('[id$="_gpusPerWorker"]');
+    await expect(gpus).toHaveValue('0');
+    await retype(gpus, '');
+    await expect(gpus).toHaveValue('');
+    await gpus.pressSequentially('1');
+    await expect(gpus).toHaveValue('1');
+    await expect(panel.locator('.mpijob-Yaml-text')).toContainText(
+      'nvidia.com/gpu: "1"'
+    );
+  });
+
+  test('shows a disabled Submit as disabled', async ({ page, tmpPath }) => {
+    await openExample(page, tmpPath);
+    const panel = await openLaunchPanel(page);
+    const submit = submitButton(panel);
+    await expect(submit).toBeEnabled({ timeout: 60000 });
+    const look = () =>
+      submit.evaluate(button => {
+        const style = getComputedStyle(button);
+        return { opacity: style.opacity, cursor: style.cursor };
+      });
+    expect(await look()).toEqual({
+      opacity: '1',
+      cursor: expect.not.stringMatching('not-allowed')
+    });
+    await basicField(panel, 'name').fill('');
+    await expect(submit).toBeDisabled();
+    // JupyterLab's disabled dialog button: faded, and says it cannot be used.
+    expect(await look()).toEqual({ opacity: '0.6', cursor: 'not-allowed' });
+    await expect(basicField(panel, 'name')).toHaveAttribute(
+      'aria-invalid',
+      'true'
+    );
+  });
+
+  test('checks the launch as it is edited: more ranks than cores', async ({
+    page,
+    tmpPath
+  }) => {
+    const cores = await localCores(page);
+    expect(cores).toBeGreaterThan(0);
+    await openExample(page, tmpPath);
+    const panel = await openLaunchPanel(page);
+    await expect(submitButton(panel)).toBeEnabled({ timeout: 60000 });
+    const check = panel.locator('.mpijob-Preflight-check', {
+      has: page.locator('.mpijob-Preflight-name', { hasText: /^cores$/ })
+    });
+
+    await retype(basicField(panel, 'workers'), String(cores + 1));
+    await expect(check).toHaveClass(/mpijob-mod-error/, { timeout: 60000 });
+    await expect(check).toContainText(
+      `${cores + 1} ranks (Workers × Slots per worker) but this machine has ${cores} core`
+    );
+    await expect(check).toContainText('Turn on "Allow more ranks than cores"');
+    await expect(panel).not.toContainText('--oversubscribe');
+    await expect(submitButton(panel)).toBeDisabled();
+    await expect(panel.locator('.mpijob-Launch-reasons')).toContainText(
+      'Preflight failed'
+    );
+    await expect(panel.locator('.mpijob-Launch-reasons')).toContainText(
+      'Allow more ranks than cores'
+    );
+
+    const advanced = await unfold(panel, 'advanced');
+    await advanced
+      .getByRole('checkbox', { name: 'Allow more ranks than cores' })
+      .check();
+    await expect(check).toHaveClass(/mpijob-mod-warning/, { timeout: 60000 });
+    await expect(check).toContainText('"Allow more ranks than cores" is on');
+    await expect(submitButton(panel)).toBeEnabled();
+  });
+
+  test('unfolds Advanced and Kubernetes only on an untouched form without errors', async ({
+    page,
+    tmpPath
+  }) => {
+    await openExample(page, tmpPath);
+    const panel = await openLaunchPanel(page);
+    await expect(submitButton(panel)).toBeEnabled({ timeout: 60000 });
+    for (const part of ['advanced', 'kubernetes']) {
+      const section = await unfold(panel, part);
+      await expect(
+        section.locator('.jp-FormGroup-content').first()
+      ).toBeVisible();
+      await expect(section.locator('.validationErrors li')).toHaveCount(0);
+      await expect(section.locator(':scope > summary')).not.toContainText(
+        'with problems'
+      );
+    }
+    await expect(submitButton(panel)).toBeEnabled();
+  });
+
+  test('groups the fields the local backend ignores under Kubernetes only', async ({
+    page,
+    tmpPath
+  }) => {
+    await openExample(page, tmpPath);
+    const panel = await openLaunchPanel(page);
+    await expect(
+      panel.locator('.mpijob-Preflight-status').first()
+    ).toContainText('local backend', { timeout: 60000 });
+    const ignored = [
+      'image',
+      'namespace',
+      'gpusPerWorker',
+      'cpu',
+      'memory',
+      'python',
+      'scheduling',
+      'sshAuthMountPath'
+    ];
+    await unfold(panel, 'advanced');
+    const kubernetes = await unfold(panel, 'kubernetes');
+    await expect(kubernetes.locator('.mpijob-LaunchForms-note')).toHaveText(
+      /^Jobs on the local backend run with mpirun on this machine and ignore these settings/
+    );
+    for (const key of ignored) {
+      await expect(panel.locator(`[id$="-kubernetes_${key}"]`)).toHaveCount(1);
+      await expect(
+        panel.locator(`[id$="-basic_${key}"], [id$="-advanced_${key}"]`)
+      ).toHaveCount(0);
+    }
+    // Help texts and labels in the user's words, with every cell mode shown.
+    await panel
+      .locator('[id$="-basic_source_cells"]')
+      .selectOption({ label: 'selected' });
+    await expect(
+      panel.locator('[id$="-basic_source_cellNumbers__title"]')
+    ).toHaveText('Cell numbers');
+    await expect(panel).not.toContainText(/upToCell|cellNumbers|workerCommand/);
+    await expect(
+      kubernetes.getByRole('textbox', { name: 'Worker command 1' })
+    ).toHaveValue('/usr/sbin/sshd');
+  });
+
+  test('keeps every field in place on the Kubernetes backend', async ({
+    page,
+    tmpPath
+  }) => {
+    await page.route(/\/mpijob\/api\/preflight(\?.*)?$/, route =>
+      route.fulfill({
+        json: {
+          backend: 'kubernetes',
+          ok: true,
+          checks: [
+            { name: 'api', ok: true, severity: 'error', message: 'Reached.' }
+          ]
+        }
+      })
+    );
+    await openExample(page, tmpPath);
+    const panel = await openLaunchPanel(page);
+    await expect(
+      panel.locator('.mpijob-Preflight-status').first()
+    ).toContainText('kubernetes backend');
+    await expect(basicField(panel, 'image')).toBeVisible();
+    await expect(basicField(panel, 'gpusPerWorker')).toHaveValue('0');
+    await expect(panel.locator('.mpijob-LaunchForms-kubernetes')).toHaveCount(
+      0
+    );
+    await unfold(panel, 'advanced');
+    await expect(panel.locator('[id$="-advanced_namespace"]')).toHaveValue(
+      'default'
+    );
+  });
+
+  test('shows the user’s cells first in the YAML, the prelude folded, nothing cut', async ({
+    page,
+    tmpPath
+  }) => {
+    await openExample(page, tmpPath);
+    const panel = await openLaunchPanel(page);
+    const yaml = panel.locator('.mpijob-Yaml-text');
+    const prelude = yaml.locator('.mpijob-Yaml-prelude');
+    await expect(prelude.locator('summary')).toHaveText(
+      /^\d+ generated lines before your cells$/
+    );
+    await expect(prelude).not.toHaveAttribute('open');
+    await expect(yaml.getByText('_mpijob_excepthook').first()).toBeHidden();
+    // Right after the fold: the first cell.
+    await expect(
+      prelude.locator('xpath=following-sibling::pre[1]/span[1]')
+    ).toHaveText(/^\s*# %% \[cell 2\]$/);
+    // Long lines wrap inside the box instead of running past its edge.
+    const overflow = await yaml.evaluate(
+      box => box.scrollWidth - box.clientWidth
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await prelude.locator('summary').click();
+    await expect(yaml.getByText('_mpijob_excepthook').first()).toBeVisible();
   });
 });

@@ -6,8 +6,10 @@ import fc from 'fast-check';
 import { launchSpecSchema } from '../generated/launchSpecSchema';
 import type { ILaunchSpec } from '../spec';
 import {
+  fieldTitles,
   parseLaunchSpec,
   pointerToPath,
+  problemField,
   totalRanks,
   validateLaunchSpec
 } from '../spec';
@@ -112,6 +114,50 @@ describe('#validateLaunchSpec', () => {
     ).toBe('source.cellNumbers');
   });
 
+  it('should say what is wrong with text typed where a count belongs', () => {
+    expect(problemsOf({ ...minimal, workers: '', gpusPerWorker: '-' })).toEqual(
+      [
+        { path: 'workers', message: 'must not be empty: enter a whole number' },
+        { path: 'gpusPerWorker', message: 'must be a whole number, not "-"' }
+      ]
+    );
+  });
+
+  it('should speak of cells, not of array items, for the cell selection', () => {
+    expect(
+      problemsOf({
+        name: 'x',
+        source: {
+          notebook: 'a.ipynb',
+          cells: 'selected',
+          cellNumbers: [0, 2, 2]
+        }
+      })
+    ).toEqual([
+      {
+        path: 'source.cellNumbers[0]',
+        message: 'must be a cell number: cells are counted from 1'
+      },
+      { path: 'source.cellNumbers', message: 'must not list a cell twice' }
+    ]);
+    expect(
+      problemsOf({
+        name: 'x',
+        source: { notebook: 'a.ipynb', cells: 'selected', cellNumbers: [] }
+      })
+    ).toEqual([
+      { path: 'source.cellNumbers', message: 'must list at least one cell' }
+    ]);
+    expect(
+      problemsOf({ name: 'x', source: { notebook: 'a.ipynb', cells: 'up-to' } })
+    ).toEqual([
+      {
+        path: 'source.upToCell',
+        message: "'up-to' needs the number of the last cell to run"
+      }
+    ]);
+  });
+
   it('should reject scheduling fields the chosen gang scheduler ignores', () => {
     const problems = problemsOf({
       ...minimal,
@@ -207,6 +253,48 @@ describe('#parseLaunchSpec', () => {
         'invalid launch spec: workers: must be at least 1'
       );
     }
+  });
+});
+
+describe('#fieldTitles', () => {
+  it('should give the titles the launch panel shows along a path', () => {
+    expect(fieldTitles('oversubscribe')).toEqual([
+      'Allow more ranks than cores'
+    ]);
+    expect(fieldTitles('source.cellNumbers[1]')).toEqual([
+      'Code',
+      'Cell numbers'
+    ]);
+    expect(fieldTitles('env[0].name')).toEqual([
+      'Environment variables',
+      'Name'
+    ]);
+    expect(fieldTitles('labels["team"]')).toEqual(['Labels']);
+    expect(fieldTitles('cell 2, line 1')).toEqual([]);
+  });
+});
+
+describe('#problemField', () => {
+  it('should name every part of the cell selection as the one field cells', () => {
+    for (const path of [
+      'source.cells',
+      'source.upToCell',
+      'source.cellNumbers[0]',
+      'selection.cellNumbers[2]'
+    ]) {
+      expect(problemField(path)).toEqual({
+        name: 'cells',
+        field: 'source.cells'
+      });
+    }
+    expect(problemField('source.notebook')).toEqual({
+      name: 'notebook',
+      field: 'source.notebook'
+    });
+    expect(problemField('env[0].name')).toEqual({
+      name: 'env[0].name',
+      field: 'env[0].name'
+    });
   });
 });
 

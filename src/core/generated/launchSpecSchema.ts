@@ -104,7 +104,7 @@ export const launchSpecSchema = {
         },
         "cells": {
           "title": "Cells",
-          "description": "all: every code cell; up-to: cells 1..upToCell; tagged: only cells tagged 'mpijob'; selected: the cells in cellNumbers. Cells tagged 'skip-mpijob' are always left out.",
+          "description": "Which code cells run: all of them; up-to: from the first cell to the one in Up to cell; tagged: those tagged 'mpijob'; selected: those in Cell numbers. Cells tagged 'skip-mpijob' never run.",
           "type": "string",
           "enum": [
             "all",
@@ -116,20 +116,24 @@ export const launchSpecSchema = {
         },
         "upToCell": {
           "title": "Up to cell",
-          "description": "Last cell (1-based, counting all cells) included when cells is 'up-to'.",
+          "description": "Number of the last cell to run, counting every cell from 1 (Markdown cells too).",
           "type": "integer",
-          "minimum": 1
+          "minimum": 1,
+          "minimumMessage": "must be a cell number: cells are counted from 1"
         },
         "cellNumbers": {
           "title": "Cell numbers",
-          "description": "Cells (1-based) included when cells is 'selected'.",
+          "description": "Numbers of the cells to run, counting every cell from 1 (Markdown cells too).",
           "type": "array",
           "items": {
             "type": "integer",
-            "minimum": 1
+            "minimum": 1,
+            "minimumMessage": "must be a cell number: cells are counted from 1"
           },
           "minItems": 1,
-          "uniqueItems": true
+          "minItemsMessage": "must list at least one cell",
+          "uniqueItems": true,
+          "uniqueItemsMessage": "must not list a cell twice"
         }
       }
     },
@@ -144,12 +148,13 @@ export const launchSpecSchema = {
     },
     "command": {
       "title": "Command override",
-      "description": "Run this program on every rank instead of the notebook code (mpirun is added in front).",
+      "description": "Run this program on every rank instead of the notebook code (mpirun is added in front): the program, then one argument per entry.",
       "type": "array",
       "items": {
         "type": "string"
       },
-      "minItems": 1
+      "minItems": 1,
+      "minItemsMessage": "must name a program to run"
     },
     "workingDir": {
       "title": "Working directory",
@@ -163,6 +168,7 @@ export const launchSpecSchema = {
       "description": "Set on the launcher and every worker.",
       "type": "array",
       "items": {
+        "title": "Variable",
         "type": "object",
         "additionalProperties": false,
         "required": [
@@ -273,12 +279,13 @@ export const launchSpecSchema = {
     },
     "workerCommand": {
       "title": "Worker command",
-      "description": "What worker pods run: an SSH daemon in the foreground that the launcher's mpirun connects to.",
+      "description": "What worker pods run: an SSH daemon in the foreground that the launcher's mpirun connects to. The program, then one argument per entry.",
       "type": "array",
       "items": {
         "type": "string"
       },
       "minItems": 1,
+      "minItemsMessage": "must name a program to run",
       "default": [
         "/usr/sbin/sshd",
         "-De"

@@ -1,6 +1,7 @@
 /**
- * The two forms of the launch panel, generated from the launch spec's
- * schema: basic fields first, advanced ones folded.
+ * The forms of the launch panel, generated from the launch spec's schema:
+ * basic fields first, advanced ones folded, and on the local backend the
+ * fields only Kubernetes uses folded apart.
  */
 import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { FormComponent } from '@jupyterlab/ui-components';
@@ -9,37 +10,45 @@ import type { ReadonlyJSONObject } from '@lumino/coreutils';
 import type { ErrorSchema } from '@rjsf/utils';
 import React, { useEffect, useMemo, useRef } from 'react';
 
-import type { FormPart } from './formSchema';
-import {
-  ADVANCED_FIELDS,
-  BASIC_FIELDS,
-  formSchema,
-  formUiSchema
-} from './formSchema';
+import type { FormPart, IFormLayout } from './formSchema';
+import { FORM_PARTS, formSchema, formUiSchema } from './formSchema';
 import type { FormValidator } from './formValidation';
 import type { SpecValues } from './specDraft';
 import { cellModeOf } from './specDraft';
+import { WholeNumberField } from './WholeNumberField';
 
 type ChangeEvent = Parameters<IFormComponentProps['onChange']>[0];
 
-const FIELDS: Record<FormPart, readonly string[]> = {
-  basic: BASIC_FIELDS,
-  advanced: ADVANCED_FIELDS
+/** The forms that fold. */
+export type FoldedPart = Exclude<FormPart, 'basic'>;
+
+/**
+ * Rjsf fills in defaults but never makes lists up: an empty list would be
+ * a field the user never touched, reported as too short.
+ */
+const DEFAULT_FORM_STATE = {
+  arrayMinItems: { populate: 'never' as const },
+  emptyObjectFields: 'skipEmptyDefaults' as const
 };
 
-/** Rjsf fills in defaults but never makes arrays up. */
-const DEFAULT_FORM_STATE = { arrayMinItems: { populate: 'never' as const } };
+/** Number fields that keep what is typed (rjsf's snap back to the default). */
+const FIELDS = { NumberField: WholeNumberField };
 
 /**
  * The values of one form.
  *
  * @param values - all values
  * @param part - which form
+ * @param layout - where the fields show
  * @returns the form's fields only
  */
-export function pickPart(values: SpecValues, part: FormPart): SpecValues {
+export function pickPart(
+  values: SpecValues,
+  part: FormPart,
+  layout: IFormLayout
+): SpecValues {
   const out: SpecValues = {};
-  for (const key of FIELDS[part]) {
+  for (const key of layout.fields[part]) {
     if (values[key] !== undefined) {
       out[key] = values[key];
     }
@@ -47,30 +56,64 @@ export function pickPart(values: SpecValues, part: FormPart): SpecValues {
   return out;
 }
 
+function fieldLabel(group: Element): string | null {
+  return (
+    group.querySelector(
+      ':scope > .jp-FormGroup-compactTitle > .jp-FormGroup-fieldLabel, :scope > .jp-FormGroup-fieldLabel'
+    )?.textContent || null
+  );
+}
+
+/** `Worker command 2` for the second entry of a list whose entries show no label. */
+function itemLabel(control: HTMLElement): string | null {
+  const index = /_(\d+)$/.exec(control.id)?.[1];
+  const list = control
+    .closest('.jp-arrayFieldWrapper')
+    ?.querySelector(
+      ':scope > .field > .jp-FormGroup-compactTitle > .jp-FormGroup-fieldLabel'
+    )?.textContent;
+  return index !== undefined && list ? `${list} ${Number(index) + 1}` : null;
+}
+
 /**
- * Names each control after its label: the lab form template shows labels
- * as text, which screen readers do not tie to the control.
+ * Names each control after its label (the lab form template shows labels
+ * as text, which screen readers do not tie to the control), and marks the
+ * controls whose field shows an error as invalid.
  */
-function useLabelledControls(root: React.RefObject<HTMLElement>): void {
+function useAccessibleControls(root: React.RefObject<HTMLElement>): void {
   useEffect(() => {
-    root.current
-      ?.querySelectorAll<HTMLElement>('.jp-FormGroup-content')
-      .forEach(group => {
-        const label = group.querySelector(
-          ':scope > .jp-FormGroup-compactTitle > .jp-FormGroup-fieldLabel, :scope > .jp-FormGroup-fieldLabel'
-        );
-        const control = group.querySelector<HTMLElement>(
-          ':scope > .jp-inputFieldWrapper input, :scope > .jp-inputFieldWrapper select, :scope > .jp-inputFieldWrapper textarea'
-        );
-        if (
-          label?.textContent &&
-          control &&
-          !control.getAttribute('aria-label')
-        ) {
-          control.setAttribute('aria-label', label.textContent);
-        }
-      });
-  });
+    const node = root.current;
+    if (!node) {
+      return;
+    }
+    const update = (): void =>
+      node
+        .querySelectorAll<HTMLElement>('.jp-FormGroup-content')
+        .forEach(group => {
+          const control = group.querySelector<HTMLElement>(
+            ':scope > .jp-inputFieldWrapper input, :scope > .jp-inputFieldWrapper select, :scope > .jp-inputFieldWrapper textarea'
+          );
+          if (!control) {
+            return;
+          }
+          const label = itemLabel(control) ?? fieldLabel(group);
+          // Set every time: list entries change number when one is removed.
+          if (label && control.getAttribute('aria-label') !== label) {
+            control.setAttribute('aria-label', label);
+          }
+          const errors = group.querySelector(':scope > .validationErrors');
+          if (errors?.textContent) {
+            control.setAttribute('aria-invalid', 'true');
+          } else {
+            control.removeAttribute('aria-invalid');
+          }
+        });
+    update();
+    // Rjsf shows errors and list entries in renders of its own, after ours.
+    const observer = new MutationObserver(update);
+    observer.observe(node, { childList: true, subtree: true });
+    return () => observer.disconnect();
+  }, [root]);
 }
 
 /** Properties of {@link LaunchForms}. */
@@ -79,14 +122,16 @@ export interface ILaunchFormsProps {
   readonly values: SpecValues;
   /** Sets all values. */
   readonly onChange: (values: SpecValues) => void;
+  /** Where the fields show. */
+  readonly layout: IFormLayout;
   /** Problems per form, shown next to fields. */
   readonly errors: Record<FormPart, ErrorSchema>;
   /** Validators per form. */
   readonly validators: Record<FormPart, FormValidator>;
-  /** Whether the advanced section is open. */
-  readonly advancedOpen: boolean;
-  /** Opens or closes the advanced section. */
-  readonly onToggleAdvanced: (open: boolean) => void;
+  /** Which folded sections are open. */
+  readonly open: Readonly<Record<FoldedPart, boolean>>;
+  /** Opens or closes a folded section. */
+  readonly onToggle: (part: FoldedPart, open: boolean) => void;
   /** Unique prefix of field ids. */
   readonly idPrefix: string;
   /** The image an empty image field means. */
@@ -99,35 +144,31 @@ export interface ILaunchFormsProps {
   readonly translator: ITranslator;
 }
 
-/** Basic and advanced forms. */
+/** Basic, advanced and (on the local backend) Kubernetes-only forms. */
 export function LaunchForms(props: ILaunchFormsProps): JSX.Element {
-  const { values, onChange, errors, validators, trans } = props;
+  const { values, onChange, layout, errors, validators, trans } = props;
   const root = useRef<HTMLDivElement>(null);
-  useLabelledControls(root);
+  useAccessibleControls(root);
   const cells = cellModeOf(values);
-  const schemas = useMemo(
-    () => ({
-      basic: formSchema('basic', cells, trans),
-      advanced: formSchema('advanced', cells, trans)
-    }),
-    [cells, trans]
-  );
   const uiSchemas = useMemo(
-    () => ({
-      basic: formUiSchema('basic', props.imagePlaceholder, trans),
-      advanced: formUiSchema('advanced', props.imagePlaceholder, trans)
-    }),
-    [props.imagePlaceholder, trans]
+    () =>
+      Object.fromEntries(
+        FORM_PARTS.map(part => [
+          part,
+          formUiSchema(part, layout, props.imagePlaceholder, trans)
+        ])
+      ) as Record<FormPart, ReturnType<typeof formUiSchema>>,
+    [layout, props.imagePlaceholder, trans]
   );
-  const advancedProblems = Object.keys(errors.advanced).length;
 
   const form = (part: FormPart): JSX.Element => (
     <FormComponent
-      schema={schemas[part]}
+      schema={formSchema(part, layout, cells, trans)}
       uiSchema={uiSchemas[part]}
-      formData={pickPart(values, part) as ReadonlyJSONObject}
+      formData={pickPart(values, part, layout) as ReadonlyJSONObject}
       validator={validators[part]}
       extraErrors={errors[part]}
+      fields={FIELDS}
       liveValidate
       compact
       showModifiedFromDefault={false}
@@ -140,13 +181,40 @@ export function LaunchForms(props: ILaunchFormsProps): JSX.Element {
       onChange={(event: ChangeEvent) => {
         const data = (event.formData ?? {}) as SpecValues;
         const next: SpecValues = { ...values };
-        for (const key of FIELDS[part]) {
+        for (const key of layout.fields[part]) {
           next[key] = data[key];
         }
         onChange(next);
       }}
     />
   );
+
+  const folded = (
+    part: FoldedPart,
+    summary: (problems: number) => string,
+    note: string | null
+  ): JSX.Element | null => {
+    if (!layout.fields[part].length) {
+      return null;
+    }
+    return (
+      <details
+        className={`mpijob-LaunchForms-folded mpijob-LaunchForms-${part}`}
+        open={props.open[part]}
+        onToggle={event =>
+          props.onToggle(part, (event.target as HTMLDetailsElement).open)
+        }
+      >
+        <summary>{summary(Object.keys(errors[part]).length)}</summary>
+        {props.open[part] && (
+          <>
+            {note && <p className="mpijob-LaunchForms-note">{note}</p>}
+            {form(part)}
+          </>
+        )}
+      </details>
+    );
+  };
 
   return (
     <div ref={root} className="mpijob-LaunchForms">
@@ -157,20 +225,24 @@ export function LaunchForms(props: ILaunchFormsProps): JSX.Element {
         <h3>{trans.__('Basic')}</h3>
         {form('basic')}
       </section>
-      <details
-        className="mpijob-LaunchForms-advanced"
-        open={props.advancedOpen}
-        onToggle={event =>
-          props.onToggleAdvanced((event.target as HTMLDetailsElement).open)
-        }
-      >
-        <summary>
-          {advancedProblems
-            ? trans.__('Advanced (%1 with problems)', advancedProblems)
-            : trans.__('Advanced')}
-        </summary>
-        {props.advancedOpen && form('advanced')}
-      </details>
+      {folded(
+        'advanced',
+        problems =>
+          problems
+            ? trans.__('Advanced (%1 with problems)', problems)
+            : trans.__('Advanced'),
+        null
+      )}
+      {folded(
+        'kubernetes',
+        problems =>
+          problems
+            ? trans.__('Kubernetes only (%1 with problems)', problems)
+            : trans.__('Kubernetes only'),
+        trans.__(
+          'Jobs on the local backend run with mpirun on this machine and ignore these settings; they shape the Kubernetes objects in the preview.'
+        )
+      )}
     </div>
   );
 }

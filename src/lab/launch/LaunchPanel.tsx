@@ -22,10 +22,12 @@ import {
   reportedPaths,
   sortProblems
 } from './formValidation';
-import { formSchema } from './formSchema';
+import type { FormPart } from './formSchema';
+import { FORM_PARTS, formLayout, formSchema } from './formSchema';
+import type { FoldedPart } from './LaunchForms';
 import { LaunchForms, pickPart } from './LaunchForms';
 import type { NotebookSource } from './notebookSource';
-import { useNotebook, usePreflight } from './launchHooks';
+import { lastKnownBackend, useNotebook, usePreflight } from './launchHooks';
 import { PreflightView } from './PreflightView';
 import { ProblemList } from './ProblemList';
 import type { SpecValues } from './specDraft';
@@ -129,16 +131,22 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
   const [serverProblems, setServerProblems] = useState<readonly IProblem[]>([]);
   const [serverDetail, setServerDetail] = useState('');
   const [submitting, setSubmitting] = useState(false);
-  const [advancedOpen, setAdvancedOpen] = useState(false);
+  const [open, setOpen] = useState<Record<FoldedPart, boolean>>({
+    advanced: false,
+    kubernetes: false
+  });
   const validators = useMemo(
-    () => ({ basic: createFormValidator(), advanced: createFormValidator() }),
+    () => ({
+      basic: createFormValidator(),
+      advanced: createFormValidator(),
+      kubernetes: createFormValidator()
+    }),
     []
   );
 
   const notebook = useNotebook(source, message =>
     setServerProblems([{ path: 'notebook', message }])
   );
-  const [preflight, runPreflight] = usePreflight(manager);
 
   const jobNames = manager.model.jobs
     .map(j => `${j.namespace}/${j.name}`)
@@ -162,31 +170,45 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
       }),
     [deferredValues, deferredNotebook, settings.values, jobNames, trans]
   );
+  const preflight = usePreflight(manager, draft.spec);
+  const { state: checked } = preflight;
+  const layout = formLayout(
+    checked.state === 'done'
+      ? checked.report.backend
+      : settings.values.backend !== 'auto'
+        ? settings.values.backend
+        : lastKnownBackend()
+  );
   const cells = cellModeOf(values);
   const sorted = useMemo(() => {
-    const skip = {
-      basic: reportedPaths(
-        validators.basic,
-        formSchema('basic', cells, trans),
-        pickPart(values, 'basic') as ReadonlyJSONObject
-      ),
-      advanced: reportedPaths(
-        validators.advanced,
-        formSchema('advanced', cells, trans),
-        pickPart(values, 'advanced') as ReadonlyJSONObject
-      )
-    };
-    return sortProblems([...draft.problems, ...serverProblems], skip);
-  }, [draft, serverProblems, values, cells, validators, trans]);
+    const skip = Object.fromEntries(
+      FORM_PARTS.map(part => [
+        part,
+        reportedPaths(
+          validators[part],
+          formSchema(part, layout, cells, trans),
+          pickPart(values, part, layout) as ReadonlyJSONObject
+        )
+      ])
+    ) as Record<FormPart, Set<string>>;
+    return sortProblems([...draft.problems, ...serverProblems], layout, skip);
+  }, [draft, serverProblems, values, layout, cells, validators, trans]);
 
+  // The service's verdict on a folded field: unfold it.
   useEffect(() => {
-    if (Object.keys(sorted.fields.advanced).length && serverProblems.length) {
-      setAdvancedOpen(true);
+    if (serverProblems.length) {
+      setOpen(previous => ({
+        advanced:
+          previous.advanced || Object.keys(sorted.fields.advanced).length > 0,
+        kubernetes:
+          previous.kubernetes ||
+          Object.keys(sorted.fields.kubernetes).length > 0
+      }));
     }
   }, [sorted, serverProblems]);
 
   const reasons = submitBlockers(
-    { draft, refused: serverProblems.length > 0, preflight, submitting },
+    { draft, refused: serverProblems, preflight, submitting },
     trans
   );
   const canSubmit = reasons.length === 0 && values === deferredValues;
@@ -233,10 +255,13 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
               setServerProblems([]);
               setServerDetail('');
             }}
+            layout={layout}
             errors={sorted.fields}
             validators={validators}
-            advancedOpen={advancedOpen}
-            onToggleAdvanced={setAdvancedOpen}
+            open={open}
+            onToggle={(part, isOpen) =>
+              setOpen(previous => ({ ...previous, [part]: isOpen }))
+            }
             idPrefix={props.idPrefix}
             imagePlaceholder={imagePlaceholder}
             disabled={submitting}
@@ -278,11 +303,11 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
           <PreflightView
             preflight={preflight}
             hint={settings.values.backend}
-            onRecheck={runPreflight}
             trans={trans}
           />
           <YamlPreview
             yaml={draft.yaml}
+            program={draft.built?.program ?? null}
             summary={draft.summary}
             trans={trans}
           />

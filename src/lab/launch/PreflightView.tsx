@@ -7,6 +7,7 @@ import React from 'react';
 
 import type { IPreflightReport } from '../../core/jobRecord';
 import type { BackendHint } from '../settings';
+import type { IPreflight } from './launchHooks';
 
 /** Where the preflight stands. */
 export type PreflightState =
@@ -16,19 +17,18 @@ export type PreflightState =
 
 /** Properties of {@link PreflightView}. */
 export interface IPreflightViewProps {
-  /** The checks. */
-  readonly preflight: PreflightState;
+  /** The checks of the launch being edited. */
+  readonly preflight: IPreflight;
   /** The backend the user expects. */
   readonly hint: BackendHint;
-  /** Runs the checks again. */
-  readonly onRecheck: () => void;
   /** Translations. */
   readonly trans: TranslationBundle;
 }
 
 /** The preflight checks with their fixes. */
 export function PreflightView(props: IPreflightViewProps): JSX.Element {
-  const { preflight, hint, onRecheck, trans } = props;
+  const { hint, trans } = props;
+  const { state: preflight, current, recheck } = props.preflight;
   let body: JSX.Element;
   if (preflight.state === 'pending') {
     body = (
@@ -49,6 +49,11 @@ export function PreflightView(props: IPreflightViewProps): JSX.Element {
     const { report } = preflight;
     body = (
       <>
+        {!current && (
+          <p className="mpijob-Preflight-status mpijob-Preflight-checking">
+            {trans.__('Checking the launch as it is now…')}
+          </p>
+        )}
         <p className="mpijob-Preflight-status">
           {report.ok
             ? trans.__('Jobs can run on the %1 backend.', report.backend)
@@ -103,14 +108,15 @@ export function PreflightView(props: IPreflightViewProps): JSX.Element {
     <section
       className="mpijob-Preflight"
       aria-label={trans.__('Preflight checks')}
+      aria-busy={!current}
     >
       <div className="mpijob-SectionHeader">
         <h3>{trans.__('Preflight')}</h3>
         <button
           type="button"
           className="mpijob-TextButton"
-          onClick={onRecheck}
-          disabled={preflight.state === 'pending'}
+          onClick={recheck}
+          disabled={!current}
         >
           {trans.__('Check again')}
         </button>

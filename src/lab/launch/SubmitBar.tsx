@@ -1,23 +1,45 @@
 /**
  * The foot of the launch panel: Submit (enabled only when nothing blocks the
- * launch), Cancel, and the reasons Submit is disabled.
+ * launch), Cancel, and the reasons Submit is disabled. The buttons are
+ * JupyterLab's dialog buttons, whose disabled look users know.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
+import type { IProblem } from '../../core/errors';
+import { fieldTitles } from '../../core/spec';
 import type { IDraftState } from './draft';
-import type { PreflightState } from './PreflightView';
+import type { IPreflight } from './launchHooks';
+
+/** Problems named one by one in the reasons; the rest are counted. */
+const NAMED_PROBLEMS = 3;
 
 /** What can keep a launch from being submitted. */
 export interface IBlockerInputs {
   /** The evaluated draft. */
   readonly draft: IDraftState;
-  /** Whether the service refused the last submission. */
-  readonly refused: boolean;
+  /** What the service refused in the last submission. */
+  readonly refused: readonly IProblem[];
   /** The preflight checks. */
-  readonly preflight: PreflightState;
+  readonly preflight: Pick<IPreflight, 'state' | 'current'>;
   /** Whether a submission is under way. */
   readonly submitting: boolean;
+}
+
+/**
+ * A problem as one sentence naming its field as the form labels it:
+ * `Workers: must be at least 1`.
+ *
+ * @param problem - a problem with a spec-relative path (or a cell)
+ * @param trans - translations (the form's labels are translated)
+ * @returns the sentence
+ */
+function describeProblem(problem: IProblem, trans: TranslationBundle): string {
+  const titles = fieldTitles(problem.path);
+  const where = titles.length
+    ? titles.map(title => trans.__(title)).join(' › ')
+    : problem.path;
+  return where ? `${where}: ${problem.message}` : problem.message;
 }
 
 /**
@@ -33,21 +55,37 @@ export function submitBlockers(
 ): string[] {
   const { draft, refused, preflight, submitting } = inputs;
   const reasons: string[] = [];
-  if (draft.problems.length || refused) {
-    reasons.push(trans.__('Fix the problems marked above.'));
+  const problems = [...draft.problems, ...refused];
+  if (problems.length) {
+    for (const problem of problems.slice(0, NAMED_PROBLEMS)) {
+      reasons.push(describeProblem(problem, trans));
+    }
+    if (problems.length > NAMED_PROBLEMS) {
+      reasons.push(
+        trans._n(
+          'And %1 more problem, marked above.',
+          'And %1 more problems, marked above.',
+          problems.length - NAMED_PROBLEMS
+        )
+      );
+    }
   } else if (!draft.built) {
     reasons.push(draft.summary);
   }
-  if (preflight.state === 'pending') {
+  const { state } = preflight;
+  if (state.state === 'pending' || !preflight.current) {
     reasons.push(trans.__('Waiting for the preflight checks.'));
-  } else if (preflight.state === 'unreachable') {
+  } else if (state.state === 'unreachable') {
     reasons.push(trans.__('The MPI job service is not reachable.'));
-  } else if (!preflight.report.ok) {
-    const failed = preflight.report.checks.filter(
+  } else if (!state.report.ok) {
+    const failed = state.report.checks.filter(
       c => !c.ok && c.severity === 'error'
     );
     reasons.push(
-      trans.__('Preflight failed: %1', failed.map(c => c.message).join(' '))
+      trans.__(
+        'Preflight failed: %1',
+        failed.map(c => [c.message, c.fix].filter(Boolean).join(' ')).join(' ')
+      )
     );
   }
   if (submitting) {
@@ -79,7 +117,7 @@ export function SubmitBar(props: ISubmitBarProps): JSX.Element {
     <footer className="mpijob-Launch-footer">
       <button
         type="button"
-        className="jp-mod-styled jp-mod-accept mpijob-Launch-submit"
+        className="jp-Dialog-button jp-mod-styled jp-mod-accept mpijob-Launch-submit"
         disabled={!props.enabled}
         aria-describedby={props.reasonsId}
         onClick={props.onSubmit}
@@ -88,7 +126,7 @@ export function SubmitBar(props: ISubmitBarProps): JSX.Element {
       </button>
       <button
         type="button"
-        className="jp-mod-styled jp-mod-reject"
+        className="jp-Dialog-button jp-mod-styled jp-mod-reject"
         onClick={props.onCancel}
       >
         {trans.__('Cancel')}

@@ -1,16 +1,18 @@
 /**
- * The launch panel's two forms, cut from the launch spec's JSON Schema: the
- * basic fields shown first and everything else, folded, as advanced.
+ * The launch panel's forms, cut from the launch spec's JSON Schema: the
+ * basic fields shown first, everything else folded as advanced, and on the
+ * local backend the fields only Kubernetes uses folded apart.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { ReadonlyJSONObject } from '@lumino/coreutils';
 import type { RJSFSchema, UiSchema } from '@rjsf/utils';
 
+import type { BackendKind } from '../../core/jobRecord';
 import { LAUNCH_SPEC_SCHEMA } from '../../core/spec';
 import type { CellMode } from '../../core/spec';
 
 /** Top-level spec fields of the basic form, in display order. */
-export const BASIC_FIELDS = [
+const BASIC_FIELDS = [
   'name',
   'workers',
   'gpusPerWorker',
@@ -19,7 +21,7 @@ export const BASIC_FIELDS = [
 ] as const;
 
 /** Top-level spec fields of the advanced form, in display order. */
-export const ADVANCED_FIELDS = [
+const ADVANCED_FIELDS = [
   'mpiImplementation',
   'slotsPerWorker',
   'cpu',
@@ -37,8 +39,69 @@ export const ADVANCED_FIELDS = [
   'labels'
 ] as const;
 
-/** Which of the two forms. */
-export type FormPart = 'basic' | 'advanced';
+/**
+ * Fields that only shape the Kubernetes objects: the local backend runs
+ * mpirun on this machine with its own Python and ignores them.
+ */
+const KUBERNETES_ONLY_FIELDS: ReadonlySet<string> = new Set([
+  'image',
+  'namespace',
+  'gpusPerWorker',
+  'cpu',
+  'memory',
+  'python',
+  'scheduling',
+  'runPolicy',
+  'networkPolicy',
+  'sshAuthMountPath',
+  'workerCommand',
+  'labels'
+]);
+
+/** Which of the forms. */
+export type FormPart = 'basic' | 'advanced' | 'kubernetes';
+
+/** Every form, in display order. */
+export const FORM_PARTS: readonly FormPart[] = [
+  'basic',
+  'advanced',
+  'kubernetes'
+];
+
+/** Which top-level spec fields each form shows, in display order. */
+export interface IFormLayout {
+  /** Names the layout (forms cache their schemas by it). */
+  readonly id: 'all' | 'local';
+  /** Fields per form; `kubernetes` is empty where every field counts. */
+  readonly fields: Readonly<Record<FormPart, readonly string[]>>;
+}
+
+const ALL_FIELDS_LAYOUT: IFormLayout = {
+  id: 'all',
+  fields: { basic: BASIC_FIELDS, advanced: ADVANCED_FIELDS, kubernetes: [] }
+};
+
+const LOCAL_LAYOUT: IFormLayout = {
+  id: 'local',
+  fields: {
+    basic: BASIC_FIELDS.filter(f => !KUBERNETES_ONLY_FIELDS.has(f)),
+    advanced: ADVANCED_FIELDS.filter(f => !KUBERNETES_ONLY_FIELDS.has(f)),
+    kubernetes: [...BASIC_FIELDS, ...ADVANCED_FIELDS].filter(f =>
+      KUBERNETES_ONLY_FIELDS.has(f)
+    )
+  }
+};
+
+/**
+ * Where the fields show for a backend.
+ *
+ * @param backend - the service's backend; null while not known
+ * @returns on the local backend, the Kubernetes-only fields apart; else all
+ *   fields as basic and advanced
+ */
+export function formLayout(backend: BackendKind | null): IFormLayout {
+  return backend === 'local' ? LOCAL_LAYOUT : ALL_FIELDS_LAYOUT;
+}
 
 type JsonSchemaObject = { [key: string]: unknown };
 
@@ -50,38 +113,41 @@ const SOURCE_FIELDS_BY_MODE: Record<CellMode, string[]> = {
 };
 
 /**
- * The top-level form a spec field path belongs to.
+ * The form a spec field path belongs to.
  *
  * @param path - a field path such as `source.upToCell` or `env[0].name`
+ * @param layout - where the fields show
  * @returns the form, or null for paths that are no field (`cell 2, line 1`)
  */
-export function formPartOf(path: string): FormPart | null {
+export function formPartOf(path: string, layout: IFormLayout): FormPart | null {
   const head = /^([A-Za-z_][A-Za-z0-9_]*)(?=$|[.[])/.exec(path)?.[1];
   if (!head) {
     return null;
   }
-  if ((BASIC_FIELDS as readonly string[]).includes(head)) {
-    return 'basic';
-  }
-  return (ADVANCED_FIELDS as readonly string[]).includes(head)
-    ? 'advanced'
-    : null;
+  return FORM_PARTS.find(part => layout.fields[part].includes(head)) ?? null;
 }
 
-/** Copies a schema with every title and description translated. */
-function translated(value: unknown, trans: TranslationBundle): unknown {
+/**
+ * Copies a schema for a form: every title and description translated, and
+ * no `minItems`: the panel takes an empty list for an unset field (see
+ * toSpecInput), so a form must not call it too short.
+ */
+function forForm(value: unknown, trans: TranslationBundle): unknown {
   if (Array.isArray(value)) {
-    return value.map(v => translated(v, trans));
+    return value.map(v => forForm(v, trans));
   }
   if (value === null || typeof value !== 'object') {
     return value;
   }
   const out: JsonSchemaObject = {};
   for (const [key, child] of Object.entries(value)) {
+    if (key === 'minItems' || key === 'minItemsMessage') {
+      continue;
+    }
     out[key] =
       (key === 'title' || key === 'description') && typeof child === 'string'
         ? trans.__(child)
-        : translated(child, trans);
+        : forForm(child, trans);
   }
   return out;
 }
@@ -90,12 +156,14 @@ function translated(value: unknown, trans: TranslationBundle): unknown {
  * The schema of one form.
  *
  * @param part - which form
+ * @param layout - where the fields show
  * @param cells - the cell mode chosen, which decides the source fields shown
  * @param trans - translations for titles and descriptions
  * @returns a draft-07 object schema without `$id` (forms compile it apart)
  */
 export function formSchema(
   part: FormPart,
+  layout: IFormLayout,
   cells: CellMode,
   trans: TranslationBundle
 ): RJSFSchema {
@@ -105,10 +173,10 @@ export function formSchema(
     byKind = new Map();
     schemaCache.set(trans, byKind);
   }
-  const kind = `${part}:${cells}`;
+  const kind = `${layout.id}:${part}:${cells}`;
   let schema = byKind.get(kind);
   if (!schema) {
-    schema = buildFormSchema(part, cells, trans);
+    schema = buildFormSchema(layout.fields[part], part, cells, trans);
     byKind.set(kind, schema);
   }
   return schema;
@@ -117,6 +185,7 @@ export function formSchema(
 const schemaCache = new WeakMap<TranslationBundle, Map<string, RJSFSchema>>();
 
 function buildFormSchema(
+  fields: readonly string[],
   part: FormPart,
   cells: CellMode,
   trans: TranslationBundle
@@ -124,15 +193,18 @@ function buildFormSchema(
   const root = LAUNCH_SPEC_SCHEMA as unknown as {
     properties: Record<string, JsonSchemaObject>;
   };
-  const fields: readonly string[] =
-    part === 'basic' ? BASIC_FIELDS : ADVANCED_FIELDS;
   const properties: Record<string, unknown> = {};
   for (const field of fields) {
     let property = root.properties[field];
     if (field === 'source') {
       const source = property as { properties: Record<string, unknown> };
+      // Only the chosen mode's fields show, but the others keep their values
+      // (back to 'selected', the cell numbers are still there; toSpecInput
+      // leaves them out): the form must not call them unknown.
+      const open = { ...property };
+      delete open.additionalProperties;
       property = {
-        ...property,
+        ...open,
         properties: Object.fromEntries(
           SOURCE_FIELDS_BY_MODE[cells].map(k => [k, source.properties[k]])
         )
@@ -140,7 +212,7 @@ function buildFormSchema(
     }
     properties[field] = property;
   }
-  return translated(
+  return forForm(
     {
       type: 'object',
       additionalProperties: false,
@@ -155,36 +227,36 @@ function buildFormSchema(
  * The uiSchema of one form.
  *
  * @param part - which form
+ * @param layout - where the fields show
  * @param imagePlaceholder - the image used when the field stays empty
  * @param trans - translations
  * @returns the uiSchema
  */
 export function formUiSchema(
   part: FormPart,
+  layout: IFormLayout,
   imagePlaceholder: string,
   trans: TranslationBundle
 ): UiSchema<ReadonlyJSONObject> {
-  if (part === 'advanced') {
-    return {
-      'ui:order': [...ADVANCED_FIELDS, '*'],
-      command: { 'ui:options': { orderable: false } },
-      workerCommand: { 'ui:options': { orderable: false } },
-      env: { 'ui:options': { orderable: false } }
-    };
-  }
+  // Entries of a list are labelled by the list's title.
+  const list = {
+    'ui:options': { orderable: false },
+    items: { 'ui:label': false }
+  };
   return {
-    'ui:order': [...BASIC_FIELDS, '*'],
-    name: { 'ui:autofocus': true },
-    image: {
-      'ui:placeholder': imagePlaceholder
-    },
+    'ui:order': [...layout.fields[part], '*'],
+    name: { 'ui:autofocus': part === 'basic' },
+    image: { 'ui:placeholder': imagePlaceholder },
     source: {
       'ui:order': ['cells', 'upToCell', 'cellNumbers', 'notebook'],
       notebook: {
         'ui:readonly': true,
         'ui:placeholder': trans.__('(no notebook: the command runs)')
       },
-      cellNumbers: { 'ui:options': { orderable: false } }
-    }
+      cellNumbers: list
+    },
+    command: list,
+    workerCommand: list,
+    env: { 'ui:options': { orderable: false } }
   };
 }

@@ -10,7 +10,7 @@ import type { ErrorObject } from 'ajv';
 
 import type { IProblem } from '../../core/errors';
 import { describeAjvErrors } from '../../core/spec';
-import type { FormPart } from './formSchema';
+import type { FormPart, IFormLayout } from './formSchema';
 import { formPartOf } from './formSchema';
 
 /** The validator type of the forms. */
@@ -87,29 +87,32 @@ export interface ISortedProblems {
 }
 
 /**
- * Sorts problems into field errors of the two forms and general ones.
+ * Sorts problems into field errors of the forms and general ones.
  *
  * @param problems - problems with spec-relative paths
+ * @param layout - where the fields show
  * @param skip - per form, paths the form reports itself (not repeated)
  * @returns the sorted problems
  */
 export function sortProblems(
   problems: readonly IProblem[],
-  skip: Record<FormPart, Set<string>> = {
-    basic: new Set(),
-    advanced: new Set()
-  }
+  layout: IFormLayout,
+  skip: Partial<Record<FormPart, Set<string>>> = {}
 ): ISortedProblems {
-  const fields: Record<FormPart, ErrorSchema> = { basic: {}, advanced: {} };
+  const fields: Record<FormPart, ErrorSchema> = {
+    basic: {},
+    advanced: {},
+    kubernetes: {}
+  };
   const general: IProblem[] = [];
   for (const problem of problems) {
-    const part = formPartOf(problem.path);
+    const part = formPartOf(problem.path, layout);
     if (!part) {
       general.push(problem);
       continue;
     }
     const segments = pathSegments(problem.path);
-    if (skip[part].has(segments.join('.'))) {
+    if (skip[part]?.has(segments.join('.'))) {
       continue;
     }
     let node = fields[part] as Record<string, unknown>;

@@ -1,9 +1,11 @@
 /**
  * React hooks of the launch panel: the notebook's JSON, kept current, and
- * the backend's preflight checks.
+ * the backend's preflight checks of the launch as it is edited.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 
+import type { BackendKind } from '../../core/jobRecord';
+import type { ILaunchSpec } from '../../core/spec';
 import type { IMpiJobManager } from '../tokens';
 import type { NotebookSource } from './notebookSource';
 import type { PreflightState } from './PreflightView';
@@ -41,29 +43,80 @@ export function useNotebook(
   return notebook;
 }
 
+/** How long the form stays unchanged before its preflight runs. */
+const PREFLIGHT_DEBOUNCE_MS = 400;
+
+// The service's backend as the last preflight reported it: it does not
+// change while the service runs, so a new panel lays out its fields for it
+// before its own preflight answers.
+let knownBackend: BackendKind | null = null;
+
+/** The backend the last preflight reported; null before any answered. */
+export function lastKnownBackend(): BackendKind | null {
+  return knownBackend;
+}
+
+/** The preflight checks of the launch as it is now. */
+export interface IPreflight {
+  /** The last answer (or the first check, under way). */
+  readonly state: PreflightState;
+  /** Whether that answer is about the launch as it is now. */
+  readonly current: boolean;
+  /** Runs the checks again. */
+  readonly recheck: () => void;
+}
+
 /**
- * The backend's preflight checks, run once and on request.
+ * The backend's preflight checks for the launch being edited: run when the
+ * panel opens, again (debounced) whenever the launch changes, and on
+ * request. Without a valid spec, the backend's general checks.
  *
  * @param manager - the shared manager
- * @returns the checks and a function running them again
+ * @param spec - the launch as it is now; null while it is invalid
+ * @returns the checks, whether they are current, and a re-check
  */
 export function usePreflight(
-  manager: IMpiJobManager
-): [PreflightState, () => void] {
-  const [preflight, setPreflight] = useState<PreflightState>({
-    state: 'pending'
-  });
-  const run = useCallback(() => {
-    setPreflight({ state: 'pending' });
-    manager.model.preflight().then(
-      report => setPreflight({ state: 'done', report }),
-      (error: unknown) =>
-        setPreflight({
-          state: 'unreachable',
-          message: error instanceof Error ? error.message : String(error)
-        })
-    );
-  }, [manager]);
-  useEffect(run, [run]);
-  return [preflight, run];
+  manager: IMpiJobManager,
+  spec: ILaunchSpec | null
+): IPreflight {
+  const key = spec ? JSON.stringify(spec) : '';
+  const [round, setRound] = useState(0);
+  const asked = `${round}:${key}`;
+  const [state, setState] = useState<PreflightState>({ state: 'pending' });
+  const [answered, setAnswered] = useState<string | null>(null);
+  const specRef = useRef(spec);
+  specRef.current = spec;
+  const started = useRef(false);
+  useEffect(() => {
+    let stale = false;
+    // The first check runs at once; later ones wait for the typing to stop.
+    const delay = started.current ? PREFLIGHT_DEBOUNCE_MS : 0;
+    started.current = true;
+    const timer = window.setTimeout(() => {
+      manager.model.preflight(specRef.current ?? undefined).then(
+        report => {
+          knownBackend = report.backend;
+          if (!stale) {
+            setState({ state: 'done', report });
+            setAnswered(asked);
+          }
+        },
+        (error: unknown) => {
+          if (!stale) {
+            setState({
+              state: 'unreachable',
+              message: error instanceof Error ? error.message : String(error)
+            });
+            setAnswered(asked);
+          }
+        }
+      );
+    }, delay);
+    return () => {
+      stale = true;
+      window.clearTimeout(timer);
+    };
+  }, [manager, asked]);
+  const recheck = useCallback(() => setRound(r => r + 1), []);
+  return { state, current: answered === asked, recheck };
 }

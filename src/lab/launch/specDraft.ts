@@ -107,7 +107,10 @@ export function initialValues(options: IDraftOptions): SpecValues {
 }
 
 function present(value: unknown): boolean {
-  if (value === undefined || value === null || value === '') {
+  // Empty text stays, to be refused: it comes only from a cleared number
+  // field with a default (rjsf unsets other cleared fields), where it must
+  // not quietly mean the default.
+  if (value === undefined || value === null) {
     return false;
   }
   if (Array.isArray(value)) {

@@ -205,7 +205,7 @@ describe('#loadScenario', () => {
     const error = await loadScenario(file).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).message).toBe(
-      `invalid scenario ${file}: workers[0]: must be an integer`
+      `invalid scenario ${file}: workers[0]: must be a whole number, not "two"`
     );
   });
 

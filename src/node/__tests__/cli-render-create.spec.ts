@@ -222,6 +222,41 @@ describe('mpijob render', () => {
     ]);
   });
 
+  it('should name the cell selection as the --cells flag does', async () => {
+    const zero = await mpijob([
+      'render',
+      '--from-notebook',
+      NOTEBOOK,
+      '--cells',
+      '0,2,2'
+    ]);
+    expect(zero.code).toBe(1);
+    expect(zero.stderr.trim().split('\n')).toEqual([
+      'error: cells (--cells): must be a cell number: cells are counted from 1',
+      'error: cells (--cells): must not list a cell twice'
+    ]);
+    const missing = await mpijob([
+      'render',
+      '--from-notebook',
+      NOTEBOOK,
+      '--cells',
+      '9'
+    ]);
+    expect(missing.stderr.trim()).toBe(
+      'error: cells (--cells): cell 9 does not exist: the notebook has 6 cells'
+    );
+    const text = await mpijob([
+      'render',
+      '--from-notebook',
+      NOTEBOOK,
+      '--workers',
+      'two'
+    ]);
+    expect(text.stderr.trim()).toBe(
+      'error: workers (--workers): must be a whole number, not "two"'
+    );
+  });
+
   it('should name the cell that uses IPython-only syntax', async () => {
     const notebook = writeTmp(
       'pip.ipynb',

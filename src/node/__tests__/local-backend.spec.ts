@@ -392,8 +392,15 @@ describe('#preflight', () => {
     expect(mpirun?.message).toMatch(/\/nonexistent\/mpirun was not found/);
     expect(mpirun?.fix).toMatch(/apt-get install openmpi-bin/);
     const cores = report.checks.find(c => c.name === 'cores');
-    expect(cores).toMatchObject({ ok: false, severity: 'error' });
-    expect(cores?.fix).toMatch(/--oversubscribe/);
+    // In the launch panel's words: the fields, not the CLI's flags.
+    expect(cores).toEqual({
+      name: 'cores',
+      ok: false,
+      severity: 'error',
+      message:
+        '4 ranks (Workers × Slots per worker) but this machine has 2 cores.',
+      fix: 'Turn on "Allow more ranks than cores" to run them anyway, slower, or lower Workers × Slots per worker to 2.'
+    });
 
     const intel = await backend.preflight(
       parseLaunchSpec({
@@ -632,9 +639,15 @@ describe('#submit', () => {
     );
     expect(error.reason).toBe('Invalid');
     expect(error.message).toMatch(
-      /4 ranks but this machine has 2 cores: set oversubscribe \(--oversubscribe\)/
+      /^4 ranks \(Workers × Slots per worker\) but this machine has 2 cores\. Turn on "Allow more ranks than cores"/
     );
-    expect(error.problems.map(p => p.path)).toEqual(['oversubscribe']);
+    expect(error.problems).toEqual([
+      {
+        path: 'oversubscribe',
+        message:
+          'must be on to run 4 ranks on 2 cores; or lower Workers × Slots per worker to 2'
+      }
+    ]);
 
     await backend.submit(
       command('wide', ['true'], {
@@ -646,6 +659,38 @@ describe('#submit', () => {
     const record = await waitFinished(backend, 'wide');
     expect(record.status.phase).toBe('Succeeded');
     expect(record.topology.workers).toHaveLength(2);
+  });
+
+  it('should refuse exactly the jobs whose preflight cores check fails', async () => {
+    const backend = await open({ cores: 2 });
+    const scales = [
+      { workers: 2 },
+      { workers: 3 },
+      { workers: 3, oversubscribe: true },
+      { workers: 2, slotsPerWorker: 2, oversubscribe: true },
+      { workers: 65, oversubscribe: true }
+    ];
+    const outcomes = [];
+    for (const [i, scale] of scales.entries()) {
+      const submission = command(`scale-${i}`, ['true'], scale);
+      if (submission.kind !== 'launch') {
+        throw new Error('expected a launch');
+      }
+      const report = await backend.preflight(submission.job.spec);
+      const cores = report.checks.find(c => c.name === 'cores');
+      const refused = await backend.submit(submission, { dryRun: true }).then(
+        () => null,
+        (error: BackendError) => error.problems[0]?.path
+      );
+      outcomes.push([cores?.ok, cores?.severity, refused]);
+    }
+    expect(outcomes).toEqual([
+      [true, 'error', null],
+      [false, 'error', 'oversubscribe'],
+      [false, 'warning', null],
+      [false, 'warning', null],
+      [false, 'error', 'workers']
+    ]);
   });
 
   it('should refuse Intel MPI and MPIJob manifests as Invalid', async () => {

@@ -61,6 +61,7 @@ import type { ILauncher } from './local/launch';
 import {
   checkLauncher,
   checkPython,
+  checkRanks,
   ensureMpichAbiDir,
   findLauncher,
   jobLauncherArgs,
@@ -107,11 +108,6 @@ export const LOST_PROCESS_MESSAGE =
 /** Status message of jobs stopped because the service shut down; reason `ServiceStopped`. */
 export const SERVICE_STOPPED_MESSAGE =
   'the MPI job service shut down while this job was running; its ranks were stopped. Run it again.';
-
-// Most ranks accepted even with oversubscribe: beyond this a job would
-// rather freeze the machine than run.
-const MAX_RANKS_PER_CORE = 16;
-const MIN_MAX_RANKS = 64;
 
 // After a rank exits non-zero, how long the MPI gets to stop the others
 // itself (Open MPI does; MPICH keeps them running) before the backend does.
@@ -646,29 +642,12 @@ export class LocalBackend implements IMpiJobBackend {
       );
     }
     const ranks = totalRanks(spec);
-    if (ranks > this.cores && !spec.oversubscribe) {
+    const verdict = checkRanks(spec, this.cores);
+    if (verdict.problem) {
       throw new BackendError(
         'Invalid',
-        `${ranks} ranks but this machine has ${this.cores} core${this.cores === 1 ? '' : 's'}: set oversubscribe (--oversubscribe) to run them anyway, slower`,
-        [
-          {
-            path: 'oversubscribe',
-            message: `must be true to run ${ranks} ranks (workers × slotsPerWorker) on ${this.cores} core${this.cores === 1 ? '' : 's'}; or lower workers or slotsPerWorker`
-          }
-        ]
-      );
-    }
-    const maxRanks = Math.max(MIN_MAX_RANKS, this.cores * MAX_RANKS_PER_CORE);
-    if (ranks > maxRanks) {
-      throw new BackendError(
-        'Invalid',
-        `${ranks} ranks is too many for this machine (at most ${maxRanks} on ${this.cores} cores, even oversubscribed): lower workers or slotsPerWorker, or use the kubernetes backend`,
-        [
-          {
-            path: 'workers',
-            message: `workers × slotsPerWorker must be at most ${maxRanks} on this machine`
-          }
-        ]
+        `${verdict.check.message} ${verdict.check.fix}`,
+        [verdict.problem]
       );
     }
     if (!spec.command && job.program === null) {
@@ -1236,31 +1215,7 @@ export class LocalBackend implements IMpiJobBackend {
         message: `This machine has ${cores} for MPI ranks.`
       };
     }
-    const ranks = totalRanks(spec);
-    if (ranks <= this.cores) {
-      return {
-        name: 'cores',
-        ok: true,
-        severity: 'error',
-        message: `The job's ${ranks} rank${ranks === 1 ? '' : 's'} fit on ${cores}.`
-      };
-    }
-    if (spec.oversubscribe) {
-      return {
-        name: 'cores',
-        ok: false,
-        severity: 'warning',
-        message: `The job's ${ranks} ranks share ${cores} (oversubscribed): they run, but slower than on ${ranks} cores.`,
-        fix: `Lower workers × slotsPerWorker to ${this.cores} to measure real speedup.`
-      };
-    }
-    return {
-      name: 'cores',
-      ok: false,
-      severity: 'error',
-      message: `${ranks} ranks but this machine has ${cores}.`,
-      fix: `Set oversubscribe (--oversubscribe) to run them anyway, slower, or lower workers × slotsPerWorker to ${this.cores}.`
-    };
+    return checkRanks(spec, this.cores).check;
   }
 
   private async checkDataDir(): Promise<IPreflightCheck> {

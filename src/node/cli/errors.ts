@@ -4,6 +4,7 @@
  */
 import type { IProblem } from '../../core/errors';
 import { formatProblem, ValidationError } from '../../core/errors';
+import { problemField } from '../../core/spec';
 import { BackendError } from '../backends/errors';
 
 /** Exit codes of `mpijob`. */
@@ -55,7 +56,8 @@ export function usageError(message: string, command: string): CliError {
 }
 
 /**
- * Formats problems one per line, naming the CLI flag next to the field.
+ * Formats problems one per line, naming the field as the CLI does and its
+ * flag: `cells (--cells): …` for any part of the cell selection.
  *
  * @param problems - validation problems
  * @param flagFor - maps a field path to its flag, when there is one
@@ -66,10 +68,11 @@ export function problemLines(
   flagFor: (path: string) => string | null = () => null
 ): string[] {
   return problems.map(problem => {
-    const flag = flagFor(problem.path);
+    const { name, field } = problemField(problem.path);
+    const flag = flagFor(field);
     return flag
-      ? `${problem.path} (${flag}): ${problem.message}`
-      : formatProblem(problem);
+      ? `${name} (${flag}): ${problem.message}`
+      : formatProblem({ ...problem, path: name });
   });
 }
 

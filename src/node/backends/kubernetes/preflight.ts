@@ -18,6 +18,7 @@ import type {
 import type { IKubeObject } from '../../../core/kube';
 import { GPU_RESOURCE } from '../../../core/kube';
 import { parseQuantity } from '../../../core/quantity';
+import { fieldTitles } from '../../../core/spec';
 import type { IResourceQuotaLike } from '../../../core/gang';
 import { BackendError } from '../errors';
 import type { KubeApi } from './api';
@@ -275,7 +276,7 @@ async function gpuCheck(
     return fail(
       'gpu',
       `no node advertises ${GPU_RESOURCE}: workers asking for ${perWorker} GPU(s) cannot be scheduled`,
-      'An admin installs the NVIDIA GPU Operator or device plugin on the GPU nodes; or set GPUs per worker to 0'
+      `An admin installs the NVIDIA GPU Operator or device plugin on the GPU nodes; or set "${fieldTitles('gpusPerWorker').join(' › ')}" to 0`
     );
   }
   if (perWorker > largest) {
@@ -335,7 +336,7 @@ async function gangCheck(api: KubeApi, gang: string): Promise<IPreflightCheck> {
       : fail(
           'gang-scheduler',
           `gang scheduling with ${scheduler.title} was asked for, but the API server has no ${scheduler.group} API group`,
-          `${scheduler.install}; or set scheduling.gang to none`
+          `${scheduler.install}; or set "${fieldTitles('scheduling.gang').join(' › ')}" to none`
         );
   } catch (error) {
     return warn(

@@ -6,9 +6,10 @@ import { execFile } from 'node:child_process';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 
+import type { IProblem } from '../../../core/errors';
 import type { IPreflightCheck } from '../../../core/jobRecord';
 import type { ILaunchSpec } from '../../../core/spec';
-import { totalRanks } from '../../../core/spec';
+import { fieldTitles, totalRanks } from '../../../core/spec';
 import { JOB_MARKER_ENV } from './procs';
 import type { MpiFlavor } from '../../../core/mpiOutput';
 import {
@@ -49,6 +50,93 @@ const MPICH_LIBRARY = 'libmpich.so.12';
 const MPI_ABI_LIBRARY = 'libmpi.so.12';
 
 const CHECK_TIMEOUT_MS = 15_000;
+
+// Most ranks accepted even with oversubscribe: beyond this a job would
+// rather freeze the machine than run.
+const MAX_RANKS_PER_CORE = 16;
+const MIN_MAX_RANKS = 64;
+
+/** What {@link checkRanks} found. */
+export interface IRanksVerdict {
+  /** The preflight check `cores`. */
+  readonly check: IPreflightCheck;
+  /** Why submit refuses the job, naming the field to change; null when it runs. */
+  readonly problem: IProblem | null;
+}
+
+/**
+ * Whether a job's ranks fit on this machine's cores: the one rule behind
+ * the preflight check and the refusal to submit. Fields are named as the
+ * launch panel shows them; the CLI adds the flag to the problem's path.
+ *
+ * @param spec - the job's scale
+ * @param cores - cores jobs may use without oversubscribing
+ * @returns the check, and the problem when the job cannot run
+ */
+export function checkRanks(
+  spec: Pick<ILaunchSpec, 'workers' | 'slotsPerWorker' | 'oversubscribe'>,
+  cores: number
+): IRanksVerdict {
+  const [workers] = fieldTitles('workers');
+  const [slots] = fieldTitles('slotsPerWorker');
+  const [oversubscribe] = fieldTitles('oversubscribe');
+  const scale = `${workers} × ${slots}`;
+  const ranks = totalRanks(spec);
+  const coreCount = `${cores} core${cores === 1 ? '' : 's'}`;
+  const maxRanks = Math.max(MIN_MAX_RANKS, cores * MAX_RANKS_PER_CORE);
+  if (ranks <= cores) {
+    return {
+      check: {
+        name: 'cores',
+        ok: true,
+        severity: 'error',
+        message: `The job's ${ranks} rank${ranks === 1 ? '' : 's'} fit on ${coreCount}.`
+      },
+      problem: null
+    };
+  }
+  if (ranks > maxRanks) {
+    const message = `${ranks} ranks are too many for this machine: at most ${maxRanks} on ${coreCount}, even with "${oversubscribe}".`;
+    return {
+      check: {
+        name: 'cores',
+        ok: false,
+        severity: 'error',
+        message,
+        fix: `Lower ${scale}, or use the kubernetes backend.`
+      },
+      problem: {
+        path: 'workers',
+        message: `${scale} must be at most ${maxRanks} on this machine`
+      }
+    };
+  }
+  if (spec.oversubscribe) {
+    return {
+      check: {
+        name: 'cores',
+        ok: false,
+        severity: 'warning',
+        message: `The job's ${ranks} ranks share ${coreCount} ("${oversubscribe}" is on): they run, but slower than on ${ranks} cores.`,
+        fix: `Lower ${scale} to ${cores} to measure real speedup.`
+      },
+      problem: null
+    };
+  }
+  return {
+    check: {
+      name: 'cores',
+      ok: false,
+      severity: 'error',
+      message: `${ranks} ranks (${scale}) but this machine has ${coreCount}.`,
+      fix: `Turn on "${oversubscribe}" to run them anyway, slower, or lower ${scale} to ${cores}.`
+    },
+    problem: {
+      path: 'oversubscribe',
+      message: `must be on to run ${ranks} ranks on ${coreCount}; or lower ${scale} to ${cores}`
+    }
+  };
+}
 
 /** A launcher found (or not) on this machine. */
 export interface ILauncher {
