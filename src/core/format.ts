@@ -64,3 +64,20 @@ export function parseDuration(text: string): number | null {
   const [, h, m, s] = match;
   return ((Number(h ?? 0) * 60 + Number(m ?? 0)) * 60 + Number(s ?? 0)) * 1000;
 }
+
+/**
+ * A size the way `ls -h` prints it: `512 B`, `14.2 KiB`, `3.0 MiB`.
+ *
+ * @param bytes - a size
+ * @returns the text
+ */
+export function humanBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}

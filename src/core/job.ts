@@ -59,7 +59,8 @@ export function buildJob(
     ? null
     : packageNotebook(notebook, {
         selection: cellSelection(spec.source),
-        notebookPath: spec.source?.notebook
+        notebookPath: spec.source?.notebook,
+        figures: spec.figures
       });
   return { spec, program, rendered: renderJob(spec, program, options) };
 }

@@ -16,6 +16,9 @@
  * lines back as stderr.
  */
 
+import type { IFileChunk } from './jobFiles';
+import { FILE_MARKER, parseFileChunk } from './jobFiles';
+
 /** Which MPI launches the ranks. */
 export type MpiFlavor = 'openmpi' | 'mpich';
 
@@ -38,6 +41,8 @@ export interface IOutputHandlers {
   line(line: IOutputLine): void;
   /** A rank's process ended with this exit status (reported by the rank wrapper). */
   rankExit(rank: number, code: number): void;
+  /** A chunk of a file a rank printed (see core/jobFiles.ts); not a log line. */
+  file?(rank: number, chunk: IFileChunk): void;
 }
 
 /**
@@ -251,6 +256,13 @@ export class MpiOutputParser {
         if (text === '') {
           return;
         }
+      }
+    }
+    if (text.startsWith(FILE_MARKER)) {
+      const chunk = parseFileChunk(text.slice(FILE_MARKER.length));
+      if (chunk !== null) {
+        this.handlers.file?.(target.rank, chunk);
+        return;
       }
     }
     const mark = text.indexOf(STDERR_MARK);

@@ -9,6 +9,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { IProblem } from './errors';
 import { ValidationError } from './errors';
 import { launchSpecSchema } from './generated/launchSpecSchema';
+import type { FigureRanks } from './jobFiles';
 
 /** MPI implementations the mpi-operator supports (the CRD's enum). */
 export type MpiImplementation = 'OpenMPI' | 'Intel' | 'MPICH';
@@ -105,6 +106,8 @@ export interface ILaunchSpec {
   workerCommand: string[];
   /** Local backend: allow more ranks than cores. */
   oversubscribe: boolean;
+  /** Which ranks keep their figures as files of the job. */
+  figures: FigureRanks;
   /** Extra labels. */
   labels?: Record<string, string>;
 }

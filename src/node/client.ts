@@ -19,6 +19,7 @@ import type {
   ILogLine,
   IPreflightReport
 } from '../core/jobRecord';
+import type { IJobFile, IJobFileInfo } from '../core/jobFiles';
 import type {
   INotebookBenchRecord,
   INotebookBenchRequest
@@ -256,6 +257,58 @@ export class ServiceClient implements IMpiJobBackend {
    */
   delete(namespace: string, name: string): Promise<IJobRecord> {
     return this.record('DELETE', jobPath(namespace, name));
+  }
+
+  /**
+   * The files a job's ranks left.
+   *
+   * @param namespace - its namespace
+   * @param name - its name
+   * @returns the files
+   * @throws {BackendError} NotFound
+   */
+  async listFiles(namespace: string, name: string): Promise<IJobFileInfo[]> {
+    const list = await this.json<{ items: IJobFileInfo[] }>(
+      'GET',
+      `${jobPath(namespace, name)}/files`
+    );
+    return list.items;
+  }
+
+  /**
+   * One file a job's ranks left.
+   *
+   * @param namespace - its namespace
+   * @param name - its name
+   * @param file - the file's name
+   * @returns the file
+   * @throws {BackendError} NotFound, for the job or the file
+   */
+  async readFile(
+    namespace: string,
+    name: string,
+    file: string
+  ): Promise<IJobFile> {
+    const [info] = (await this.listFiles(namespace, name)).filter(
+      f => f.name === file
+    );
+    const res = await this.open(
+      'GET',
+      `${jobPath(namespace, name)}/files/${encodeURIComponent(file)}`
+    );
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of res) {
+        chunks.push(chunk as Buffer);
+      }
+    } catch (error) {
+      throw this.unavailable(error);
+    }
+    return {
+      name: file,
+      rank: info?.rank ?? 0,
+      bytes: new Uint8Array(Buffer.concat(chunks))
+    };
   }
 
   /**

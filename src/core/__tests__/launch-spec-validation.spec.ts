@@ -47,7 +47,8 @@ describe('#validateLaunchSpec', () => {
       networkPolicy: false,
       sshAuthMountPath: '/root/.ssh',
       workerCommand: ['/usr/sbin/sshd', '-De'],
-      oversubscribe: false
+      oversubscribe: false,
+      figures: 'rank0'
     });
     expect(totalRanks(spec)).toBe(2);
   });
@@ -332,6 +333,7 @@ describe('schema/launch-spec.json', () => {
       python: true,
       command: true,
       workingDir: true,
+      figures: true,
       env: true,
       scheduling: true,
       runPolicy: true,

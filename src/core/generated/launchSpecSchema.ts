@@ -291,6 +291,17 @@ export const launchSpecSchema = {
         "-De"
       ]
     },
+    "figures": {
+      "title": "Figures",
+      "description": "Which ranks keep the matplotlib figures their cells leave open or show, as PNG files of the job (describe lists them, mpijob cp fetches them, the job view shows them).",
+      "type": "string",
+      "enum": [
+        "rank0",
+        "all",
+        "none"
+      ],
+      "default": "rank0"
+    },
     "oversubscribe": {
       "title": "Allow more ranks than cores",
       "description": "Local backend only: run more ranks than this machine has cores.",

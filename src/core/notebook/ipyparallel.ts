@@ -205,10 +205,8 @@ export function clientCodeWarning(line: string): string | null {
 /** The prelude helper that `--targets` conditions call. */
 export const ON_TARGETS = [
   'def _mpijob_on_targets(targets):',
-  "    # %px --targets: ipyparallel's engines are the MPI ranks here; read them from the launcher's environment (no mpi4py needed).",
-  '    env = _mpijob_os.environ',
-  "    rank = int(next((env[k] for k in ('OMPI_COMM_WORLD_RANK', 'PMIX_RANK', 'PMI_RANK') if k in env), 0))",
-  "    size = int(next((env[k] for k in ('OMPI_COMM_WORLD_SIZE', 'PMI_SIZE') if k in env), 1))",
+  "    # %px --targets: ipyparallel's engines are the MPI ranks here.",
+  '    rank, size = _mpijob_rank(), _mpijob_size()',
   '    ranks = range(size)',
   '    try:',
   '        chosen = [ranks[t] for t in targets] if isinstance(targets, list) else ranks[targets]',

@@ -4,6 +4,7 @@
  */
 
 import { ValidationError } from '../errors';
+import type { FigureRanks } from '../jobFiles';
 import { IPythonTranslator } from './ipythonSyntax';
 import { cannotRunSummary, DEFAULT_NOTEBOOK_PATH } from './model';
 import type { IPackagedProgram } from './model';
@@ -19,6 +20,8 @@ export interface IPackageOptions {
   selection?: CellSelection;
   /** The notebook's path, used in messages and rewritten tracebacks; `notebook.ipynb` when absent. */
   notebookPath?: string;
+  /** Which ranks keep the figures their cells leave; rank 0 when absent. */
+  figures?: FigureRanks;
 }
 
 const PYTHON_LANGUAGE = /^i?python[\d.]*$/i;
@@ -62,7 +65,12 @@ export function packageNotebook(
     );
   }
   const { code, sourceMap } = builder.finish(
-    buildPrelude(notebookPath, translator.helpers, translator.futureImports)
+    buildPrelude(
+      notebookPath,
+      translator.helpers,
+      translator.futureImports,
+      options.figures
+    )
   );
   return {
     code,

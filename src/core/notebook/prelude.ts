@@ -6,7 +6,9 @@
  */
 
 import { STDERR_MARK, STDERR_MARK_ENV } from '../mpiOutput';
+import type { FigureRanks } from '../jobFiles';
 import { CELL_RUNNER, RUN_CELLS } from './cellRunner';
+import { figureLines } from './figures';
 import { ON_TARGETS } from './ipyparallel';
 import { commentText, pythonString } from './pythonText';
 
@@ -131,12 +133,14 @@ const WRITEFILE = [
  * @param notebookPath - the notebook's path, named in the header comment
  * @param helpers - the helpers the cells call
  * @param futureImports - `from __future__` names, which Python only accepts first
+ * @param figures - which ranks keep the figures their cells leave
  * @returns the prelude's lines, ending with an empty line
  */
 export function buildPrelude(
   notebookPath: string,
   helpers: IHelpers,
-  futureImports: readonly string[]
+  futureImports: readonly string[],
+  figures: FigureRanks = 'rank0'
 ): string[] {
   const shell = helpers.shell;
   const writefile = helpers.writefile;
@@ -160,7 +164,7 @@ export function buildPrelude(
   if (writefile) {
     lines.push('import uuid as _mpijob_uuid');
   }
-  const blocks = [EXCEPTHOOK, MARKED_STDERR, CELL_RUNNER];
+  const blocks = [EXCEPTHOOK, MARKED_STDERR, CELL_RUNNER, figureLines(figures)];
   if (expand) {
     blocks.push(EXPAND);
   }

@@ -15,6 +15,7 @@ import type { JobsModel } from '../model';
 import { requestAPI } from '../request';
 import type { IMpiJobManager } from '../tokens';
 import { Conditions } from './Conditions';
+import { Figures } from './Figures';
 import { JobHeader } from './JobHeader';
 import { LogFollower } from './logs/logFollower';
 import type { RankFilter } from './logs/LogStore';
@@ -154,6 +155,11 @@ export class JobView extends ReactWidget {
           </summary>
           <Conditions conditions={job.conditions} trans={trans} />
         </details>
+        <Figures
+          jobKey={this.#options.jobKey}
+          version={`${job.resourceVersion}:${this.#follower.state}`}
+          trans={trans}
+        />
         <section
           className="mpijob-JobView-logs"
           aria-label={trans.__('Output')}

@@ -313,6 +313,92 @@ describe('mpijob with the local backend', () => {
     expect(described.stdout).toContain(`Working Dir:      ${folder}\n`);
   }, 120_000);
 
+  it('should keep the figures cells leave, list them in describe and copy them with cp', async () => {
+    const folder = join(work, 'plots');
+    mkdirSync(folder, { recursive: true });
+    const cells = [
+      'import matplotlib.pyplot as plt\nfrom mpi4py import MPI\nrank = MPI.COMM_WORLD.Get_rank()',
+      "plt.plot([0, 1], [rank, 1])\nplt.title(f'rank {rank}')",
+      "for k in range(2):\n    plt.figure()\n    plt.bar([1, 2], [k, 1])\n    plt.show()\nprint('shown')"
+    ];
+    writeFileSync(
+      join(folder, 'plots.ipynb'),
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: cells.map((source, i) => ({
+          cell_type: 'code',
+          id: `c${i}`,
+          metadata: {},
+          outputs: [],
+          execution_count: null,
+          source
+        }))
+      })
+    );
+    for (const [name, figures] of [
+      ['plots-all', 'all'],
+      ['plots-none', 'none']
+    ]) {
+      const created = await run(
+        [
+          '--data-dir',
+          dataDir,
+          'create',
+          '--from-notebook',
+          join(folder, 'plots.ipynb'),
+          '--name',
+          name,
+          '--workers',
+          '2',
+          '--figures',
+          figures
+        ],
+        { cwd: work, env: ENV }
+      );
+      expect(created.stderr).toBe('');
+      const waited = await mpijob([
+        'wait',
+        name,
+        '--for=condition=Succeeded',
+        '--timeout=90s'
+      ]);
+      expect(waited.stderr).toBe('');
+    }
+    const logs = await mpijob(['logs', 'plots-all']);
+    expect(logs.stdout).not.toContain('mpijob-file');
+    expect(logs.stdout).toContain("[rank 1] Text(0.5, 1.0, 'rank 1')\n");
+    const described = await mpijob(['describe', 'plots-all']);
+    const files = section(described.stdout, 'Files').map(row =>
+      row.split(/\s{3,}/).slice(0, 2)
+    );
+    expect(files.slice(1).sort()).toEqual(
+      [0, 1]
+        .flatMap(rank => [
+          [`cell2-figure1-rank${rank}.png`, String(rank)],
+          [`cell3-figure1-rank${rank}.png`, String(rank)],
+          [`cell3-figure2-rank${rank}.png`, String(rank)]
+        ])
+        .sort()
+    );
+    const into = join(work, 'copied');
+    const copied = await mpijob(['cp', 'plots-all:', into]);
+    expect(copied.stderr).toBe('');
+    for (const [name] of files.slice(1)) {
+      expect(readFileSync(join(into, name)).subarray(0, 8)).toEqual(
+        Buffer.from([137, 80, 78, 71, 13, 10, 26, 10])
+      );
+    }
+    const missing = await mpijob(['cp', 'plots-all:nothing.png', into]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(
+      'job "plots-all" has no file "nothing.png"'
+    );
+    const none = await mpijob(['describe', 'plots-none']);
+    expect(none.stdout).toMatch(/^Files:\n {2}<none>$/m);
+  }, 180_000);
+
   it('should end quietly when the reader of its output goes away (| head)', async () => {
     const created = await mpijob([
       'create',

@@ -167,6 +167,18 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
     expect(rank1.stdout.trim().split('\n')).toEqual([
       'Rank 1 of 2 on worker-1'
     ]);
+    // A file a rank printed (testenv's launcher log carries a tiny figure)
+    // is out of the log, listed by describe, and fetched whole by cp.
+    expect(logs.stdout).not.toContain('mpijob-file');
+    expect(described.stdout).toMatch(
+      /^Files:\n.*\n {2}cell1-figure1\.png {3}0 {6}70 B$/m
+    );
+    const figure = join(mkdtempSync(join(tmpdir(), 'mpijob-cp-')), 'f.png');
+    const copied = await kube(['cp', `${ns}/pi:cell1-figure1.png`, figure]);
+    expect(copied.stderr).toBe('');
+    expect(readFileSync(figure).subarray(0, 8)).toEqual(
+      Buffer.from([137, 80, 78, 71, 13, 10, 26, 10])
+    );
 
     const listed = await kube(['list', '-n', ns, '-o', 'json']);
     const items = JSON.parse(listed.stdout).items as Array<{

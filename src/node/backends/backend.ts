@@ -11,6 +11,7 @@ import type {
   IPreflightReport
 } from '../../core/jobRecord';
 import type { IBuiltJob } from '../../core/job';
+import type { IJobFile, IJobFileInfo } from '../../core/jobFiles';
 import type { IKubeObject } from '../../core/kube';
 import type { ILaunchSpec } from '../../core/spec';
 
@@ -100,6 +101,21 @@ export interface IMpiJobBackend {
     name: string,
     options?: ILogOptions
   ): AsyncIterable<ILogLine>;
+
+  /**
+   * The files a job's ranks left (its notebook's figures), in the order
+   * they were written.
+   *
+   * @throws {BackendError} NotFound
+   */
+  listFiles(namespace: string, name: string): Promise<IJobFileInfo[]>;
+
+  /**
+   * One file a job's ranks left.
+   *
+   * @throws {BackendError} NotFound, for the job or the file
+   */
+  readFile(namespace: string, name: string, file: string): Promise<IJobFile>;
 
   /**
    * Stops a job (every rank) and removes it.

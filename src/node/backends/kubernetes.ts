@@ -13,6 +13,7 @@ import type {
   ILogLine,
   IPreflightReport
 } from '../../core/jobRecord';
+import type { IJobFile, IJobFileInfo } from '../../core/jobFiles';
 import type { IKubeObject } from '../../core/kube';
 import { renderJob } from '../../core/manifest';
 import type { ILaunchSpec } from '../../core/spec';
@@ -28,7 +29,7 @@ import { KubeApi, ownerReference } from './kubernetes/api';
 import type { IKubeConnectionOptions } from './kubernetes/config';
 import { loadKubeConnection } from './kubernetes/config';
 import { JobWatcher } from './kubernetes/jobWatcher';
-import { launcherLogs } from './kubernetes/logs';
+import { launcherFiles, launcherLogs } from './kubernetes/logs';
 import { kubePreflight } from './kubernetes/preflight';
 import { ResourceWatch } from './kubernetes/resourceWatch';
 import type { PodObject } from './kubernetes/api';
@@ -284,6 +285,57 @@ export class KubernetesBackend implements IMpiJobBackend {
         }
       }
     };
+  }
+
+  /**
+   * The files a job's ranks left, read back out of the launcher's log.
+   *
+   * @param namespace - its namespace
+   * @param name - its name
+   * @returns the files
+   * @throws {BackendError} NotFound
+   */
+  async listFiles(namespace: string, name: string): Promise<IJobFileInfo[]> {
+    return (await this.files(namespace, name)).map(file => ({
+      name: file.name,
+      rank: file.rank,
+      size: file.bytes.length
+    }));
+  }
+
+  /**
+   * One file a job's ranks left.
+   *
+   * @param namespace - its namespace
+   * @param name - its name
+   * @param file - the file's name
+   * @returns the file
+   * @throws {BackendError} NotFound, for the job or the file
+   */
+  async readFile(
+    namespace: string,
+    name: string,
+    file: string
+  ): Promise<IJobFile> {
+    const found = (await this.files(namespace, name)).find(
+      f => f.name === file
+    );
+    if (!found) {
+      throw new BackendError('NotFound', `job "${name}" has no file "${file}"`);
+    }
+    return found;
+  }
+
+  private async files(namespace: string, name: string): Promise<IJobFile[]> {
+    this.assertOpen();
+    try {
+      return await launcherFiles(this.api, namespace, name);
+    } catch (error) {
+      if (error instanceof BackendError && error.reason === 'NotFound') {
+        throw jobNotFound(name);
+      }
+      throw error;
+    }
   }
 
   /**

@@ -57,6 +57,7 @@ import {
   failureMessage,
   FailureTracker
 } from './local/failure';
+import { JobFileWriter, listJobFiles, readJobFile } from './local/files';
 import type { ILauncher } from './local/launch';
 import {
   checkLauncher,
@@ -78,6 +79,8 @@ import {
   recordBase
 } from './local/model';
 import type { MpiFlavor } from '../../core/mpiOutput';
+import type { IJobFile, IJobFileInfo } from '../../core/jobFiles';
+import { FileAssembler } from '../../core/jobFiles';
 import { MpiOutputParser } from '../../core/mpiOutput';
 import type { IProcessIdentity } from './local/procs';
 import {
@@ -147,6 +150,8 @@ interface IActiveRun {
   readonly tracker: FailureTracker;
   readonly parser: MpiOutputParser;
   readonly writer: LogWriter;
+  readonly files: JobFileWriter;
+  readonly assembler: FileAssembler;
   launcher: IProcessIdentity | null;
   seq: number;
   stopping: 'delete' | 'close' | 'failfast' | null;
@@ -505,6 +510,37 @@ export class LocalBackend implements IMpiJobBackend {
   }
 
   /**
+   * The files a job's ranks left, in the order they were written.
+   *
+   * @param namespace - its namespace
+   * @param name - its name
+   * @returns the files
+   * @throws {BackendError} NotFound
+   */
+  async listFiles(namespace: string, name: string): Promise<IJobFileInfo[]> {
+    await this.get(namespace, name);
+    return listJobFiles(this.store.jobDir(namespace, name));
+  }
+
+  /**
+   * One file a job's ranks left.
+   *
+   * @param namespace - its namespace
+   * @param name - its name
+   * @param file - the file's name
+   * @returns the file
+   * @throws {BackendError} NotFound, for the job or the file
+   */
+  async readFile(
+    namespace: string,
+    name: string,
+    file: string
+  ): Promise<IJobFile> {
+    await this.get(namespace, name);
+    return readJobFile(this.store.jobDir(namespace, name), name, file);
+  }
+
+  /**
    * Stops a job (SIGTERM to all its processes, SIGKILL after the grace
    * period, until none is left) and removes it with its files.
    *
@@ -754,8 +790,16 @@ export class LocalBackend implements IMpiJobBackend {
           });
           tracker.observe(line);
         },
-        rankExit: (rank, code) => this.onRankExit(entry, active, rank, code)
+        rankExit: (rank, code) => this.onRankExit(entry, active, rank, code),
+        file: (rank, chunk) => {
+          const file = active.assembler.add(rank, chunk);
+          if (file !== null) {
+            active.files.write(file);
+          }
+        }
       }),
+      files: new JobFileWriter(jobDir),
+      assembler: new FileAssembler(),
       launcher: null,
       seq: 0,
       stopping: null,
@@ -890,6 +934,7 @@ export class LocalBackend implements IMpiJobBackend {
     await drained(active.child, DRAIN_TIMEOUT_MS);
     active.parser.finish();
     await active.writer.close();
+    await active.files.close();
     if (active.exitBatch !== null) {
       clearTimeout(active.exitBatch);
       active.exitBatch = null;

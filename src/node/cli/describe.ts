@@ -1,7 +1,8 @@
 /**
  * `mpijob describe`: one job in kubectl's describe layout.
  */
-import { humanDuration } from '../../core/format';
+import { humanBytes, humanDuration } from '../../core/format';
+import type { IJobFileInfo } from '../../core/jobFiles';
 import type { IJobRecord, ILogLine } from '../../core/jobRecord';
 import { replicaOutcome } from '../../core/status';
 import { formatTable } from './table';
@@ -37,12 +38,14 @@ function indent(text: string, by = '  '): string {
  *
  * @param job - the job
  * @param lastLines - its last log lines
+ * @param files - the files its ranks left (figures)
  * @param now - the current time, for durations
  * @returns the text
  */
 export function describeJob(
   job: IJobRecord,
   lastLines: readonly ILogLine[] | { readonly unavailable: string },
+  files: readonly IJobFileInfo[] | { readonly unavailable: string } = [],
   now = Date.now()
 ): string {
   const field = (
@@ -137,6 +140,20 @@ export function describeJob(
       ])
     )
   );
+
+  out += 'Files:\n';
+  if (!Array.isArray(files)) {
+    out += `  <unavailable: ${(files as { unavailable: string }).unavailable}>\n`;
+  } else if (files.length === 0) {
+    out += '  <none>\n';
+  } else {
+    out += indent(
+      formatTable(
+        ['Name', 'Rank', 'Size'],
+        files.map(f => [f.name, f.rank, humanBytes(f.size)])
+      )
+    );
+  }
 
   out += 'Last Log Lines:\n';
   if (!Array.isArray(lastLines)) {

@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { IMpiJobBackend } from '../backends/backend';
 import { registerAdmin } from './commands/admin';
 import { registerBench } from './commands/bench';
+import { registerCp } from './commands/cp';
 import { registerCreate } from './commands/create';
 import { registerInspect } from './commands/inspect';
 import { registerLifecycle } from './commands/lifecycle';
@@ -81,6 +82,7 @@ export async function runCli(
   registerList(program, context);
   registerInspect(program, context);
   registerLifecycle(program, context);
+  registerCp(program, context);
   registerRender(program, context);
   registerServe(program, context);
   registerBench(program, context);

@@ -83,7 +83,8 @@ const SPEC_FLAGS: readonly ISpecFlag[] = [
     path: ['sshAuthMountPath'],
     kind: 'string'
   },
-  { flags: '--oversubscribe', path: ['oversubscribe'], kind: 'boolean' }
+  { flags: '--oversubscribe', path: ['oversubscribe'], kind: 'boolean' },
+  { flags: '--figures <ranks>', path: ['figures'], kind: 'string' }
 ];
 
 interface ISchemaNode {

@@ -3,6 +3,7 @@
  */
 import { benchmarkResource, benchmarksResource } from './benchmarks';
 import type { IServiceDeps } from './context';
+import { fileResource, filesResource } from './files';
 import { jobResource, jobsResource } from './jobs';
 import {
   healthResource,
@@ -34,6 +35,8 @@ export function createRouter(deps: IServiceDeps): Router {
   router.add('/api/jobs/{namespace}/{name}', jobResource(deps));
   router.add('/api/jobs/{namespace}/{name}/logs', logsResource(deps));
   router.add('/api/jobs/{namespace}/{name}/stream', jobStreamResource(deps));
+  router.add('/api/jobs/{namespace}/{name}/files', filesResource(deps));
+  router.add('/api/jobs/{namespace}/{name}/files/{file}', fileResource(deps));
   router.add('/api/benchmarks', benchmarksResource(deps));
   router.add('/api/benchmarks/{id}', benchmarkResource(deps));
   return router;

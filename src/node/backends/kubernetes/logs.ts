@@ -9,6 +9,8 @@ import { PassThrough } from 'node:stream';
 
 import { Log } from '@kubernetes/client-node';
 
+import type { IFileChunk, IJobFile } from '../../../core/jobFiles';
+import { FileAssembler } from '../../../core/jobFiles';
 import type { ILogLine } from '../../../core/jobRecord';
 import type { IKubeObject } from '../../../core/kube';
 import type { MpiFlavor, IOutputLine } from '../../../core/mpiOutput';
@@ -45,12 +47,7 @@ export async function* launcherLogs(
 ): AsyncGenerator<ILogLine> {
   const job = await api.getMpiJob(namespace, name);
   const ranks = totalRanksOf(job);
-  const flavor: MpiFlavor =
-    (job.spec as { mpiImplementation?: string } | undefined)
-      ?.mpiImplementation === 'OpenMPI' ||
-    !(job.spec as { mpiImplementation?: string } | undefined)?.mpiImplementation
-      ? 'openmpi'
-      : 'mpich';
+  const flavor = flavorOf(job);
   const selector = `${OPERATOR_JOB_NAME_LABEL}=${name},${JOB_ROLE_LABEL}=${LAUNCHER_ROLE}`;
 
   if (!options.follow) {
@@ -161,6 +158,49 @@ export async function* launcherLogs(
   }
 }
 
+/**
+ * The files a job's ranks left (its notebook's figures), read back out of
+ * the launcher's log, where they travel (see core/jobFiles.ts).
+ *
+ * @param api - the cluster
+ * @param namespace - the job's namespace
+ * @param name - the job's name
+ * @returns the files in the order they were written; a name written again
+ *   counts once, where it was last written
+ */
+export async function launcherFiles(
+  api: KubeApi,
+  namespace: string,
+  name: string
+): Promise<IJobFile[]> {
+  const job = await api.getMpiJob(namespace, name);
+  const selector = `${OPERATOR_JOB_NAME_LABEL}=${name},${JOB_ROLE_LABEL}=${LAUNCHER_ROLE}`;
+  const pod = newestStarted((await api.listPods(namespace, selector)).items);
+  if (!pod) {
+    return [];
+  }
+  const assembler = new FileAssembler();
+  const files = new Map<string, IJobFile>();
+  const lines = readStream(api, namespace, pod, {
+    follow: false,
+    flavor: flavorOf(job),
+    ranks: totalRanksOf(job),
+    // Only file chunks matter here.
+    rank: -1,
+    file: (rank, chunk) => {
+      const file = assembler.add(rank, chunk);
+      if (file !== null) {
+        files.delete(file.name);
+        files.set(file.name, file);
+      }
+    }
+  });
+  for await (const line of lines) {
+    void line;
+  }
+  return [...files.values()];
+}
+
 interface IStreamOptions {
   readonly follow: boolean;
   readonly tail?: number;
@@ -169,6 +209,8 @@ interface IStreamOptions {
   readonly ranks: number;
   readonly rank?: number;
   readonly signal?: AbortSignal;
+  /** Told of every file chunk a rank printed. */
+  readonly file?: (rank: number, chunk: IFileChunk) => void;
 }
 
 async function* readStream(
@@ -219,7 +261,8 @@ async function* readStream(
         pending.push({ line: { ...line, time }, stamp: stampNow });
       }
     },
-    rankExit: () => undefined
+    rankExit: () => undefined,
+    file: options.file
   });
   let partial = '';
   try {
@@ -250,6 +293,13 @@ async function* readStream(
     controller?.abort();
     out.destroy();
   }
+}
+
+function flavorOf(job: IKubeObject): MpiFlavor {
+  const implementation = (
+    job.spec as { mpiImplementation?: string } | undefined
+  )?.mpiImplementation;
+  return implementation === 'OpenMPI' || !implementation ? 'openmpi' : 'mpich';
 }
 
 function totalRanksOf(job: IKubeObject): number {

@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 
+import type { IJobFileInfo } from '../../../core/jobFiles';
 import type { ILogLine } from '../../../core/jobRecord';
 import type { ICliContext } from '../context';
 import { namespaceOf } from '../context';
@@ -89,7 +90,16 @@ export function registerInspect(program: Command, context: ICliContext): void {
                 error instanceof Error ? error.message : String(error)
             };
           }
-          context.io.stdout.write(describeJob(job, lines));
+          let files: IJobFileInfo[] | { unavailable: string } = [];
+          try {
+            files = await backend.listFiles(namespace, name);
+          } catch (error) {
+            files = {
+              unavailable:
+                error instanceof Error ? error.message : String(error)
+            };
+          }
+          context.io.stdout.write(describeJob(job, lines, files));
         });
       }
     );
