@@ -9,13 +9,17 @@ import { openLaunchPanel, SCREENSHOTS, submitWith } from './helpers';
 
 test.use({ viewport: { width: 1280, height: 900 } });
 
+// plot_labels.py sits beside the notebook: the ranks start there, as a kernel does.
 const CELLS = [
-  'import matplotlib.pyplot as plt\nfrom mpi4py import MPI\nrank = MPI.COMM_WORLD.Get_rank()',
-  "plt.plot([0, 1, 2], [0, 1, 4])\nplt.title('squares')",
+  'import matplotlib.pyplot as plt\nimport plot_labels\nfrom mpi4py import MPI\nrank = MPI.COMM_WORLD.Get_rank()',
+  'plt.plot([0, 1, 2], [0, 1, 4])\nplt.title(plot_labels.TITLE)',
   "plt.bar(['a', 'b'], [3, 5])\nplt.show()"
 ];
 
-test('shows the figures a job’s cells left', async ({ page, tmpPath }) => {
+test('shows the figures a job’s cells left, run beside the notebook’s files', async ({
+  page,
+  tmpPath
+}) => {
   const notebook = {
     nbformat: 4,
     nbformat_minor: 5,
@@ -35,6 +39,11 @@ test('shows the figures a job’s cells left', async ({ page, tmpPath }) => {
       source
     }))
   };
+  await page.contents.uploadContent(
+    "TITLE = 'squares'\n",
+    'text',
+    `${tmpPath}/plot_labels.py`
+  );
   const file = `${tmpPath}/plots.ipynb`;
   await page.contents.uploadContent(JSON.stringify(notebook), 'text', file);
   await page.notebook.openByPath(file);

@@ -160,8 +160,8 @@ export const launchSpecSchema = {
       "title": "Working directory",
       "description": "Directory the ranks start in: on Kubernetes the containers' working directory (else the image's); on the local backend a directory of this machine (else the job's own directory under the data directory).",
       "type": "string",
-      "pattern": "^/",
-      "patternMessage": "must be an absolute path such as '/home/me/project'"
+      "pattern": "^(/|~/|~$)",
+      "patternMessage": "must be an absolute path such as '/home/me/project' (or start with ~/ for the home directory, local backend)"
     },
     "env": {
       "title": "Environment variables",

@@ -59,11 +59,38 @@ export function resultsLocation(notebookPath: string): {
   readonly serviceDir: string | null;
 } {
   const path = PathExt.join(PathExt.dirname(notebookPath), RESULTS_FOLDER);
+  return { path, serviceDir: onServer(path) };
+}
+
+/**
+ * A folder of the server's contents as a path on the server's machine.
+ *
+ * @param path - relative to the server root
+ * @returns the absolute (or `~/`) path; null when the server root is unknown
+ */
+function onServer(path: string): string | null {
   const root = PageConfig.getOption('serverRoot');
-  const serviceDir = root
-    ? `${root.replace(/\/+$/, '')}/${path}`.replace(/\/+$/, '')
+  return root
+    ? `${root.replace(/\/+$/, '')}/${path}`.replace(/\/+$/, '') || '/'
     : null;
-  return { path, serviceDir };
+}
+
+/**
+ * A launch whose ranks start in the notebook's folder, as its kernel does
+ * (the local backend runs on the server's machine), unless it names one.
+ *
+ * @param spec - the launch spec
+ * @param notebookPath - the notebook, relative to the server root
+ * @returns the spec with its working directory
+ */
+export function withNotebookFolder(
+  spec: ILaunchSpec,
+  notebookPath: string
+): ILaunchSpec {
+  const folder = onServer(PathExt.dirname(notebookPath));
+  return spec.workingDir !== undefined || folder === null
+    ? spec
+    : { ...spec, workingDir: folder };
 }
 
 /**

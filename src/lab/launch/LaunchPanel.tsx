@@ -15,6 +15,7 @@ import { mpijobIcon } from '../icons';
 import type { LaunchSettings } from '../settings';
 import { defaultImageFor } from '../settings';
 import type { IMpiJobManager } from '../tokens';
+import { withNotebookFolder } from '../bench/notebookBenchmark';
 import { BenchmarkSection } from './BenchmarkSection';
 import { evaluateDraft } from './draft';
 import {
@@ -172,13 +173,18 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
   );
   const preflight = usePreflight(manager, draft.spec);
   const { state: checked } = preflight;
-  const layout = formLayout(
+  const backend =
     checked.state === 'done'
       ? checked.report.backend
       : settings.values.backend !== 'auto'
         ? settings.values.backend
-        : lastKnownBackend()
-  );
+        : lastKnownBackend();
+  const layout = formLayout(backend);
+  // Local ranks start in the notebook's folder, as its kernel does.
+  const runnable =
+    draft.spec && backend === 'local' && source
+      ? withNotebookFolder(draft.spec, source.path)
+      : draft.spec;
   const cells = cellModeOf(values);
   const sorted = useMemo(() => {
     const skip = Object.fromEntries(
@@ -220,7 +226,7 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
     setSubmitting(true);
     const outcome = await submitLaunch({
       manager,
-      spec: draft.spec,
+      spec: runnable ?? draft.spec,
       notebook: draft.spec.command ? null : notebook,
       program: draft.built.program,
       open: props.options.openJob,
@@ -289,7 +295,7 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
           />
           {source && (
             <BenchmarkSection
-              spec={draft.spec && draft.built ? draft.spec : null}
+              spec={runnable && draft.built ? runnable : null}
               notebook={notebook}
               notebookPath={source.path}
               blockers={reasons}

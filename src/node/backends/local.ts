@@ -64,6 +64,7 @@ import {
   checkPython,
   checkRanks,
   ensureMpichAbiDir,
+  expandHome,
   findLauncher,
   jobLauncherArgs,
   launchEnv,
@@ -700,7 +701,7 @@ export class LocalBackend implements IMpiJobBackend {
     }
     if (
       spec.workingDir !== undefined &&
-      !(await isDirectory(spec.workingDir))
+      !(await isDirectory(expandHome(spec.workingDir)))
     ) {
       throw new BackendError(
         'Invalid',
@@ -763,7 +764,8 @@ export class LocalBackend implements IMpiJobBackend {
     let child: ChildProcess;
     try {
       child = spawn(plan.launcher.path, [...args], {
-        cwd: spec.workingDir ?? jobDir,
+        cwd:
+          spec.workingDir === undefined ? jobDir : expandHome(spec.workingDir),
         env,
         // Its own session and process group: stopping the job cannot hit the service.
         detached: true,

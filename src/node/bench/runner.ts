@@ -30,7 +30,7 @@ import type { IBuiltJob } from '../../core/job';
 import { renderJob } from '../../core/manifest';
 import { parseLaunchSpec } from '../../core/spec';
 import type { IMpiJobBackend } from '../backends/backend';
-import { resolveExecutable } from '../backends/local/launch';
+import { expandHome, resolveExecutable } from '../backends/local/launch';
 import { BareMpirun, stderrSummary } from './bare';
 import { currentLoad, readEnvironment } from './environment';
 import { JobRunError, runJob } from './harness';
@@ -286,8 +286,11 @@ async function runWorkerCount(
         programFile: workloadPath ?? '',
         // Where the job's ranks start, as the local backend starts them.
         cwd:
-          spec.workingDir ??
-          (notebook && workloadPath ? dirname(workloadPath) : undefined),
+          spec.workingDir !== undefined
+            ? expandHome(spec.workingDir)
+            : notebook && workloadPath
+              ? dirname(workloadPath)
+              : undefined,
         timeoutMs,
         signal: options.signal
       });

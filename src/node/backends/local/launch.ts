@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { constants as fsConstants, promises as fs } from 'node:fs';
+import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 
 import type { IProblem } from '../../../core/errors';
@@ -161,6 +162,19 @@ export interface ILaunchArgsOptions {
    * would type, which the benchmark harness times as its baseline.
    */
   readonly bare?: boolean;
+}
+
+/**
+ * A working directory as a path: `~/x` (how JupyterLab names a folder under
+ * home) is expanded.
+ *
+ * @param path - an absolute path, or one starting with `~/`
+ * @returns the absolute path
+ */
+export function expandHome(path: string): string {
+  return path === '~' || path.startsWith('~/')
+    ? join(homedir(), path.slice(1))
+    : path;
 }
 
 /**
