@@ -24,6 +24,7 @@ import type {
   INotebookBenchRecord,
   INotebookBenchRequest
 } from '../core/notebookBench';
+import type { IPackagedProgram } from '../core/notebook';
 import type { ILaunchSpec } from '../core/spec';
 import type {
   IDisposable,
@@ -166,10 +167,19 @@ export class ServiceClient implements IMpiJobBackend {
    * @param spec - the job about to be submitted, when there is one
    * @returns the report
    */
-  preflight(spec?: ILaunchSpec): Promise<IPreflightReport> {
-    return spec === undefined
-      ? this.json<IPreflightReport>('GET', '/preflight')
-      : this.json<IPreflightReport>('POST', '/preflight', spec);
+  preflight(
+    spec?: ILaunchSpec,
+    _namespace?: string,
+    program?: IPackagedProgram | null
+  ): Promise<IPreflightReport> {
+    if (spec === undefined) {
+      return this.json<IPreflightReport>('GET', '/preflight');
+    }
+    return this.json<IPreflightReport>(
+      'POST',
+      '/preflight',
+      program ? { spec, program: encodeProgram(program) } : spec
+    );
   }
 
   /**

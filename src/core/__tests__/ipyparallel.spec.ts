@@ -245,3 +245,31 @@ describe('ipyparallel notebooks', () => {
     });
   });
 });
+
+describe('MPI started from inside a job', () => {
+  it('should refuse !mpirun, !mpiexec and shell cells that start MPI, naming cell and line', () => {
+    const error = validationError(() =>
+      pack(
+        '!mpiexec -n 4 python3 train.py',
+        'x = 1\n!time OMP_NUM_THREADS=1 /usr/bin/mpirun.openmpi -np 2 ./a.out',
+        '%%bash\necho start\nsrun python3 x.py'
+      )
+    );
+    expect(error.problems.map(p => p.path)).toEqual([
+      'cell 1, line 1',
+      'cell 2, line 2',
+      'cell 3, line 3'
+    ]);
+    expect(error.problems[0].message).toMatch(
+      /^'mpiexec' starts MPI inside a rank .*mpijob create -- python3 script\.py/
+    );
+    expect(error.problems[1].message).toMatch(/^'\/usr\/bin\/mpirun\.openmpi'/);
+  });
+
+  it('should leave commands that only mention MPI alone', () => {
+    expect(
+      pack('!echo mpirun is not run here\n!which mpiexec\n!ls /opt/mpirun-docs')
+        .warnings
+    ).toEqual([]);
+  });
+});

@@ -27,6 +27,11 @@ const OR_SKIP = `or tag the cell '${SKIP_TAG}'`;
 
 const ESCAPE_CANDIDATE = /^[ \t\f]*[!%]|=[ \t]*[!%]/m;
 
+// A shell command that launches MPI: at the start of a command, perhaps
+// after `time`, `exec` or variable assignments.
+const NESTED_MPI =
+  /(?:^|[;&|\n(]\s*)(?:(?:time|exec|env)\s+|\w+=\S*\s+)*((?:\S*\/)?(?:mpirun|mpiexec|orterun|prterun|srun)(?:\.\w+)?)(?=\s|$)/m;
+
 /**
  * Whether a cell can go into the program verbatim: nothing in it can be IPython syntax, need a
  * warning or the end-of-cell string check; its first code line is not indented; its line breaks
@@ -325,8 +330,20 @@ export class IPythonTranslator {
   }
 
   private emitShell(indent: string, command: string, lineNumber: number): void {
+    this.rejectNestedMpi(command, lineNumber);
     this.helpers.shell = true;
     this.emit(`${indent}_mpijob_shell(${pythonString(command)})`, lineNumber);
+  }
+
+  // The job's ranks were started by MPI; a rank cannot start MPI again.
+  private rejectNestedMpi(commands: string, lineNumber: number): void {
+    const launcher = NESTED_MPI.exec(commands);
+    if (launcher !== null) {
+      this.reject(
+        lineNumber,
+        `'${launcher[1]}' starts MPI inside a rank that MPI already started (Open MPI refuses: it does not support recursive calls): run the program as the job itself (mpijob create -- python3 script.py), ${OR_SKIP}`
+      );
+    }
   }
 
   private lineMagic(
@@ -668,6 +685,11 @@ export class IPythonTranslator {
           this.emitWholeCell(lines, first, 'pass');
           return false;
         }
+        lines
+          .slice(first + 1)
+          .forEach((line, index) =>
+            this.rejectNestedMpi(line, first + index + 2)
+          );
         this.helpers.shell = true;
         this.emitWholeCell(
           lines,

@@ -124,7 +124,7 @@ describe('mpijob render', () => {
     ]);
     expect(relative.code).toBe(1);
     expect(relative.stderr).toBe(
-      "error: workingDir (--workdir): must be an absolute path such as '/home/me/project'\n"
+      "error: workingDir (--workdir): must be an absolute path such as '/home/me/project' (or start with ~/ for the home directory, local backend)\n"
     );
   });
 

@@ -13,6 +13,7 @@ import type {
 import type { IBuiltJob } from '../../core/job';
 import type { IJobFile, IJobFileInfo } from '../../core/jobFiles';
 import type { IKubeObject } from '../../core/kube';
+import type { IPackagedProgram } from '../../core/notebook';
 import type { ILaunchSpec } from '../../core/spec';
 
 /** What to submit: a launch (spec + packaged notebook) or a raw MPIJob manifest. */
@@ -51,8 +52,14 @@ export interface IMpiJobBackend {
    *
    * @param spec - the job about to be submitted, when there is one
    * @param namespace - where it would run (the spec's namespace wins)
+   * @param program - its packaged notebook: backends that can check it
+   *   (the local one, with the ranks' Python) find its sure failures
    */
-  preflight(spec?: ILaunchSpec, namespace?: string): Promise<IPreflightReport>;
+  preflight(
+    spec?: ILaunchSpec,
+    namespace?: string,
+    program?: IPackagedProgram | null
+  ): Promise<IPreflightReport>;
 
   /**
    * Starts a job. The record is stored before anything runs.

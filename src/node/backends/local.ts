@@ -17,7 +17,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,7 @@ import type {
   IPreflightCheck,
   IPreflightReport
 } from '../../core/jobRecord';
+import type { IProblem } from '../../core/errors';
 import type { IPackagedProgram } from '../../core/notebook';
 import { encodeSourceMap, PROGRAM_FILE_NAME } from '../../core/notebook';
 import type { ILaunchSpec } from '../../core/spec';
@@ -58,6 +59,8 @@ import {
   FailureTracker
 } from './local/failure';
 import { JobFileWriter, listJobFiles, readJobFile } from './local/files';
+import { checkProgram } from './local/programCheck';
+import type { IProgramVerdict } from './local/programCheck';
 import type { ILauncher } from './local/launch';
 import {
   checkLauncher,
@@ -131,6 +134,9 @@ const FOLLOW_POLL_MS = 250;
 // giving up on it (it may have been lost in a crash).
 const FOLLOW_GAP_MS = 1000;
 
+// Program verdicts kept (see programVerdict).
+const MAX_VERDICTS = 32;
+
 // A job this backend runs.
 interface IEntry {
   readonly base: RecordBase;
@@ -199,6 +205,7 @@ export class LocalBackend implements IMpiJobBackend {
     bootId: null
   };
   private readonly inflight = new Set<Promise<unknown>>();
+  private readonly verdicts = new Map<string, Promise<IProgramVerdict>>();
   private resourceVersion = 0;
   private closed = false;
 
@@ -244,7 +251,11 @@ export class LocalBackend implements IMpiJobBackend {
    * @param spec - the job about to be submitted, when there is one
    * @returns the checks
    */
-  async preflight(spec?: ILaunchSpec): Promise<IPreflightReport> {
+  async preflight(
+    spec?: ILaunchSpec,
+    _namespace?: string,
+    program?: IPackagedProgram | null
+  ): Promise<IPreflightReport> {
     await this.ready;
     const checks: IPreflightCheck[] = [];
     const impl = spec?.mpiImplementation;
@@ -281,6 +292,9 @@ export class LocalBackend implements IMpiJobBackend {
           : null;
       const env = { ...process.env, ...mpiEnv(flavor, process.env, abiDir) };
       checks.push(...(await checkPython(this.python, flavor, env, 'error')));
+      if (program) {
+        checks.push(...(await this.checkProgram(spec, program)));
+      }
     }
     checks.push(this.checkCores(spec));
     checks.push(await this.checkDataDir());
@@ -727,12 +741,53 @@ export class LocalBackend implements IMpiJobBackend {
         );
       }
     }
+    if (python !== null && job.program) {
+      const verdict = await this.programVerdict(python, spec, job.program);
+      const problems = [
+        ...(verdict.syntax ? [verdict.syntax] : []),
+        ...verdict.missing
+      ];
+      if (problems.length > 0) {
+        throw new BackendError(
+          'Invalid',
+          `the notebook would fail on every rank: ${problems.map(p => `${p.path}: ${p.message}`).join('; ')}${verdict.missing.length > 0 ? `. Install what is missing into ${python}, or set MPIJOB_PYTHON to a Python that has it` : ''}`,
+          problems
+        );
+      }
+    }
     return {
       flavor,
       launcher: { ...launcher, path: launcher.path },
       ranks,
       python
     };
+  }
+
+  // The same program is often submitted again (benchmarks, reruns): its
+  // verdict is kept for a while.
+  private programVerdict(
+    python: string,
+    spec: ILaunchSpec,
+    program: IPackagedProgram
+  ): Promise<IProgramVerdict> {
+    const cwd =
+      spec.workingDir === undefined ? undefined : expandHome(spec.workingDir);
+    const env = spec.env ?? [];
+    const key = createHash('sha256')
+      .update(JSON.stringify([python, cwd ?? null, env, program.code]))
+      .digest('hex');
+    let verdict = this.verdicts.get(key);
+    if (verdict === undefined) {
+      verdict = checkProgram(python, program, {
+        cwd,
+        env: launchEnv('openmpi', process.env, env, null, null)
+      });
+      this.verdicts.set(key, verdict);
+      if (this.verdicts.size > MAX_VERDICTS) {
+        this.verdicts.delete(this.verdicts.keys().next().value as string);
+      }
+    }
+    return verdict;
   }
 
   private async start(
@@ -1251,6 +1306,61 @@ export class LocalBackend implements IMpiJobBackend {
 
   // -------------------------------------------------------------------------
   // Preflight helpers
+
+  // A notebook's sure failures, found with the ranks' Python before it runs.
+  private async checkProgram(
+    spec: ILaunchSpec | undefined,
+    program: IPackagedProgram
+  ): Promise<IPreflightCheck[]> {
+    const python = await resolveExecutable(this.python);
+    if (python === null) {
+      return [];
+    }
+    const verdict = spec
+      ? await this.programVerdict(python, spec, program)
+      : await checkProgram(python, program);
+    if (verdict.unavailable !== null) {
+      return [
+        {
+          name: 'program',
+          ok: false,
+          severity: 'warning',
+          message: verdict.unavailable
+        }
+      ];
+    }
+    const line = (p: IProblem): string => `${p.path}: ${p.message}`;
+    return [
+      verdict.syntax
+        ? {
+            name: 'program',
+            ok: false,
+            severity: 'error',
+            message: `the notebook's code does not compile: ${line(verdict.syntax)}`,
+            fix: 'Fix that line (Python 3 syntax), or leave the cell out (skip-mpijob tag, or the cell selection)'
+          }
+        : {
+            name: 'program',
+            ok: true,
+            severity: 'error',
+            message: `the notebook's code compiles with ${python}`
+          },
+      verdict.missing.length > 0
+        ? {
+            name: 'imports',
+            ok: false,
+            severity: 'error',
+            message: verdict.missing.map(line).join('; '),
+            fix: `Install what is missing into ${python}, or set MPIJOB_PYTHON to a Python that has it`
+          }
+        : {
+            name: 'imports',
+            ok: true,
+            severity: 'error',
+            message: `every top-level import of the notebook is found by ${python}`
+          }
+    ];
+  }
 
   private checkCores(spec: ILaunchSpec | undefined): IPreflightCheck {
     const cores = `${this.cores} core${this.cores === 1 ? '' : 's'}`;

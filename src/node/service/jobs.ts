@@ -118,7 +118,18 @@ export function checkSpec(input: unknown, namespace?: string): ILaunchSpec {
   return result.spec;
 }
 
-function decodeSubmission(body: unknown, namespace?: string): Submission {
+/**
+ * Reads a submit request: `{spec, notebook}`, `{spec, program}` or `{manifest}`.
+ *
+ * @param body - the parsed body
+ * @param namespace - `?namespace=`, when given
+ * @returns what to submit, the notebook packaged
+ * @throws {HttpProblem|ValidationError} naming what is wrong
+ */
+export function decodeSubmission(
+  body: unknown,
+  namespace?: string
+): Submission {
   if (!isRecord(body)) {
     throw badRequest(
       'the request body must be a JSON object: {spec, notebook} or {spec, program} or {manifest}'

@@ -4,9 +4,10 @@
 import { LAUNCH_SPEC_SCHEMA } from '../../core/spec';
 import type { IServiceDeps } from './context';
 import { readJson, send, sendJson } from './http';
-import { checkSpec } from './jobs';
+import { checkSpec, decodeSubmission } from './jobs';
 import { OPENAPI_YAML } from './openapiDocument';
 import type { IHealth } from './protocol';
+import { isRecord } from './protocol';
 import type { IResource } from './router';
 
 /**
@@ -36,8 +37,25 @@ export function preflightResource(deps: IServiceDeps): IResource {
       sendJson(res, 200, await deps.backend.preflight());
     },
     async POST({ req, res }) {
-      const spec = checkSpec(await readJson(req, deps.maxBodyBytes));
-      sendJson(res, 200, await deps.backend.preflight(spec));
+      const body = await readJson(req, deps.maxBodyBytes);
+      // {spec, notebook} or {spec, program} as for submitting: the notebook's
+      // code is checked too; a bare launch spec checks the rest.
+      if (isRecord(body) && body.spec !== undefined) {
+        const submission = decodeSubmission(body);
+        sendJson(
+          res,
+          200,
+          submission.kind === 'launch'
+            ? await deps.backend.preflight(
+                submission.job.spec,
+                undefined,
+                submission.job.program
+              )
+            : await deps.backend.preflight()
+        );
+        return;
+      }
+      sendJson(res, 200, await deps.backend.preflight(checkSpec(body)));
     }
   };
 }

@@ -8,6 +8,7 @@ import type { IJobRecord, IPreflightReport } from '../../../core/jobRecord';
 import { JOB_PHASES } from '../../../core/status';
 import type { JobPhase } from '../../../core/status';
 import { BackendError } from '../../backends/errors';
+import { backendKind } from '../connect';
 import type { ICliContext } from '../context';
 import { namespaceOf } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';
@@ -244,12 +245,25 @@ export function registerLifecycle(
     async (options: Record<string, unknown>, self: Command) => {
       // With job flags, check that job; otherwise the namespace in general.
       const asksJob = SPEC_FLAG_NAMES.some(name => options[name] !== undefined);
-      const spec = asksJob
-        ? (await buildFromCommandLine(options, 'mpijob preflight', [])).jobs[0]
-            ?.spec
+      const local = backendKind(self.optsWithGlobals()) === 'local';
+      const job = asksJob
+        ? (
+            await buildFromCommandLine(
+              options,
+              'mpijob preflight',
+              [],
+              local ? process.cwd() : undefined
+            )
+          ).jobs[0]
         : undefined;
       await context.withBackend(self, async backend => {
-        const report = await backend.preflight(spec, namespaceOf(options));
+        // With a notebook, its code is checked too (the local backend
+        // compiles it and looks up its imports in the ranks' Python).
+        const report = await backend.preflight(
+          job?.spec,
+          namespaceOf(options),
+          job?.program
+        );
         context.io.stdout.write(
           options.output === 'json'
             ? `${JSON.stringify(report, null, 4)}\n`
