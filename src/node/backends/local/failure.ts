@@ -1,11 +1,13 @@
 /**
  * Which rank made a local job fail, and why, from its output.
  *
- * Evidence, strongest first: the first rank whose output shows a Python
- * traceback (the packaged program's excepthook prints it, then calls MPI
- * Abort, so the other ranks' deaths follow from it); the rank the MPI names
- * in its abort message; the rank Open MPI names as the first to exit
- * non-zero; the first non-zero exit the rank wrapper reported.
+ * Evidence, strongest first: the rank the MPI names in its abort message
+ * (the packaged program's excepthook prints the traceback, then calls MPI
+ * Abort, so that rank's traceback is complete and the other ranks' deaths
+ * follow from it); the rank Open MPI names as the first to exit non-zero;
+ * the first rank whose output holds a complete traceback (one cut short
+ * when its rank was stopped is no evidence); the first non-zero exit the
+ * rank wrapper reported.
  *
  * A rank's stderr comes joined to its stdout (see core/mpiOutput), marked as
  * stderr only where the program marks it, so the evidence is looked for in
@@ -55,6 +57,8 @@ export class FailureTracker {
   private readonly launcherTail: string[] = [];
   private readonly exits = new Map<number, number>();
   private tracebackRank: number | null = null;
+  // Ranks whose traceback has begun but not yet reached its exception line.
+  private readonly openTracebacks = new Set<number>();
   private abort: { rank: number; code: number | null } | null = null;
   private openMpiExit: { rank: number; code: number | null } | null = null;
   private firstNonZeroExit: number | null = null;
@@ -80,8 +84,16 @@ export class FailureTracker {
       this.tails.set(line.rank, tail);
     }
     pushBounded(tail, text);
-    if (this.tracebackRank === null && text.trim() === TRACEBACK_HEADER) {
-      this.tracebackRank = line.rank;
+    if (text.trim() === TRACEBACK_HEADER) {
+      this.openTracebacks.add(line.rank);
+    } else if (
+      this.openTracebacks.has(line.rank) &&
+      text !== '' &&
+      !/^\s/.test(text)
+    ) {
+      // The exception line: this rank's traceback is complete.
+      this.openTracebacks.delete(line.rank);
+      this.tracebackRank ??= line.rank;
     }
     const mpich = MPICH_ABORT.exec(text);
     if (mpich !== null && this.abort === null) {
@@ -131,9 +143,9 @@ export class FailureTracker {
    */
   culprit(): IRankCulprit | null {
     const rank =
-      this.tracebackRank ??
       this.abort?.rank ??
       this.openMpiExit?.rank ??
+      this.tracebackRank ??
       this.firstNonZeroExit;
     if (rank === null) {
       return null;
