@@ -12,10 +12,8 @@
 # `testenv` (admin) and `testenv-alice`.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-repo="$(cd "$here/.." && pwd)"
 bin="$here/.bin"
 run="${MPIJOB_TESTENV_DIR:-$here/.run}"
-shared_ref="${MPIJOB_REFERENCE_DIR:-$repo/../shared/reference}"
 # shellcheck source=testenv/ports.sh
 source "$here/ports.sh"
 
@@ -154,7 +152,10 @@ start kube-scheduler "$bin/kube-scheduler" \
   --authentication-kubeconfig="$kubeconfig" --authorization-kubeconfig="$kubeconfig" \
   --secure-port="$TESTENV_SCHEDULER_PORT" --bind-address=127.0.0.1
 
-kubectl_ apply --server-side -f "$shared_ref/mpi-operator/kubeflow.org_mpijobs.yaml" >/dev/null
+# The real CRD, from the mpi-operator module the operator was built from.
+operator_dir="$(cd "$here/go" && go mod download -json github.com/kubeflow/mpi-operator | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+[[ -f "$operator_dir/manifests/base/kubeflow.org_mpijobs.yaml" ]] || die "the mpi-operator module has no CRD at $operator_dir (run testenv/build.sh)"
+kubectl_ apply --server-side -f "$operator_dir/manifests/base/kubeflow.org_mpijobs.yaml" >/dev/null
 crd_established() { [[ "$(kubectl_ get crd mpijobs.kubeflow.org -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" == True ]]; }
 wait_for 60 "the MPIJob CRD" crd_established
 kubectl_ create namespace mpi-operator >/dev/null

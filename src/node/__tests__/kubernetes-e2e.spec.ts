@@ -16,6 +16,7 @@ import { parse, stringify } from 'yaml';
 import type { IJobEvent } from '../../core/jobRecord';
 import { PROGRAM_FILE_NAME } from '../../core/notebook';
 import { ServiceClient } from '../client';
+import { upstreamExampleFiles } from '../../core/__tests__/helpers/reference';
 import { CLI, mpijob, ROOT } from './helpers';
 import {
   describeWithCluster,
@@ -27,15 +28,12 @@ import {
   uniqueNamespace
 } from './testenv';
 
-const PI_EXAMPLE = join(
-  ROOT,
-  '..',
-  'shared',
-  'reference',
-  'mpi-operator',
-  'examples',
-  'pi.yaml'
-);
+const PI_EXAMPLE = (
+  upstreamExampleFiles().find(([name]) => name === 'pi.yaml') as [
+    string,
+    string
+  ]
+)[1];
 const NOTEBOOK = join(ROOT, 'examples', 'mpi-pi.ipynb');
 
 jest.setTimeout(240_000);

@@ -1,25 +1,52 @@
 /**
- * Upstream reference material (../shared/reference beside the checkout):
- * the real MPIJob CRD and the upstream example MPIJobs.
+ * Upstream reference material from the mpi-operator Go module that testenv
+ * pins (testenv/go/go.mod), through the Go module proxy: the real MPIJob CRD
+ * and the upstream example MPIJobs. Nothing outside the repository is read
+ * but Go's module cache.
  */
 import Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 
-/** ../shared/reference/mpi-operator, found from the repository root. */
-export const REFERENCE_DIR = resolve(
-  __dirname,
-  '../../../../../shared/reference/mpi-operator'
-);
+const OPERATOR_MODULE = 'github.com/kubeflow/mpi-operator';
+const GO_MOD = resolve(__dirname, '../../../../testenv/go/go.mod');
 
-function requireReference(): void {
-  if (!existsSync(REFERENCE_DIR)) {
-    throw new Error(
-      `upstream reference material not found at ${REFERENCE_DIR}: these tests need ../shared beside the checkout`
-    );
+let moduleDir: string | null = null;
+
+/**
+ * The mpi-operator module's folder in Go's module cache, downloaded once.
+ *
+ * @returns the folder
+ * @throws {Error} saying what to install when Go cannot fetch it
+ */
+export function operatorModuleDir(): string {
+  if (moduleDir === null) {
+    const version = new RegExp(
+      `^\\s*${OPERATOR_MODULE.replace(/\./g, '\\.')} (v\\S+)`,
+      'm'
+    ).exec(readFileSync(GO_MOD, 'utf8'))?.[1];
+    if (!version) {
+      throw new Error(`${GO_MOD} does not require ${OPERATOR_MODULE}`);
+    }
+    let out: string;
+    try {
+      out = execFileSync(
+        'go',
+        ['mod', 'download', '-json', `${OPERATOR_MODULE}@${version}`],
+        { cwd: tmpdir(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }
+      );
+    } catch (error) {
+      throw new Error(
+        `cannot fetch ${OPERATOR_MODULE}@${version} through the Go module proxy (these tests read the real CRD and examples from it): ${(error as Error).message}`
+      );
+    }
+    moduleDir = (JSON.parse(out) as { Dir: string }).Dir;
   }
+  return moduleDir;
 }
 
 type SchemaNode = Record<string, unknown>;
@@ -54,9 +81,16 @@ let validator: ValidateFunction | null = null;
 /** The v2beta1 openAPIV3Schema of the real MPIJob CRD, compiled strict. */
 export function mpiJobCrdValidator(): ValidateFunction {
   if (!validator) {
-    requireReference();
     const crd = parse(
-      readFileSync(join(REFERENCE_DIR, 'kubeflow.org_mpijobs.yaml'), 'utf8')
+      readFileSync(
+        join(
+          operatorModuleDir(),
+          'manifests',
+          'base',
+          'kubeflow.org_mpijobs.yaml'
+        ),
+        'utf8'
+      )
     ) as {
       spec: {
         versions: { name: string; schema: { openAPIV3Schema: unknown } }[];
@@ -108,12 +142,31 @@ export function crdErrors(object: unknown): string[] {
       );
 }
 
+/**
+ * The upstream example MPIJobs (examples/v2beta1 of the module).
+ *
+ * @returns [file name, path] of each, by name
+ */
+export function upstreamExampleFiles(): [string, string][] {
+  const files: [string, string][] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        walk(path);
+      } else if (entry.name.endsWith('.yaml')) {
+        files.push([entry.name, path]);
+      }
+    }
+  };
+  walk(join(operatorModuleDir(), 'examples', 'v2beta1'));
+  return files.sort(([a], [b]) => a.localeCompare(b));
+}
+
 /** The upstream example files: [file name, text]. */
 export function upstreamExamples(): [string, string][] {
-  requireReference();
-  const dir = join(REFERENCE_DIR, 'examples');
-  return readdirSync(dir)
-    .filter(f => f.endsWith('.yaml'))
-    .sort()
-    .map(f => [f, readFileSync(join(dir, f), 'utf8')]);
+  return upstreamExampleFiles().map(([name, path]) => [
+    name,
+    readFileSync(path, 'utf8')
+  ]);
 }
