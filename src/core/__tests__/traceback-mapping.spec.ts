@@ -9,7 +9,6 @@ import * as os from 'os';
 import * as path from 'path';
 import * as fc from 'fast-check';
 
-import { ValidationError } from '../errors';
 import {
   PROGRAM_FILE_NAME,
   decodeSourceMap,
@@ -18,6 +17,7 @@ import {
   mapTraceback,
   packageNotebook
 } from '../notebook';
+import { validationError } from './helpers/notebooks';
 import type { IPackagedProgram, ISourceLocation } from '../notebook';
 
 function notebook(sources: (string | null)[]): Record<string, unknown> {
@@ -31,18 +31,6 @@ function notebook(sources: (string | null)[]): Record<string, unknown> {
         : { cell_type: 'code', metadata: {}, source, outputs: [] }
     )
   };
-}
-
-function validationError(action: () => unknown): ValidationError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ValidationError) {
-      return error;
-    }
-    throw error;
-  }
-  throw new Error('expected a ValidationError, but nothing was thrown');
 }
 
 /** Index (0-based) of the program line holding `text`. */

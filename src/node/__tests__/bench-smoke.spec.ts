@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { IDEAL_LABEL, speedupChartConfig } from '../../core/benchChart';
 import type { IBenchResults } from '../../core/benchResults';
 import { resultsProblems } from '../../core/benchResults';
+import { notebookText } from '../../core/__tests__/helpers/notebooks';
 import { CLI, mpijob as run, ROOT } from './helpers';
 
 jest.setTimeout(60_000);
@@ -359,21 +360,9 @@ describe('mpijob bench run --from-notebook', () => {
     const notebookFile = join(dir, 'ranks.ipynb');
     writeFileSync(
       notebookFile,
-      JSON.stringify({
-        cells: [
-          {
-            cell_type: 'code',
-            execution_count: null,
-            metadata: {},
-            outputs: [],
-            source:
-              'from mpi4py import MPI\nprint("rank", MPI.COMM_WORLD.Get_rank())'
-          }
-        ],
-        metadata: {},
-        nbformat: 4,
-        nbformat_minor: 5
-      })
+      notebookText([
+        'from mpi4py import MPI\nprint("rank", MPI.COMM_WORLD.Get_rank())'
+      ])
     );
     const ran = await mpijob([
       'bench',

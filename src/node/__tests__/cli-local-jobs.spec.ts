@@ -12,6 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
+import { notebookText } from '../../core/__tests__/helpers/notebooks';
 import { mpijob as run, mpijobUntilFirstOutput, ROOT } from './helpers';
 
 const PYTHON =
@@ -33,27 +34,7 @@ function mpijob(args: readonly string[]) {
 
 function notebook(name: string, cells: string[]): string {
   const path = join(work, name);
-  writeFileSync(
-    path,
-    JSON.stringify({
-      nbformat: 4,
-      nbformat_minor: 5,
-      metadata: {
-        kernelspec: {
-          name: 'python3',
-          language: 'python',
-          display_name: 'Python 3'
-        }
-      },
-      cells: cells.map(source => ({
-        cell_type: 'code',
-        metadata: {},
-        outputs: [],
-        execution_count: null,
-        source
-      }))
-    })
-  );
+  writeFileSync(path, notebookText(cells));
   return path;
 }
 
@@ -269,22 +250,9 @@ describe('mpijob with the local backend', () => {
     writeFileSync(join(folder, 'data.txt'), 'from a data file\n');
     writeFileSync(
       join(folder, 'beside.ipynb'),
-      JSON.stringify({
-        nbformat: 4,
-        nbformat_minor: 5,
-        metadata: {},
-        cells: [
-          {
-            cell_type: 'code',
-            id: 'a',
-            metadata: {},
-            outputs: [],
-            execution_count: null,
-            source:
-              'import lib_beside\nprint(lib_beside.VALUE, open("data.txt").read().strip())'
-          }
-        ]
-      })
+      notebookText([
+        'import lib_beside\nprint(lib_beside.VALUE, open("data.txt").read().strip())'
+      ])
     );
     // From another folder, with a relative path: the job starts beside the notebook.
     const created = await run(
@@ -321,22 +289,7 @@ describe('mpijob with the local backend', () => {
       "plt.plot([0, 1], [rank, 1])\nplt.title(f'rank {rank}')",
       "for k in range(2):\n    plt.figure()\n    plt.bar([1, 2], [k, 1])\n    plt.show()\nprint('shown')"
     ];
-    writeFileSync(
-      join(folder, 'plots.ipynb'),
-      JSON.stringify({
-        nbformat: 4,
-        nbformat_minor: 5,
-        metadata: {},
-        cells: cells.map((source, i) => ({
-          cell_type: 'code',
-          id: `c${i}`,
-          metadata: {},
-          outputs: [],
-          execution_count: null,
-          source
-        }))
-      })
-    );
+    writeFileSync(join(folder, 'plots.ipynb'), notebookText(cells));
     for (const [name, figures] of [
       ['plots-all', 'all'],
       ['plots-none', 'none']

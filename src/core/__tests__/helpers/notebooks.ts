@@ -84,3 +84,26 @@ export function validationError(action: () => unknown): ValidationError {
 export const hasPython =
   spawnSync('python3', ['--version'], { encoding: 'utf8' }).status === 0;
 export const itWithPython = hasPython ? it : it.skip;
+
+/**
+ * The text of an nbformat 4.5 notebook of code cells, as a test writes it
+ * to a file.
+ *
+ * @param cells - each code cell's source
+ * @returns the JSON text
+ */
+export function notebookText(cells: readonly string[]): string {
+  return JSON.stringify({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: cells.map((source, i) => ({
+      cell_type: 'code',
+      id: `cell-${i + 1}`,
+      execution_count: null,
+      metadata: {},
+      outputs: [],
+      source
+    }))
+  });
+}
