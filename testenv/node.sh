@@ -252,7 +252,7 @@ node_stop() {
   # nothing else's) and processes in this node's cgroups.
   local p
   for p in /proc/[0-9]*; do
-    if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "-address $node_sock "; then
+    if tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qF -- "-address $node_sock "; then
       kill -KILL "${p#/proc/}" 2>/dev/null
     fi
   done
