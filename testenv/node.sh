@@ -284,6 +284,10 @@ node_stop() {
     [[ -L "$link" && "$(readlink "$link")" == "$node_dir"/* ]] && rm -f "$link"
   done
   rmdir /var/log/containers 2>/dev/null
+  # The kubelet's device-plugin socket has a fixed path too (so one kubelet
+  # per machine).
+  rm -f /var/lib/kubelet/device-plugins/kubelet.sock
+  rmdir /var/lib/kubelet/device-plugins /var/lib/kubelet 2>/dev/null
   # Shim sockets of this containerd are gone with their shims; the folder
   # containerd 1.6 always uses for them is removed when empty.
   rmdir /run/containerd/s /run/containerd 2>/dev/null
