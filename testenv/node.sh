@@ -57,6 +57,11 @@ node_start() {
   local missing
   missing="$(node_missing)"
   [[ -z "$missing" ]] || die "the real node needs: $missing"
+  # Before anything is made: node_stop removes what $node_dir names, and
+  # this bridge (and the cgroups named after it) would be someone else's.
+  if ip link show "$TESTENV_NODE_BRIDGE" >/dev/null 2>&1; then
+    die "a network interface $TESTENV_NODE_BRIDGE exists already: another testenv's real node (give this one TESTENV_NODE_BRIDGE and TESTENV_NODE_SUBNET of its own), or one left by a crash (ip link del $TESTENV_NODE_BRIDGE)"
+  fi
   local started_node=$SECONDS
   mkdir -p "$node_dir"/{containerd,cni/net.d,cni/ipam,kubelet/pki,pod-logs,volume-plugins}
   printf 'TESTENV_NODE_BRIDGE=%q\nTESTENV_NODE_SUBNET=%q\n' "$TESTENV_NODE_BRIDGE" "$TESTENV_NODE_SUBNET" >"$node_dir/settings"
@@ -224,7 +229,8 @@ EOF
   log "real node $REAL_NODE_NAME ready after $((SECONDS - started_node)) s (pods on $TESTENV_NODE_SUBNET, DNS $node_ip)"
 }
 
-# node_stop [--quiet]: removes everything node_start made, also after a crash.
+# node_stop: removes everything node_start made, also after a crash. Never
+# fails (start.sh runs it under set -e).
 node_stop() {
   node_paths || return 0
   # Without its folder there is nothing of ours to stop (a bridge of the same
@@ -276,9 +282,18 @@ node_stop() {
     done
   done
   ip link del "$TESTENV_NODE_BRIDGE" 2>/dev/null
-  # libcni's result cache and the kubelet's log links live at fixed paths.
+  # A killed shim leaves its socket in /run/containerd/s, named by the hash
+  # of containerd's socket, namespace and shim (= sandbox) id; libcni's cache
+  # at its fixed path keeps each pod's results, for our network and for the
+  # loopback containerd adds. Both are gone unless something crashed.
+  local id
+  for id in $(ls "$node_dir/containerd/state/io.containerd.runtime.v2.task/k8s.io" 2>/dev/null); do
+    rm -f "/run/containerd/s/$(printf '%s' "$node_sock/k8s.io/$id" | sha256sum | cut -d' ' -f1)" \
+      "/var/lib/cni/results/cni-loopback-$id-lo"
+  done
   rm -f /var/lib/cni/results/"$node_net"-*
   rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null
+  # So do the kubelet's links to container logs.
   local link
   for link in /var/log/containers/*.log; do
     [[ -L "$link" && "$(readlink "$link")" == "$node_dir"/* ]] && rm -f "$link"
@@ -288,8 +303,7 @@ node_stop() {
   # per machine).
   rm -f /var/lib/kubelet/device-plugins/kubelet.sock
   rmdir /var/lib/kubelet/device-plugins /var/lib/kubelet 2>/dev/null
-  # Shim sockets of this containerd are gone with their shims; the folder
-  # containerd 1.6 always uses for them is removed when empty.
+  # The folder containerd 1.6 always puts shim sockets in, when empty.
   rmdir /run/containerd/s /run/containerd 2>/dev/null
   # Images and container layers are big; logs stay for a post-mortem.
   rm -rf --one-file-system "$node_dir/containerd" "$node_dir/kubelet" "$node_dir/cni"
