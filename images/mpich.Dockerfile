@@ -8,7 +8,7 @@ FROM debian:bookworm-slim AS mpi4py
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
        gcc libmpich-dev python3-dev python3-pip \
-    && pip install --no-cache-dir --break-system-packages --prefix=/usr/local \
+    && pip install --no-cache-dir --break-system-packages \
        --no-binary=mpi4py 'mpi4py>=4,<5'
 
 FROM debian:bookworm-slim
@@ -18,5 +18,6 @@ RUN apt-get update \
        $(sh /tmp/mpijob-image/packages.sh mpich) \
     && sh /tmp/mpijob-image/setup.sh \
     && rm -rf /tmp/mpijob-image
-# /usr/local/lib/python3.*/dist-packages: seen by Debian's python3.
+# pip put it in /usr/local/lib/python3.11/dist-packages (Debian's scheme for
+# root), which Debian's python3 reads.
 COPY --from=mpi4py /usr/local/lib/ /usr/local/lib/
