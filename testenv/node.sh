@@ -9,7 +9,7 @@
 # testenv/.images (images.sh), the sandbox image included.
 #
 # Only pods meant for it land there: it is labelled and tainted
-# mpijob-testenv/real=true. A namespace annotated as real_node_namespace()
+# mpijob-testenv/real=true. A namespace annotated as realNodeNamespace()
 # in testenv.ts does (PodNodeSelector + PodTolerationRestriction):
 #   scheduler.alpha.kubernetes.io/node-selector: mpijob-testenv/real=true
 #   scheduler.alpha.kubernetes.io/defaultTolerations:
