@@ -13,8 +13,9 @@ npm run --silent lint:check >"$out/lint.log" 2>&1
 echo $? >"$out/lint.rc"
 tail -n 20 "$out/lint.log"
 
-printf '\n== Kubernetes control plane (testenv: etcd, kube-apiserver, controller-manager, scheduler, mpi-operator, kwok)\n'
-# Built from Go modules once per machine (about 15 min on 2 cores), cached after.
+printf '\n== Kubernetes control plane (testenv: etcd, kube-apiserver, controller-manager, scheduler, mpi-operator, kwok, a real kubelet + containerd node)\n'
+# Built from Go modules and Debian packages once per machine (about 20 min on
+# 2 cores), cached after.
 export MPIJOB_TESTENV_DIR="$PWD/testenv/.run"
 export MPIJOB_TESTENV_REQUIRED=1
 trap 'bash testenv/stop.sh' EXIT

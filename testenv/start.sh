@@ -3,7 +3,9 @@
 #   etcd -> kube-apiserver (TLS, token auth, RBAC) -> kube-controller-manager,
 #   kube-scheduler, mpi-operator v2 (the real MPIJob controller) and kwok
 #   (fake nodes advertising nvidia.com/gpu; its upstream pod stages run,
-#   complete and fail pods, and its kubelet server serves their logs).
+#   complete and fail pods, and its kubelet server serves their logs), and
+#   one real node (node.sh: kubelet, containerd, CNI bridge, CoreDNS) where
+#   pods really run; TESTENV_REAL_NODE=0 leaves it out.
 # State lives in $MPIJOB_TESTENV_DIR (default testenv/.run): kubeconfig,
 # certificates, logs of every component and their pids. `stop.sh` ends it.
 #
@@ -16,10 +18,13 @@ bin="$here/.bin"
 run="${MPIJOB_TESTENV_DIR:-$here/.run}"
 # shellcheck source=testenv/ports.sh
 source "$here/ports.sh"
+# shellcheck source=testenv/node.sh
+source "$here/node.sh"
 
 started=$SECONDS
 "$here/stop.sh" --quiet || true
-rm -rf "$run"
+# --one-file-system: never into a mount a crashed real node may have left.
+rm -rf --one-file-system "$run"
 mkdir -p "$run/pki" "$run/logs" "$run/etcd"
 chmod 700 "$run"
 
@@ -45,10 +50,17 @@ openssl x509 -req -in "$pki/serving.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" 
   -days 2 -extfile "$pki/serving.ext" -out "$pki/serving.crt" 2>/dev/null
 openssl genrsa -out "$pki/sa.key" 2048 2>/dev/null
 openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
+# The API server's client certificate towards kubelets (the real node's checks it).
+openssl req -newkey rsa:2048 -nodes -subj "/O=system:masters/CN=kube-apiserver-kubelet-client" \
+  -keyout "$pki/kubelet-client.key" -out "$pki/kubelet-client.csr" 2>/dev/null
+printf 'extendedKeyUsage=clientAuth\n' >"$pki/kubelet-client.ext"
+openssl x509 -req -in "$pki/kubelet-client.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
+  -days 2 -extfile "$pki/kubelet-client.ext" -out "$pki/kubelet-client.crt" 2>/dev/null
 admin_token="$(openssl rand -hex 24)"
 alice_token="$(openssl rand -hex 24)"
-printf '%s,admin,uid-admin,"system:masters"\n%s,alice,uid-alice,"mpijob-testenv:tenants"\n' \
-  "$admin_token" "$alice_token" >"$pki/tokens.csv"
+node_token="$(openssl rand -hex 24)"
+printf '%s,admin,uid-admin,"system:masters"\n%s,alice,uid-alice,"mpijob-testenv:tenants"\n%s,system:node:%s,uid-node,"system:nodes"\n' \
+  "$admin_token" "$alice_token" "$node_token" "$REAL_NODE_NAME" >"$pki/tokens.csv"
 chmod 600 "$pki"/*
 
 server="https://127.0.0.1:$TESTENV_APISERVER_PORT"
@@ -125,7 +137,12 @@ apiserver_args=(
   --tls-cert-file="$pki/serving.crt" --tls-private-key-file="$pki/serving.key"
   --client-ca-file="$pki/ca.crt"
   --token-auth-file="$pki/tokens.csv"
-  --authorization-mode=RBAC
+  --authorization-mode=Node,RBAC
+  # NodeRestriction: the real node's kubelet changes only its own objects.
+  # PodNodeSelector, PodTolerationRestriction: a namespace's annotations give
+  # its pods the real node's nodeSelector and toleration (node.sh).
+  --enable-admission-plugins=NodeRestriction,PodNodeSelector,PodTolerationRestriction
+  --kubelet-client-certificate="$pki/kubelet-client.crt" --kubelet-client-key="$pki/kubelet-client.key"
   --service-account-issuer=https://kubernetes.default.svc
   --service-account-key-file="$pki/sa.pub"
   --service-account-signing-key-file="$pki/sa.key"
@@ -245,6 +262,18 @@ default_sa() { kubectl_ -n team-a get serviceaccount default && kubectl_ -n defa
 wait_for 60 "default service accounts" default_sa
 operator_ready() { grep -qi "successfully acquired lease" "$run/logs/mpi-operator.log"; }
 wait_for 60 "mpi-operator leader election" operator_ready
+
+# --- the real node ------------------------------------------------------------
+# A failure leaves the control plane up for the kwok tests; the real-pod tests
+# then fail, naming what is missing.
+if [[ "${TESTENV_REAL_NODE:-1}" != 0 ]]; then
+  if (node_start); then
+    echo "$REAL_NODE_NAME" >"$run/real-node"
+  else
+    log "the real node did not start (see above); tests that need real pods will fail"
+    node_stop || true
+  fi
+fi
 
 cat >"$run/env" <<EOF
 KUBECONFIG=$kubeconfig

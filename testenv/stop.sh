@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
-# Stops the control plane start.sh started (TERM, then KILL after 10 s).
+# Stops the control plane start.sh started (TERM, then KILL after 10 s),
+# the real node first: its pods, containers, mounts, network and cgroups go
+# too (node.sh).
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 run="${MPIJOB_TESTENV_DIR:-$here/.run}"
+bin="$here/.bin"
 quiet=0
 [[ "${1:-}" == "--quiet" ]] && quiet=1
+# shellcheck source=testenv/ports.sh
+source "$here/ports.sh"
+# shellcheck source=testenv/node.sh
+source "$here/node.sh"
+node_stop
+rm -f "$run/real-node"
 pids=()
 for f in "$run"/*.pid; do
   [[ -f "$f" ]] || continue

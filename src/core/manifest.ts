@@ -42,6 +42,20 @@ export const DEFAULT_IMAGES: Readonly<Record<MpiImplementation, string>> = {
   MPICH: 'mpioperator/mpich:latest'
 };
 
+/**
+ * The hostfile the mpi-operator writes for the launcher (one line per worker,
+ * `slots=` for Open MPI, `:slots` for Hydra).
+ */
+export const MPI_HOSTFILE = '/etc/mpi/hostfile';
+
+/**
+ * ssh options for starting the Open MPI daemons on the workers: retry while a
+ * worker's sshd is still starting. The operator sets this for Open MPI 4
+ * (`OMPI_MCA_plm_rsh_args`); Open MPI 5's runtime (PRRTE) reads only its own
+ * name for it.
+ */
+const SSH_CONNECT_RETRIES = '-o ConnectionAttempts=10';
+
 /** Resources of the launcher pod: it only runs mpirun, never a rank. */
 const LAUNCHER_RESOURCES = {
   requests: { cpu: '500m', memory: '512Mi' },
@@ -78,7 +92,11 @@ export function programConfigMapName(jobName: string): string {
 }
 
 /**
- * The launcher's command line for an MPI implementation.
+ * The launcher's command line for an MPI implementation. Open MPI gets the
+ * operator's hostfile on the command line: Open MPI 5 ignores the ORTE-era
+ * variable the operator sets for it and would otherwise start every rank on
+ * the launcher. Hydra (Intel MPI, MPICH) reads the hostfile from the
+ * variables the operator sets, as upstream's examples rely on.
  *
  * @param spec - the launch spec
  * @returns mpirun and its arguments, then the program to run on every rank
@@ -103,6 +121,8 @@ export function launcherCommand(spec: ILaunchSpec): string[] {
       'mpirun',
       '-n',
       ranks,
+      '--hostfile',
+      MPI_HOSTFILE,
       '--bind-to',
       'none',
       '--map-by',
@@ -130,7 +150,8 @@ function containerEnv(
     // Notebook images often run as root; Open MPI refuses root without these.
     env.push(
       { name: 'OMPI_ALLOW_RUN_AS_ROOT', value: '1' },
-      { name: 'OMPI_ALLOW_RUN_AS_ROOT_CONFIRM', value: '1' }
+      { name: 'OMPI_ALLOW_RUN_AS_ROOT_CONFIRM', value: '1' },
+      { name: 'PRTE_MCA_plm_ssh_args', value: SSH_CONNECT_RETRIES }
     );
   }
   const own = new Set(env.map(e => e.name));
@@ -277,6 +298,14 @@ function renderMpiJob(
     workerLimits[GPU_RESOURCE] = String(spec.gpusPerWorker);
   }
 
+  // Open MPI's mpirun is the command; Hydra's launchers keep the image's
+  // entrypoint, which in upstream's Intel MPI and MPICH images waits until
+  // the workers' names resolve.
+  const launch =
+    spec.mpiImplementation === 'OpenMPI'
+      ? { command: launcherCommand(spec) }
+      : { args: launcherCommand(spec) };
+
   const annotations: StringMap = {};
   if (program) {
     annotations[NOTEBOOK_ANNOTATION] = program.notebookPath;
@@ -296,6 +325,9 @@ function renderMpiJob(
       slotsPerWorker: spec.slotsPerWorker,
       mpiImplementation: spec.mpiImplementation,
       sshAuthMountPath: spec.sshAuthMountPath,
+      // The launcher starts once every worker is Ready, not before their
+      // names resolve and their sshd runs (the operator's answer to that race).
+      launcherCreationPolicy: 'WaitForWorkersReady',
       runPolicy: renderRunPolicy(spec),
       mpiReplicaSpecs: {
         Launcher: {
@@ -306,7 +338,7 @@ function renderMpiJob(
             spec: podSpec({
               name: 'launcher',
               image,
-              command: launcherCommand(spec),
+              ...launch,
               workingDir: spec.workingDir,
               env: containerEnv(spec, 'launcher'),
               resources: LAUNCHER_RESOURCES

@@ -6,6 +6,7 @@ import type { IKubeObject } from '../kube';
 import {
   DEFAULT_IMAGES,
   launcherCommand,
+  MPI_HOSTFILE,
   programConfigMapName,
   PROGRAM_MOUNT_PATH,
   renderJob
@@ -103,12 +104,12 @@ describe('#renderJob', () => {
   });
 
   it.each([
-    ['OpenMPI', ['-x', 'PYTHONUNBUFFERED'], '--tag-output'],
-    ['Intel', [], '-prepend-rank'],
-    ['MPICH', [], '-prepend-rank']
+    ['OpenMPI', ['-x', 'PYTHONUNBUFFERED'], '--tag-output', 'command'],
+    ['Intel', [], '-prepend-rank', 'args'],
+    ['MPICH', [], '-prepend-rank', 'args']
   ])(
     'should launch %s ranks with mpirun and the right flags',
-    (mpiImplementation, forwarded, rankTag) => {
+    (mpiImplementation, forwarded, rankTag, field) => {
       const s = spec({
         mpiImplementation,
         workers: 3,
@@ -129,10 +130,68 @@ describe('#renderJob', () => {
       expect((rendered.mpiJob.spec as Json).mpiImplementation).toBe(
         mpiImplementation
       );
+      // Hydra launchers keep the image's entrypoint (upstream's waits for
+      // the workers' DNS names); Open MPI's mpirun replaces it.
+      const container = replica(rendered.mpiJob, 'Launcher').template.spec
+        .containers[0];
+      expect(container[field]).toEqual(command);
+      expect(Object.keys(container)).not.toContain(
+        field === 'command' ? 'args' : 'command'
+      );
       expect(
         replica(rendered.mpiJob, 'Launcher').template.spec.containers[0].image
       ).toBe(DEFAULT_IMAGES[mpiImplementation as keyof typeof DEFAULT_IMAGES]);
       expect(crdErrors(rendered.mpiJob)).toEqual([]);
+    }
+  );
+
+  it('should place Open MPI ranks on the workers with the hostfile on the command line, for Open MPI 4 and 5 alike', () => {
+    const s = spec({ workers: 2 });
+    const command = launcherCommand(s);
+    // Open MPI 5 (PRRTE) ignores OMPI_MCA_orte_default_hostfile, which is
+    // all the operator sets: without --hostfile every rank runs on the launcher.
+    const at = command.indexOf('--hostfile');
+    expect(at).toBeGreaterThan(0);
+    expect(command[at + 1]).toBe(MPI_HOSTFILE);
+    expect(MPI_HOSTFILE).toBe('/etc/mpi/hostfile');
+    // ssh retries while a worker's sshd starts: the operator's
+    // OMPI_MCA_plm_rsh_args is Open MPI 4's name, PRRTE reads this one.
+    const env = replica(renderJob(s, program).mpiJob, 'Launcher').template.spec
+      .containers[0].env;
+    expect(env).toContainEqual({
+      name: 'PRTE_MCA_plm_ssh_args',
+      value: '-o ConnectionAttempts=10'
+    });
+    for (const hydra of ['Intel', 'MPICH']) {
+      const hydraSpec = spec({ workers: 2, mpiImplementation: hydra });
+      expect(launcherCommand(hydraSpec)).not.toContain('--hostfile');
+      const hydraEnv = replica(renderJob(hydraSpec, program).mpiJob, 'Launcher')
+        .template.spec.containers[0].env as Json[];
+      expect(hydraEnv.map(e => e.name)).not.toContain('PRTE_MCA_plm_ssh_args');
+    }
+  });
+
+  it('should let a user setting override the ssh retry options', () => {
+    const env = replica(
+      renderJob(
+        spec({ env: [{ name: 'PRTE_MCA_plm_ssh_args', value: '-p 22' }] }),
+        program
+      ).mpiJob,
+      'Launcher'
+    ).template.spec.containers[0].env as Json[];
+    expect(env.filter(e => e.name === 'PRTE_MCA_plm_ssh_args')).toEqual([
+      { name: 'PRTE_MCA_plm_ssh_args', value: '-p 22' }
+    ]);
+  });
+
+  it.each(['OpenMPI', 'Intel', 'MPICH'])(
+    'should create the %s launcher only once every worker is Ready',
+    mpiImplementation => {
+      const job = renderJob(spec({ mpiImplementation }), program).mpiJob;
+      expect((job.spec as Json).launcherCreationPolicy).toBe(
+        'WaitForWorkersReady'
+      );
+      expect(crdErrors(job)).toEqual([]);
     }
   );
 
@@ -313,10 +372,11 @@ describe('#renderJob', () => {
           throw new Error(errors.join('\n'));
         }
         const worker = replica(rendered.mpiJob, 'Worker');
-        const launcher = replica(rendered.mpiJob, 'Launcher');
+        const launcher = replica(rendered.mpiJob, 'Launcher').template.spec
+          .containers[0];
         return (
           worker.replicas === s.workers &&
-          launcher.template.spec.containers[0].command[2] ===
+          (launcher.command ?? launcher.args)[2] ===
             String(s.workers * s.slotsPerWorker) &&
           rendered.objects.every(o => o.metadata.namespace === s.namespace) &&
           (rendered.networkPolicy !== null) === s.networkPolicy

@@ -1,8 +1,9 @@
 /**
  * The real control plane of testenv/ (etcd, kube-apiserver, controller
- * manager, scheduler, mpi-operator, kwok), started by `testenv/start.sh`
- * (scripts/test.sh does it). Without it these suites are skipped with a
- * message; with MPIJOB_TESTENV_REQUIRED=1 (CI) a missing one fails them.
+ * manager, scheduler, mpi-operator, kwok, and a real kubelet + containerd
+ * node), started by `testenv/start.sh` (scripts/test.sh does it). Without it
+ * these suites are skipped with a message; with MPIJOB_TESTENV_REQUIRED=1
+ * (CI) a missing one fails them.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +22,24 @@ const KUBECTL = join(ROOT, 'testenv', '.bin', 'kubectl');
 
 /** Whether a control plane is up (its kubeconfig exists). */
 export const TESTENV_UP = existsSync(KUBECONFIG) && existsSync(KUBECTL);
+
+/** start.sh writes the real node's name here once the node is Ready. */
+const REAL_NODE_FILE = join(TESTENV_DIR, 'real-node');
+
+/** Whether the real node (kubelet + containerd, testenv/node.sh) is up. */
+export const REAL_NODE_UP = TESTENV_UP && existsSync(REAL_NODE_FILE);
+
+/**
+ * Runtime images the real node holds (testenv/images.sh builds them from
+ * images/, start.sh imports them; nothing is pulled).
+ */
+export const RUNTIME_IMAGES = {
+  openmpi4: 'mpijob.test/runtime:openmpi4',
+  openmpi5: 'mpijob.test/runtime:openmpi5'
+} as const;
+
+/** Label and taint key of the real node. */
+export const REAL_NODE_LABEL = 'mpijob-testenv/real';
 
 /**
  * `describe`, or `describe.skip` with the reason printed when no control
@@ -41,6 +60,79 @@ export function describeWithCluster(): jest.Describe {
     `skipping Kubernetes end-to-end tests: no control plane at ${TESTENV_DIR} (run testenv/build.sh && testenv/start.sh)`
   );
   return describe.skip;
+}
+
+/**
+ * `describe`, or `describe.skip` with the reason printed when the real node
+ * is not up (and failing when CI says it must be).
+ *
+ * @returns the describe to use
+ */
+export function describeWithRealNode(): jest.Describe {
+  if (REAL_NODE_UP) {
+    return describe;
+  }
+  const why = TESTENV_UP
+    ? `the control plane at ${TESTENV_DIR} has no real node (testenv/start.sh says why; TESTENV_REAL_NODE=0 leaves it out)`
+    : `no control plane at ${TESTENV_DIR}`;
+  if (process.env.MPIJOB_TESTENV_REQUIRED === '1') {
+    throw new Error(
+      `MPIJOB_TESTENV_REQUIRED=1 but ${why}: run testenv/build.sh && testenv/start.sh`
+    );
+  }
+  console.warn(
+    `skipping real-pod tests: ${why} (run testenv/build.sh && testenv/start.sh)`
+  );
+  return describe.skip;
+}
+
+/**
+ * Creates a namespace whose pods all land on the real node: the API server's
+ * PodNodeSelector and PodTolerationRestriction admission plugins give them
+ * its node selector and toleration (testenv/node.sh). Waits for its default
+ * ServiceAccount, which pods need.
+ *
+ * @param prefix - start of the namespace name
+ * @returns the namespace name
+ */
+export async function realNodeNamespace(prefix: string): Promise<string> {
+  const name = uniqueNamespace(prefix);
+  const toleration = [
+    {
+      key: REAL_NODE_LABEL,
+      operator: 'Equal',
+      value: 'true',
+      effect: 'NoSchedule'
+    }
+  ];
+  const created = await kubectl(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name,
+        annotations: {
+          'scheduler.alpha.kubernetes.io/node-selector': `${REAL_NODE_LABEL}=true`,
+          'scheduler.alpha.kubernetes.io/defaultTolerations':
+            JSON.stringify(toleration)
+        }
+      }
+    })
+  );
+  if (created.code !== 0) {
+    throw new Error(`creating namespace ${name}: ${created.stderr}`);
+  }
+  const deadline = Date.now() + 30_000;
+  while (
+    (await kubectl(['-n', name, 'get', 'serviceaccount', 'default'])).code !== 0
+  ) {
+    if (Date.now() > deadline) {
+      throw new Error(`namespace ${name} got no default ServiceAccount`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 200));
+  }
+  return name;
 }
 
 /**

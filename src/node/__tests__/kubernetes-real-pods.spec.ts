@@ -1,0 +1,261 @@
+/**
+ * @jest-environment node
+ *
+ * MPIJobs on real pods: the real node of testenv/ (kubelet + containerd, a
+ * CNI bridge, CoreDNS) runs the launcher and worker pods of jobs that our
+ * code renders and our CLI submits, with the runtime images built from
+ * images/ (Open MPI 4 and Open MPI 5). The real mpi-operator writes the
+ * hostfile and ssh keys; the launcher's mpirun reaches the workers over ssh.
+ * Jobs land on the real node through namespaces annotated for it
+ * (realNodeNamespace), not through anything in the launch spec.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { JOB_NAME_LABEL } from '../../core/kube';
+import { CLI, ROOT } from './helpers';
+import {
+  describeWithRealNode,
+  KUBECONFIG,
+  kube,
+  kubectl,
+  realNodeNamespace,
+  RUNTIME_IMAGES
+} from './testenv';
+
+jest.setTimeout(300_000);
+
+const NOTEBOOK = join(ROOT, 'examples', 'mpi-pi.ipynb');
+
+/** Flags that fit a 2-worker job on a 2-core node (launcher asks 500m). */
+const SMALL = ['--workers', '2', '--cpu', '500m', '--memory', '1Gi'];
+
+let work: string;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'mpijob-real-'));
+});
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+function notebook(name: string, cells: string[]): string {
+  const path = join(work, name);
+  writeFileSync(
+    path,
+    JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {
+        kernelspec: {
+          name: 'python3',
+          language: 'python',
+          display_name: 'Python 3'
+        }
+      },
+      cells: cells.map(source => ({
+        cell_type: 'code',
+        metadata: {},
+        outputs: [],
+        execution_count: null,
+        source
+      }))
+    })
+  );
+  return path;
+}
+
+/**
+ * `mpijob logs -f`, started now: resolves with the whole output and the
+ * milliseconds from `since` to the first line a rank printed.
+ */
+function follow(
+  name: string,
+  namespace: string,
+  since: number
+): Promise<{
+  code: number;
+  stdout: string;
+  stderr: string;
+  firstOutputMs: number;
+}> {
+  return new Promise(resolve => {
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        '--backend',
+        'kubernetes',
+        '--kubeconfig',
+        KUBECONFIG,
+        '--context',
+        'testenv',
+        'logs',
+        '-f',
+        name,
+        '-n',
+        namespace
+      ],
+      { env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] }
+    );
+    let stdout = '';
+    let stderr = '';
+    let firstOutputMs = -1;
+    child.stdout.on('data', chunk => {
+      stdout += String(chunk);
+      // A rank's first line, not a launcher warning.
+      if (firstOutputMs < 0 && /^\[rank \d+\]/m.test(stdout)) {
+        firstOutputMs = Date.now() - since;
+      }
+    });
+    child.stderr.on('data', chunk => (stderr += String(chunk)));
+    child.on('close', code =>
+      resolve({ code: code ?? 1, stdout, stderr, firstOutputMs })
+    );
+  });
+}
+
+/** Pod name → node name of a job's pods. */
+async function podNodes(
+  namespace: string,
+  job: string
+): Promise<Map<string, string>> {
+  const listed = await kubectl([
+    '-n',
+    namespace,
+    'get',
+    'pods',
+    '-l',
+    `${JOB_NAME_LABEL}=${job}`,
+    '-o',
+    'json'
+  ]);
+  const pods = JSON.parse(listed.stdout).items as Array<{
+    metadata: { name: string };
+    spec: { nodeName?: string };
+  }>;
+  return new Map(pods.map(p => [p.metadata.name, p.spec.nodeName ?? '']));
+}
+
+describeWithRealNode()('MPIJobs on real pods (kubelet + containerd)', () => {
+  describe.each([
+    ['Open MPI 4', RUNTIME_IMAGES.openmpi4],
+    ['Open MPI 5', RUNTIME_IMAGES.openmpi5]
+  ])('with %s', (mpi, image) => {
+    it('should run a 2-worker notebook job with one rank on each worker pod', async () => {
+      const ns = await realNodeNamespace('real-pi');
+      const submitted = Date.now();
+      const created = await kube([
+        'create',
+        '--from-notebook',
+        NOTEBOOK,
+        '--image',
+        image,
+        ...SMALL,
+        '-n',
+        ns
+      ]);
+      expect(created.stderr).toBe('');
+      expect(created.stdout).toBe('mpijob.kubeflow.org/mpi-pi created\n');
+      const following = follow('mpi-pi', ns, submitted);
+
+      const running = await kube([
+        'wait',
+        'mpi-pi',
+        '-n',
+        ns,
+        '--for=condition=Running',
+        '--timeout=180s'
+      ]);
+      expect(running.stderr).toBe('');
+      const runningMs = Date.now() - submitted;
+      // Where the pods run (workers are gone once the job ends: the default
+      // cleanPodPolicy removes running pods). All on the real node.
+      const nodes = await podNodes(ns, 'mpi-pi');
+      expect([...nodes.keys()].sort()).toEqual([
+        expect.stringMatching(/^mpi-pi-launcher-/),
+        'mpi-pi-worker-0',
+        'mpi-pi-worker-1'
+      ]);
+      expect(new Set(nodes.values())).toEqual(new Set(['real-node']));
+      const succeeded = await kube([
+        'wait',
+        'mpi-pi',
+        '-n',
+        ns,
+        '--for=condition=Succeeded',
+        '--timeout=180s'
+      ]);
+      expect(succeeded.stderr).toBe('');
+      expect(succeeded.code).toBe(0);
+      const followed = await following;
+      expect(followed.stderr).toBe('');
+      console.log(
+        `${mpi}: submit -> Running ${(runningMs / 1000).toFixed(1)} s, ` +
+          `submit -> first output ${(followed.firstOutputMs / 1000).toFixed(1)} s, ` +
+          `submit -> Succeeded ${((Date.now() - submitted) / 1000).toFixed(1)} s`
+      );
+
+      // Each rank prints `rank R of 2 on <MPI.Get_processor_name()>`: the
+      // hostname of the pod it runs in.
+      const hosts = new Map<number, string>();
+      for (const match of followed.stdout.matchAll(
+        /\[rank (\d)\]\s*rank \d of (\d) on (\S+)/g
+      )) {
+        expect(match[2]).toBe('2');
+        hosts.set(Number(match[1]), match[3]);
+      }
+      expect(followed.stdout).toMatch(/pi = 3\.14159\d* .* on 2 ranks/);
+      expect([...hosts.entries()].sort()).toEqual([
+        [0, 'mpi-pi-worker-0'],
+        [1, 'mpi-pi-worker-1']
+      ]);
+      const deleted = await kube(['delete', 'mpi-pi', '-n', ns]);
+      expect(deleted.code).toBe(0);
+    });
+
+    it('should fail the job when a cell raises on rank 1', async () => {
+      const ns = await realNodeNamespace('real-fail');
+      const path = notebook('boom.ipynb', [
+        'from mpi4py import MPI\nrank = MPI.COMM_WORLD.Get_rank()\nprint(f"rank {rank} on {MPI.Get_processor_name()}")',
+        'if rank == 1:\n    raise RuntimeError("boom on rank 1")',
+        // Rank 0 would wait here for ever: only mpirun ending the job ends it.
+        'MPI.COMM_WORLD.Barrier()'
+      ]);
+      const created = await kube([
+        'create',
+        '--from-notebook',
+        path,
+        '--image',
+        image,
+        ...SMALL,
+        '-n',
+        ns
+      ]);
+      expect(created.stderr).toBe('');
+      const waited = await kube([
+        'wait',
+        'boom',
+        '-n',
+        ns,
+        '--for=condition=Failed',
+        '--timeout=180s'
+      ]);
+      expect(waited.stderr).toBe('');
+      expect(waited.code).toBe(0);
+      const job = JSON.parse(
+        (await kube(['get', 'boom', '-n', ns, '-o', 'json'])).stdout
+      );
+      expect(job.status.phase).toBe('Failed');
+      console.log(`${mpi}: failed job: ${job.status.message}`);
+      const rank1 = await kube(['logs', 'boom', '-n', ns, '--rank', '1']);
+      expect(rank1.stdout).toMatch(/rank 1 on boom-worker-1/);
+      expect(rank1.stdout).toMatch(/RuntimeError: boom on rank 1/);
+      const deleted = await kube(['delete', 'boom', '-n', ns]);
+      expect(deleted.code).toBe(0);
+    });
+  });
+});
