@@ -139,11 +139,12 @@ class MPIJobMagics(Magics):
 
     def _run_cell(self, args: argparse.Namespace, cell: str) -> None:
         assert self.shell is not None
-        count = int(self.shell.execution_count)
         history: list[str] = self.shell.history_manager.input_hist_raw  # type: ignore[union-attr]
+        # This cell is stored already: its number (In [N]) is the last index.
+        count = len(history) - 1
         picked: list[tuple[str, str]] = []
         for n in args.cells:
-            source = history[n] if 0 < n < len(history) and n != count else None
+            source = history[n] if 0 < n < count else None
             if source is None:
                 raise UsageError(f"--cells: there is no In [{n}] before this cell")
             if source.lstrip().startswith("%%mpijob"):
