@@ -198,7 +198,7 @@ class MPIJobClient(ClientBase):
         path = job_path(self._namespace(namespace), name)
         return Job.model_validate_json(self._request("GET", path).content)
 
-    def list(self, namespace: str | None = None, all_namespaces: bool = False) -> list[Job]:
+    def list(self, namespace: str | None = None, all_namespaces: bool = False) -> builtins.list[Job]:
         """The jobs of a namespace (or of all), oldest first."""
         params = {} if all_namespaces else {"namespace": self._namespace(namespace)}
         items = self._request("GET", "/api/jobs", params=params).json()["items"]
