@@ -117,13 +117,14 @@ def serve_command(
     return command
 
 
-def start_service(command: list[str], data_dir: Path) -> None:
+def start_service(command: list[str], data_dir: Path) -> subprocess.Popen[bytes]:
     """Start the service detached, logging to the data directory (as the CLI does)."""
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with open(data_dir / "service.log", "ab") as log:
-        os.chmod(data_dir / "service.log", 0o600)
+    log_path = data_dir / "service.log"
+    with open(log_path, "ab") as log:
+        os.chmod(log_path, 0o600)
         # Its own session: a kernel interrupt (SIGINT to our group) must not stop it.
-        subprocess.Popen(
+        return subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -133,7 +134,7 @@ def start_service(command: list[str], data_dir: Path) -> None:
         )
 
 
-def await_started(answers: Callable[[], bool], data_dir: Path) -> None:
+def await_started(answers: Callable[[], bool], data_dir: Path, process: subprocess.Popen[bytes]) -> None:
     """Wait for a service we just started to answer.
 
     The one wait here that asks again and again: a starting process has no
@@ -143,8 +144,28 @@ def await_started(answers: Callable[[], bool], data_dir: Path) -> None:
     while time.monotonic() < deadline:
         if answers():
             return
+        check_exited(process, data_dir)
         time.sleep(0.1)
     raise not_started(data_dir)
+
+
+def check_exited(process: subprocess.Popen[bytes], data_dir: Path) -> None:
+    """Raise at once when the service we started failed (a bad kubeconfig, say), with what it said.
+
+    An exit status 0 is another service of the data directory starting at the
+    same time: that one will answer.
+    """
+    code = process.poll()
+    if code is None or code == 0:
+        return
+    try:
+        lines = (data_dir / "service.log").read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        lines = []
+    # The CLI's error line, like kubectl's; Node's warnings may follow it.
+    errors = [line for line in lines if line.startswith(("Error from server", "error:"))]
+    said = errors[-1] if errors else f"exit status {code}; see {data_dir / 'service.log'}"
+    raise ServiceUnavailable(f"the MPI job service did not start: {said}", reason="ServiceUnavailable")
 
 
 def not_started(data_dir: Path) -> ServiceUnavailable:

@@ -76,10 +76,11 @@ class AsyncMPIJobClient(ClientBase):
         except ServiceUnavailable:
             if self._serve is None:
                 raise
-            _service.start_service(self._serve, self._data_dir)
+            process = _service.start_service(self._serve, self._data_dir)
             deadline = time.monotonic() + _service.START_TIMEOUT_S
             while not await self._answers():
                 # A starting process has no event to wait for until its socket accepts.
+                _service.check_exited(process, self._data_dir)
                 if time.monotonic() > deadline:
                     raise _service.not_started(self._data_dir) from None
                 await anyio.sleep(0.1)

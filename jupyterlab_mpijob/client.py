@@ -90,8 +90,8 @@ class MPIJobClient(ClientBase):
         except ServiceUnavailable:
             if self._serve is None:
                 raise
-        _service.start_service(self._serve, self._data_dir)
-        _service.await_started(self._answers, self._data_dir)
+        process = _service.start_service(self._serve, self._data_dir)
+        _service.await_started(self._answers, self._data_dir, process)
 
     def _answers(self) -> bool:
         try:

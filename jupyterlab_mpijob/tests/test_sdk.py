@@ -212,3 +212,13 @@ def test_an_http_service_needs_its_token(tmp_path):
     finally:
         serve.terminate()
         serve.wait(timeout=30)
+
+
+def test_the_kubernetes_backend_starts_a_kubernetes_service_and_reports_its_failure(tmp_path):
+    # No cluster here: the service the client starts (`mpijob --backend
+    # kubernetes ... serve`) fails on the kubeconfig, and says why at once.
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable, match="did not start: .*cannot read the kubeconfig .*missing"):
+        MPIJobClient("kubernetes", "team-b", data_dir=tmp_path, kubeconfig=str(tmp_path / "missing"))
+    assert time.monotonic() - started < 15
+    assert "kubernetes-service" not in " ".join(p.name for p in tmp_path.iterdir() if p.suffix == ".sock")
