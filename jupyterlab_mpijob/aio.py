@@ -338,3 +338,6 @@ async def _events(response: httpx.Response) -> AsyncIterator[ServerEvent]:
         event = decoder.feed(line)
         if event is not None:
             yield event
+    # Streams end with `end` (or are left once the awaited event came): an
+    # earlier close is a lost connection, resumed after a pause.
+    raise ServiceUnavailable("the MPI job service closed the event stream", reason="ServiceUnavailable")

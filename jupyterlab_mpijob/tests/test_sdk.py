@@ -17,6 +17,7 @@ from jupyterlab_mpijob import (
     WaitTimeout,
 )
 from jupyterlab_mpijob.jobs import EndEvent, LogEvent, StatusEvent
+from jupyterlab_mpijob.tests.conftest import write_notebook
 
 
 @pytest.fixture(scope="module")
@@ -156,8 +157,6 @@ def test_a_launch_spec_model_and_a_dry_run(client, notebooks):
 def test_preflight_checks_the_notebook_code(client, tmp_path):
     assert client.preflight().ok
     missing = tmp_path / "imports.ipynb"
-    from jupyterlab_mpijob.tests.conftest import write_notebook
-
     write_notebook(missing, "import numpy", "import no_such_module_here")
     report = client.preflight(missing, workers=1)
     assert not report.ok
