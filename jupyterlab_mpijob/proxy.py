@@ -5,13 +5,16 @@ The service listens on a unix socket that only this user can open, so nothing
 else on the machine can reach it without going through Jupyter.
 """
 
+from __future__ import annotations
+
 import os
 import sys
+from typing import Any
 
 from .cli import BUNDLE, find_node
 
 
-def setup_mpijob():
+def setup_mpijob() -> dict[str, Any]:
     """Describe how jupyter-server-proxy starts the MPI job service."""
     node = find_node() or "node"
     return {

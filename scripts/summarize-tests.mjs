@@ -1,5 +1,5 @@
 // Adds up the results of every suite (jest JSON, pytest JUnit XML, Playwright
-// JSON, lint exit code) and prints one closing line "N passed, N failed".
+// JSON, lint and mypy exit codes) and prints one closing line "N passed, N failed".
 // Exits 1 when anything failed or a suite left no results.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,13 +12,16 @@ function read(file) {
   return existsSync(path) ? readFileSync(path, 'utf8') : null;
 }
 
-const lint = read('lint.rc');
-suites.push({
-  name: 'lint',
-  passed: lint?.trim() === '0' ? 1 : 0,
-  failed: lint?.trim() === '0' ? 0 : 1,
-  missing: lint === null
-});
+// Checks that pass or fail as a whole: their exit code counts as one test.
+for (const name of ['lint', 'mypy']) {
+  const rc = read(`${name}.rc`);
+  suites.push({
+    name,
+    passed: rc?.trim() === '0' ? 1 : 0,
+    failed: rc?.trim() === '0' ? 0 : 1,
+    missing: rc === null
+  });
+}
 
 const jest = read('jest.json');
 if (jest) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets everything up, runs every test suite (lint, jest, pytest, Galata UI
+# Sets everything up, runs every test suite (lint, mypy, jest, pytest, Galata UI
 # tests) and ends with one line "N passed, N failed" over all of them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,11 @@ printf '\n== lint\n'
 npm run --silent lint:check >"$out/lint.log" 2>&1
 echo $? >"$out/lint.rc"
 tail -n 20 "$out/lint.log"
+
+printf '\n== mypy --strict (Python SDK)\n'
+mypy >"$out/mypy.log" 2>&1
+echo $? >"$out/mypy.rc"
+tail -n 20 "$out/mypy.log"
 
 printf '\n== Kubernetes control plane (testenv: etcd, kube-apiserver, controller-manager, scheduler, mpi-operator, kwok, a real kubelet + containerd node)\n'
 # Built from Go modules and Debian packages once per machine (about 20 min on
