@@ -156,6 +156,17 @@ describe('mpijob with the local backend', () => {
     expect(waited.stderr).toMatch(
       /^error: mpijobs\/boom ended Failed, not Succeeded: .*rank 1.*cell 3/m
     );
+    const missing = await mpijob(['logs', 'boom', '--rank', '5']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      'Error from server (BadRequest): rank 5 does not exist: the job has 2 ranks (0-1)\n'
+    );
+    // Its traceback names the notebook's cell, for any reader of the logs.
+    const rank1 = await mpijob(['logs', 'boom', '--rank', '1']);
+    expect(rank1.stdout).toMatch(
+      /File "[^"]*boom\.ipynb", cell 3, line 2, in <module>\n/
+    );
+    expect(rank1.stdout).not.toContain('mpijob_main.py');
     const describe = await mpijob(['describe', 'boom']);
     expect(describe.stdout).toMatch(/^Status:\s+Failed/m);
     expect(describe.stdout).toContain('ZeroDivisionError');

@@ -68,8 +68,8 @@ describe('mpijob render', () => {
   it('should run the program after -- instead of notebook cells, in --workdir', async () => {
     const run = await mpijob([
       'render',
-      '--from-notebook',
-      NOTEBOOK,
+      '--name',
+      'train',
       '--workers',
       '2',
       '--workdir',
@@ -112,10 +112,22 @@ describe('mpijob render', () => {
       'error: unexpected argument "train.py": name the notebook with --from-notebook, or put the program to run after --\n' +
         "See 'mpijob render -h' for help and examples\n"
     );
-    const relative = await mpijob([
+    const both = await mpijob([
       'render',
       '--from-notebook',
       NOTEBOOK,
+      '--',
+      'python3',
+      'train.py'
+    ]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain(
+      "error: --from-notebook runs the notebook's cells, a program after -- runs instead of them: give one of the two"
+    );
+    const relative = await mpijob([
+      'render',
+      '--name',
+      'train',
       '--workdir',
       'app',
       '--',

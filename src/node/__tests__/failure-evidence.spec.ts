@@ -77,3 +77,21 @@ describe('the rank a failed job blames', () => {
     expect(tracker.culprit()).toEqual({ rank: 2, exitCode: 3 });
   });
 });
+
+describe('a failure without a traceback header', () => {
+  it('should name the cell and line of a syntax error', () => {
+    const text = describeRankFailure(
+      { rank: 0, exitCode: 1 },
+      [
+        '  File "py2.ipynb", cell 2, line 1',
+        "    print 'py2 style', rank",
+        '    ^^^^^^^^^^^^^^^^^^^^^^^',
+        "SyntaxError: Missing parentheses in call to 'print'. Did you mean print(...)?"
+      ],
+      null
+    );
+    expect(text.summary).toBe(
+      "rank 0 failed (exit code 1) in cell 2, line 1: SyntaxError: Missing parentheses in call to 'print'. Did you mean print(...)?"
+    );
+  });
+});

@@ -254,6 +254,8 @@ describeWithRealNode()('MPIJobs on real pods (kubelet + containerd)', () => {
       const rank1 = await kube(['logs', 'boom', '-n', ns, '--rank', '1']);
       expect(rank1.stdout).toMatch(/rank 1 on boom-worker-1/);
       expect(rank1.stdout).toMatch(/RuntimeError: boom on rank 1/);
+      // The traceback names the notebook's cell (the ConfigMap's source map).
+      expect(rank1.stdout).toMatch(/File "[^"]*boom\.ipynb", cell 2, line 2/);
       const deleted = await kube(['delete', 'boom', '-n', ns]);
       expect(deleted.code).toBe(0);
     });

@@ -84,3 +84,19 @@ export function jobAlreadyExists(name: string): BackendError {
     `mpijobs.kubeflow.org "${name}" already exists`
   );
 }
+
+/**
+ * Refuses a rank the job does not have.
+ *
+ * @param rank - the rank asked for, if any
+ * @param ranks - how many ranks the job has
+ * @throws {BackendError} BadRequest naming the ranks there are
+ */
+export function assertRankOf(rank: number | undefined, ranks: number): void {
+  if (rank !== undefined && rank >= ranks) {
+    throw new BackendError(
+      'BadRequest',
+      `rank ${rank} does not exist: the job has ${ranks} rank${ranks === 1 ? '' : 's'} (0${ranks > 1 ? `-${ranks - 1}` : ''})`
+    );
+  }
+}

@@ -15,7 +15,13 @@ import type {
 } from '../../core/jobRecord';
 import type { IJobFile, IJobFileInfo } from '../../core/jobFiles';
 import type { IKubeObject } from '../../core/kube';
-import { renderJob } from '../../core/manifest';
+import {
+  programConfigMapName,
+  renderJob,
+  SOURCE_MAP_KEY
+} from '../../core/manifest';
+import type { IPackagedProgram } from '../../core/notebook';
+import { decodeSourceMap, mapTraceback } from '../../core/notebook';
 import type { ILaunchSpec } from '../../core/spec';
 import { OPERATOR_JOB_NAME_LABEL } from '../../core/status';
 import type {
@@ -275,8 +281,19 @@ export class KubernetesBackend implements IMpiJobBackend {
     const api = this.api;
     return {
       async *[Symbol.asyncIterator]() {
+        // Tracebacks name the notebook's cells, as on the local backend.
+        const sourceMap = await programSourceMap(api, namespace, name);
         try {
-          yield* launcherLogs(api, namespace, name, options);
+          for await (const line of launcherLogs(
+            api,
+            namespace,
+            name,
+            options
+          )) {
+            yield sourceMap
+              ? { ...line, text: mapTraceback(line.text, sourceMap) }
+              : line;
+          }
         } catch (error) {
           if (error instanceof BackendError && error.reason === 'NotFound') {
             throw jobNotFound(name);
@@ -476,4 +493,27 @@ function belongsTo(pod: PodObject, job: IKubeObject): boolean {
     pod.metadata?.namespace === job.metadata.namespace &&
     pod.metadata?.labels?.[OPERATOR_JOB_NAME_LABEL] === job.metadata.name
   );
+}
+
+/**
+ * The source map a notebook job's program ConfigMap carries; null for
+ * other jobs, and when it cannot be read (log lines then stay as they are).
+ */
+async function programSourceMap(
+  api: KubeApi,
+  namespace: string,
+  name: string
+): Promise<Pick<IPackagedProgram, 'sourceMap' | 'notebookPath'> | null> {
+  try {
+    const configMap = await api.getConfigMap(
+      namespace,
+      programConfigMapName(name)
+    );
+    const text = (configMap.data as Record<string, string> | undefined)?.[
+      SOURCE_MAP_KEY
+    ];
+    return text === undefined ? null : decodeSourceMap(text);
+  } catch {
+    return null;
+  }
 }

@@ -32,7 +32,12 @@ import type {
 } from '../../core/jobRecord';
 import type { IProblem } from '../../core/errors';
 import type { IPackagedProgram } from '../../core/notebook';
-import { encodeSourceMap, PROGRAM_FILE_NAME } from '../../core/notebook';
+import {
+  decodeSourceMap,
+  encodeSourceMap,
+  mapTraceback,
+  PROGRAM_FILE_NAME
+} from '../../core/notebook';
 import type { ILaunchSpec } from '../../core/spec';
 import { totalRanks } from '../../core/spec';
 import { defaultDataDir } from '../paths';
@@ -51,7 +56,12 @@ import type {
   IMpiJobBackend,
   Submission
 } from './backend';
-import { BackendError, jobAlreadyExists, jobNotFound } from './errors';
+import {
+  assertRankOf,
+  BackendError,
+  jobAlreadyExists,
+  jobNotFound
+} from './errors';
 import {
   describeLauncherFailure,
   describeRankFailure,
@@ -1224,8 +1234,10 @@ export class LocalBackend implements IMpiJobBackend {
     const key = keyOf(namespace, name);
     // The job must exist; this also reads its uid for the end check.
     const first = await this.get(namespace, name);
+    assertRankOf(rank, first.workers * first.slotsPerWorker);
     const uid = first.uid;
     const cursor = new LogCursor(this.store.logsDir(namespace, name), rank);
+    const sourceMap = await this.sourceMapOf(namespace, name);
     const pending: IRankedLogLine[] = [];
     let expected = 0;
     let gapSince: number | null = null;
@@ -1272,13 +1284,32 @@ export class LocalBackend implements IMpiJobBackend {
           rank: line.rank,
           stream: line.s,
           time: line.t,
-          text: line.x
+          // Tracebacks name the notebook's cells, for every reader.
+          text: sourceMap ? mapTraceback(line.x, sourceMap) : line.x
         };
       }
       if (ended) {
         return;
       }
       await this.waitForChange(key, FOLLOW_POLL_MS, options.signal);
+    }
+  }
+
+  // A notebook job's source map, as stored beside its program; null for
+  // command jobs (and maps that cannot be read: lines then stay as they are).
+  private async sourceMapOf(
+    namespace: string,
+    name: string
+  ): Promise<Pick<IPackagedProgram, 'sourceMap' | 'notebookPath'> | null> {
+    try {
+      return decodeSourceMap(
+        await fs.readFile(
+          join(this.store.jobDir(namespace, name), SOURCE_MAP_FILE_NAME),
+          'utf8'
+        )
+      );
+    } catch {
+      return null;
     }
   }
 

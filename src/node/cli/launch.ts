@@ -94,6 +94,13 @@ export async function buildFromCommandLine(
   trailing: readonly string[],
   commandDir?: string
 ): Promise<ILaunchRequest> {
+  if (trailing.length > 0 && typeof options.fromNotebook === 'string') {
+    // Either would be silently dropped otherwise.
+    throw usageError(
+      `--from-notebook runs the notebook's cells, a program after -- runs instead of them: give one of the two (got ${options.fromNotebook} and ${trailing.join(' ')})`,
+      commandName
+    );
+  }
   // -n is explicit; the kubeconfig context's namespace is only a default,
   // as in kubectl: a manifest's own namespace wins over it.
   const namespace =

@@ -227,6 +227,17 @@ export class KubeApi {
     );
   }
 
+  getConfigMap(namespace: string, name: string): Promise<IKubeObject> {
+    return this.call(
+      { verb: 'get', resource: 'configmaps', name, namespace },
+      () =>
+        this.core.readNamespacedConfigMap({
+          namespace,
+          name
+        }) as unknown as Promise<IKubeObject>
+    );
+  }
+
   /** Makes an object owned by the MPIJob, so deleting the job deletes it. */
   setConfigMapOwner(
     namespace: string,

@@ -23,7 +23,7 @@ import {
   OPERATOR_JOB_NAME_LABEL
 } from '../../../core/status';
 import type { ILogOptions } from '../backend';
-import { BackendError } from '../errors';
+import { assertRankOf, BackendError } from '../errors';
 import type { KubeApi, PodObject } from './api';
 import { ResourceWatch } from './resourceWatch';
 
@@ -47,6 +47,7 @@ export async function* launcherLogs(
 ): AsyncGenerator<ILogLine> {
   const job = await api.getMpiJob(namespace, name);
   const ranks = totalRanksOf(job);
+  assertRankOf(options.rank, ranks);
   const flavor = flavorOf(job);
   const selector = `${OPERATOR_JOB_NAME_LABEL}=${name},${JOB_ROLE_LABEL}=${LAUNCHER_ROLE}`;
 

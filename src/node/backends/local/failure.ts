@@ -50,6 +50,7 @@ const MPICH_ABORT = /MPI_Abort\([^)]*?,\s*(-?\d+)\) - process (\d+)/;
 const OPENMPI_PROCESS = /Process name:\s*\[\[\d+,\d+\],(\d+)\]/;
 const OPENMPI_EXIT = /Exit code:\s*(-?\d+)/;
 const CELL_LOCATION = /File "[^"\r\n]*", cell (\d+), line (\d+)/;
+const SYNTAX_ERROR = /^(?:SyntaxError|IndentationError|TabError)\b/;
 
 /** Collects the evidence about a failure while a job's output goes by. */
 export class FailureTracker {
@@ -241,6 +242,25 @@ export function describeRankFailure(
         details: lastLines(lines.slice(header, error + 1))
       };
     }
+  }
+  // A syntax error has no "Traceback" header: Python prints the file,
+  // line and caret, then the error.
+  for (let error = lines.length - 1; error >= 0; error--) {
+    if (!SYNTAX_ERROR.test(lines[error])) {
+      continue;
+    }
+    let where = '';
+    for (let i = error - 1; i >= Math.max(0, error - 4); i--) {
+      const location = CELL_LOCATION.exec(lines[i]);
+      if (location !== null) {
+        where = ` in cell ${location[1]}, line ${location[2]}`;
+        break;
+      }
+    }
+    return {
+      summary: `rank ${culprit.rank} failed${exit}${where}: ${clip(lines[error])}`,
+      details: lastLines(lines.slice(Math.max(0, error - 4), error + 1))
+    };
   }
   const how =
     culprit.exitCode === null
