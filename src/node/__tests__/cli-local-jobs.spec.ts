@@ -248,7 +248,7 @@ describe('mpijob with the local backend', () => {
     expect(describe.stdout).toMatch(/^Notebook:\s+<none>$/m);
 
     const help = await mpijob(['create', '--help']);
-    expect(help.stdout).toContain('[-- COMMAND...]');
+    expect(help.stdout).toContain('| -- COMMAND...) [flags]');
     expect(help.stdout).toContain(
       'mpijob create --name train --workers 4 -- python3 train.py'
     );

@@ -366,7 +366,7 @@ describe('mpijob render', () => {
   it('should show help with examples, exit 0', async () => {
     const run = await mpijob(['render', '--help']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('[-- COMMAND...]');
+    expect(run.stdout).toContain('| -- COMMAND...) [flags]');
     expect(run.stdout).toContain(
       'After --: a program to run on every rank instead of notebook cells'
     );

@@ -50,7 +50,7 @@ export function registerCreate(program: Command, context: ICliContext): void {
     .description(
       'Create MPIJobs from a notebook, a launch spec or an MPIJob manifest.'
     )
-    .usage('(-f FILENAME | --from-notebook NOTEBOOK) [flags] [-- COMMAND...]')
+    .usage('(-f FILENAME | --from-notebook NOTEBOOK | -- COMMAND...) [flags]')
     .argument('[COMMAND...]', COMMAND_HELP)
     .option(
       '-f, --filename <file...>',

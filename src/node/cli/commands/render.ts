@@ -37,7 +37,7 @@ export function registerRender(program: Command, context: ICliContext): void {
     .description(
       'Print the objects (ConfigMap, MPIJob, NetworkPolicy) for a notebook or launch spec, without a cluster.'
     )
-    .usage('--from-notebook NOTEBOOK [flags] [-- COMMAND...]')
+    .usage('(-f FILENAME | --from-notebook NOTEBOOK | -- COMMAND...) [flags]')
     .argument('[COMMAND...]', COMMAND_HELP)
     .option(
       '-f, --filename <file...>',
