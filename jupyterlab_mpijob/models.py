@@ -191,7 +191,7 @@ class LaunchSpec(BaseModel):
         ),
     ]
     """
-    Name of the MPIJob. Launcher and worker pods are named after it.
+    Name of the job: the MPIJob, and its pods on Kubernetes, are named after it.
     """
     namespace: Annotated[
         str,
@@ -223,7 +223,7 @@ class LaunchSpec(BaseModel):
     """
     workers: Annotated[int, Field(ge=1, le=1000, title="Workers")] = 2
     """
-    Number of worker pods.
+    How many workers the job runs on: worker pods on Kubernetes; on this machine, groups of ranks (each with its slots).
     """
     slots_per_worker: Annotated[
         int, Field(alias="slotsPerWorker", ge=1, le=256, title="Slots per worker")

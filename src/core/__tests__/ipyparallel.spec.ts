@@ -97,7 +97,7 @@ describe('ipyparallel notebooks', () => {
       'cell 2, line 1'
     ]);
     expect(program.warnings[0].message).toMatch(
-      /has no meaning inside an MPIJob.*--cells, or tag them 'skip-mpijob'/
+      /has no meaning inside an MPIJob.*the cell selection, or the 'skip-mpijob' tag/
     );
   });
 

@@ -13,7 +13,7 @@ export const launchSpecSchema = {
   "properties": {
     "name": {
       "title": "Job name",
-      "description": "Name of the MPIJob. Launcher and worker pods are named after it.",
+      "description": "Name of the job: the MPIJob, and its pods on Kubernetes, are named after it.",
       "type": "string",
       "minLength": 1,
       "maxLength": 40,
@@ -52,7 +52,7 @@ export const launchSpecSchema = {
     },
     "workers": {
       "title": "Workers",
-      "description": "Number of worker pods.",
+      "description": "How many workers the job runs on: worker pods on Kubernetes; on this machine, groups of ranks (each with its slots).",
       "type": "integer",
       "minimum": 1,
       "maximum": 1000,

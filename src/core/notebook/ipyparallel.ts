@@ -199,7 +199,7 @@ export function clientCodeWarning(line: string): string | null {
   if (!CLIENT_CODE.test(line)) {
     return null;
   }
-  return "ipyparallel's client has no meaning inside an MPIJob: every rank runs this line itself, without engines to talk to. Leave the client cells out (--cells, or tag them 'skip-mpijob') and keep the %%px code, which runs on every rank";
+  return "ipyparallel's client has no meaning inside an MPIJob: every rank runs this line itself, without engines to talk to. Leave the client cells out (the cell selection, or the 'skip-mpijob' tag) and keep the %%px code, which runs on every rank";
 }
 
 /** The prelude helper that `--targets` conditions call. */
