@@ -30,10 +30,15 @@ export function summaryCells(results: IBenchResults): string[][] {
   if (summary === null) {
     return [];
   }
+  // One run per count has no spread to show (not a spread of zero).
+  const single =
+    (results.scenario as { repeats?: unknown } | null)?.repeats === 1;
   return summary.rows.map(row => [
     String(row.workers),
-    `${seconds(row.time.mean)} ± ${seconds(row.time.sd, row.time.mean)} s`,
-    row.workers === summary.baselineWorkers
+    single
+      ? `${seconds(row.time.mean)} s`
+      : `${seconds(row.time.mean)} ± ${seconds(row.time.sd, row.time.mean)} s`,
+    row.workers === summary.baselineWorkers || single
       ? row.speedup.toFixed(2)
       : `${row.speedup.toFixed(2)} ± ${row.speedupSd.toFixed(2)}`,
     `${(row.efficiency * 100).toFixed(1)}%`,
@@ -70,8 +75,23 @@ export function runNotes(results: IBenchResults): string[] {
       add(`no bare mpirun baseline: ${run.bareSkipped}`, run.name);
     }
   }
-  return [...groups].map(([key, names]) => `${names.join(', ')}: ${key}`);
+  const notes = [...groups].map(
+    ([key, names]) => `${names.join(', ')}: ${key}`
+  );
+  // A job cannot take less than its own bare mpirun: what shows so is noise.
+  const faster = (summarizeResults(results)?.rows ?? []).filter(
+    row => row.overhead !== null && row.overhead < -NOISE
+  );
+  if (faster.length > 0) {
+    notes.push(
+      `workers=${faster.map(row => row.workers).join(', workers=')}: faster through the job service than under a bare mpirun, so the machine's noise is larger than the harness's cost here: run more repeats, on a quieter machine`
+    );
+  }
+  return notes;
 }
+
+// Overhead below this (as a fraction) is read as noise, not a gain.
+const NOISE = 0.02;
 
 /**
  * Describes where results were measured, one short line per aspect.

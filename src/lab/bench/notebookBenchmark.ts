@@ -189,23 +189,22 @@ export async function runNotebookBenchmark(
         }
       ]
     : [];
-  const best = record.summary?.rows.reduce<{
-    workers: number;
-    speedup: number;
-  } | null>(
-    (top, row) => (top === null || row.speedup > top.speedup ? row : top),
-    null
-  );
+  // What the largest worker count gained over the baseline: the point of
+  // running it.
+  const rows = record.summary?.rows ?? [];
+  const largest = rows.length > 1 ? rows[rows.length - 1] : undefined;
   if (record.state === 'completed') {
     Notification.update({
       id,
       type: 'success',
-      message: best
+      message: largest
         ? trans.__(
-            'Benchmark of %1 done: speedup %2 at %3 workers. Results in %4.',
+            'Benchmark of %1 done: %2 workers ran %3× as fast as %4 (%5% efficiency). Results in %6.',
             spec.name,
-            best.speedup.toFixed(2),
-            best.workers,
+            largest.workers,
+            largest.speedup.toFixed(2),
+            record.summary?.baselineWorkers ?? rows[0].workers,
+            (largest.efficiency * 100).toFixed(0),
             results ?? ''
           )
         : trans.__('Benchmark of %1 done.', spec.name),

@@ -160,3 +160,32 @@ describe('#renderHtml', () => {
     expect(html).toContain('<canvas id="efficiency"');
   });
 });
+
+describe('what a report says of thin or noisy measurements', () => {
+  const measured = (workers: number, e2e: number[], bare: number[]) =>
+    run(workers, {
+      series: { e2e: makeSeries('s', e2e), bare: makeSeries('s', bare) }
+    });
+
+  it('should show no spread for one run per worker count', () => {
+    const text = formatReport([
+      results([measured(1, [2], [2.5]), measured(2, [1], [1.2])], {
+        scenario: { scaling: 'strong', repeats: 1 }
+      })
+    ]);
+    expect(text).not.toContain('±');
+    expect(text).toMatch(/^2\s+1\.000 s\s+2\.00\s+100\.0%/m);
+  });
+
+  it('should say that a job faster than its bare mpirun is noise', () => {
+    const text = formatReport([
+      results([
+        measured(1, [2, 2.2], [2.5, 2.6]),
+        measured(2, [1, 1.1], [1, 1.1])
+      ])
+    ]);
+    expect(text).toContain(
+      "workers=1: faster through the job service than under a bare mpirun, so the machine's noise is larger than the harness's cost here"
+    );
+  });
+});
