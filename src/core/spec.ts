@@ -9,6 +9,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { IProblem } from './errors';
 import { ValidationError } from './errors';
 import { launchSpecSchema } from './generated/launchSpecSchema';
+import { imageReferenceProblem } from './imageRef';
 
 /** MPI implementations the mpi-operator supports (the CRD's enum). */
 export type MpiImplementation = 'OpenMPI' | 'Intel' | 'MPICH';
@@ -268,6 +269,12 @@ function crossFieldProblems(spec: ILaunchSpec): IProblem[] {
       path: 'source.cellNumbers',
       message: "'selected' needs the numbers of the cells to run"
     });
+  }
+  if (spec.image !== undefined) {
+    const problem = imageReferenceProblem(spec.image);
+    if (problem) {
+      problems.push({ path: 'image', message: problem });
+    }
   }
   const gang = spec.scheduling?.gang ?? 'none';
   if (spec.scheduling?.queue && gang !== 'volcano') {

@@ -466,10 +466,11 @@ describe('#submit', () => {
       expect.arrayContaining(['rank-0.jsonl', 'rank-1.jsonl'])
     );
 
-    // Every change was an event, in increasing resourceVersion order.
+    // Every change was an event, in increasing order of this backend's
+    // change counter (its versions; opaque to clients).
     expect(events[0].type).toBe('ADDED');
     expect(events[events.length - 1].job.status.phase).toBe('Succeeded');
-    const versions = events.map(e => e.job.resourceVersion);
+    const versions = events.map(e => Number(e.job.resourceVersion));
     expect([...versions].sort((a, b) => a - b)).toEqual(versions);
     expect(new Set(versions).size).toBe(versions.length);
     // Launch overhead on this machine is well under this.
@@ -930,8 +931,8 @@ describe('restart', () => {
     // Newer changes get newer versions than any stored one.
     await second.submit(command('three', ['true'], { workers: 1 }));
     const three = await waitFinished(second, 'three');
-    expect(three.resourceVersion).toBeGreaterThan(
-      Math.max(...listed.map(r => r.resourceVersion))
+    expect(Number(three.resourceVersion)).toBeGreaterThan(
+      Math.max(...listed.map(r => Number(r.resourceVersion)))
     );
   });
 
