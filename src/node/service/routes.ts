@@ -3,7 +3,12 @@
  */
 import { benchmarkResource, benchmarksResource } from './benchmarks';
 import type { IServiceDeps } from './context';
-import { jobResource, jobsResource } from './jobs';
+import {
+  jobEventsResource,
+  jobResource,
+  jobsResource,
+  namespacesResource
+} from './jobs';
 import {
   healthResource,
   launchSpecSchemaResource,
@@ -34,6 +39,8 @@ export function createRouter(deps: IServiceDeps): Router {
   router.add('/api/jobs/{namespace}/{name}', jobResource(deps));
   router.add('/api/jobs/{namespace}/{name}/logs', logsResource(deps));
   router.add('/api/jobs/{namespace}/{name}/stream', jobStreamResource(deps));
+  router.add('/api/jobs/{namespace}/{name}/events', jobEventsResource(deps));
+  router.add('/api/namespaces', namespacesResource(deps));
   router.add('/api/benchmarks', benchmarksResource(deps));
   router.add('/api/benchmarks/{id}', benchmarkResource(deps));
   return router;
