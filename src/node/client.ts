@@ -242,10 +242,14 @@ export class ServiceClient implements IMpiJobBackend {
   /**
    * The namespaces the user may create and follow jobs in.
    *
+   * @param fresh - ask the cluster again instead of a recent answer
    * @returns the current namespace and the namespaces found
    */
-  namespaces(): Promise<INamespaceList> {
-    return this.json<INamespaceList>('GET', '/namespaces');
+  namespaces(fresh = false): Promise<INamespaceList> {
+    return this.json<INamespaceList>(
+      'GET',
+      fresh ? '/namespaces?fresh=true' : '/namespaces'
+    );
   }
 
   /**

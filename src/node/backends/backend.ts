@@ -60,9 +60,10 @@ export interface IMpiJobBackend {
   /**
    * The namespaces the user may create and follow jobs in (RBAC checks).
    *
+   * @param fresh - ask the cluster again instead of a recent answer
    * @returns the current namespace and the namespaces found
    */
-  namespaces(): Promise<INamespaceList>;
+  namespaces(fresh?: boolean): Promise<INamespaceList>;
 
   /**
    * Checks that a job (or any job) can run here.

@@ -269,11 +269,16 @@ export class KubernetesBackend implements IMpiJobBackend {
    * (the namespace list, OpenShift projects, the kubeconfig's contexts,
    * `$MPIJOB_NAMESPACES`), each checked.
    *
+   * @param fresh - ask the cluster again instead of a recent answer
    * @returns the current namespace and the namespaces found
    */
-  namespaces(): Promise<INamespaceList> {
+  namespaces(fresh = false): Promise<INamespaceList> {
     this.assertOpen();
-    if (!this.access || Date.now() - this.access.at > NAMESPACES_TTL_MS) {
+    if (
+      fresh ||
+      !this.access ||
+      Date.now() - this.access.at > NAMESPACES_TTL_MS
+    ) {
       const list = this.checkNamespaces();
       this.access = { at: Date.now(), list };
       list.catch(() => {
@@ -330,11 +335,24 @@ export class KubernetesBackend implements IMpiJobBackend {
     const found = listNamespaces
       ? await api.listNamespaceNames().catch(() => [])
       : await api.listProjectNames().catch(() => null);
+    // The cluster's own namespaces hold no one's jobs.
     for (const name of found ?? []) {
-      names.add(name);
+      if (!/^(kube|openshift)-/.test(name)) {
+        names.add(name);
+      }
     }
     const sorted = [...names].sort();
-    const checked = sorted.slice(0, MAX_CHECKED_NAMESPACES);
+    // Rights everywhere need no check per namespace; otherwise the checks
+    // are bounded (the current namespace always among them).
+    const checked =
+      createAll && watchAll
+        ? sorted
+        : [
+            current,
+            ...sorted
+              .filter(n => n !== current)
+              .slice(0, MAX_CHECKED_NAMESPACES - 1)
+          ].sort();
     const namespaces: INamespaceAccess[] = await Promise.all(
       checked.map(async name => ({
         name,
@@ -592,7 +610,7 @@ function objectsOf(submission: Submission, namespace: string): IObjects {
  * @param fromSpec - whether the job came from a launch spec (its fields can be named)
  * @returns the error
  */
-export function preflightRefusal(
+function preflightRefusal(
   failed: readonly IPreflightCheck[],
   fromSpec: boolean
 ): BackendError {

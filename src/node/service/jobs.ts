@@ -84,8 +84,9 @@ export function jobEventsResource(deps: IServiceDeps): IResource {
  */
 export function namespacesResource(deps: IServiceDeps): IResource {
   return {
-    async GET({ res }) {
-      sendJson(res, 200, await deps.backend.namespaces());
+    async GET({ res, query }) {
+      const fresh = booleanParam(query, 'fresh') ?? false;
+      sendJson(res, 200, await deps.backend.namespaces(fresh));
     }
   };
 }
