@@ -12,6 +12,7 @@ import type { IJobEvent, IJobRecord } from '../../core/jobRecord';
 import { replicaOutcome } from '../../core/status';
 import { BackendError } from '../backends/errors';
 import type { ServiceClient } from '../client';
+import { SseReader } from './fixtures/service/harness';
 import type { ITestService } from './testenv';
 import {
   describeWithCluster,
@@ -276,6 +277,26 @@ describeWithCluster()('the job service on a cluster', () => {
         last.topology.workers.map(w => w.nodeName)
       );
       expect(got.topology.workers.every(w => w.removed)).toBe(true);
+      // A new page's list comes from the service's own state: the same,
+      // never the pods' last Running state (no version compared by size).
+      const fresh = await SseReader.open(
+        { socketPath: service.socketPath },
+        '/api/events?namespace=default'
+      );
+      try {
+        await fresh.waitFor(e => e.event === 'synced');
+        const listed = fresh.events
+          .filter(e => e.event === 'status')
+          .map(e => (JSON.parse(e.data) as IJobEvent).job)
+          .find(job => job.name === name);
+        expect(listed?.status.phase).toBe('Succeeded');
+        expect(listed?.topology.workers.map(w => w.nodeName)).toEqual(
+          last.topology.workers.map(w => w.nodeName)
+        );
+        expect(listed?.topology.workers.every(w => w.removed)).toBe(true);
+      } finally {
+        fresh.close();
+      }
 
       const kubeEvents = await client.events('default', name);
       expect(kubeEvents).toEqual(

@@ -111,6 +111,8 @@ export function uniqueNamespace(prefix: string): string {
 export interface ITestService {
   /** A client of it. */
   readonly client: ServiceClient;
+  /** Its unix socket. */
+  readonly socketPath: string;
   /** Stops it and removes its data directory. */
   stop(): Promise<void>;
 }
@@ -153,9 +155,8 @@ export async function startService(
   );
   let log = '';
   child.stderr?.on('data', chunk => (log += String(chunk)));
-  const client = new ServiceClient({
-    socketPath: join(dataDir, 'kubernetes-service.sock')
-  });
+  const socketPath = join(dataDir, 'kubernetes-service.sock');
+  const client = new ServiceClient({ socketPath });
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) {
@@ -177,6 +178,7 @@ export async function startService(
   }
   return {
     client,
+    socketPath,
     stop: async () => {
       await client.close();
       if (child.exitCode === null) {
