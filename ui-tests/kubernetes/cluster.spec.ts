@@ -128,9 +128,9 @@ test('refuses what does not fit next to its field before Submit, then runs with 
   );
   // The form from its top: namespace and GPUs with their problem in view.
   await page.sidebar.close('left');
-  await basicField(panel, 'name').evaluate(input =>
-    input.scrollIntoView({ block: 'start' })
-  );
+  await panel
+    .locator('.mpijob-LaunchForms-basic')
+    .evaluate(basic => basic.scrollIntoView({ block: 'start' }));
   await page.screenshot({
     path: path.join(SCREENSHOTS, 'launch-panel-cluster-light.png')
   });

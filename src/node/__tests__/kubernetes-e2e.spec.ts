@@ -15,14 +15,15 @@ import type { IJobEvent } from '../../core/jobRecord';
 import { PROGRAM_FILE_NAME } from '../../core/notebook';
 import { mpijob, ROOT } from './helpers';
 import {
+  createNamespace,
+  deleteNamespaces,
   describeWithCluster,
   KUBECONFIG,
   kube,
   kubectl,
   restartApiServer,
   startService,
-  TESTENV_DIR,
-  uniqueNamespace
+  TESTENV_DIR
 } from './testenv';
 
 const PI_EXAMPLE = join(
@@ -38,22 +39,9 @@ const NOTEBOOK = join(ROOT, 'examples', 'mpi-pi.ipynb');
 
 jest.setTimeout(240_000);
 
-/** A namespace per test, deleted afterwards. */
-async function namespace(prefix: string): Promise<string> {
-  const name = uniqueNamespace(prefix);
-  const created = await kubectl(['create', 'namespace', name]);
-  expect(created.stderr).toBe('');
-  // Pods need the namespace's default ServiceAccount (the controller manager makes it).
-  for (let i = 0; i < 100; i++) {
-    if (
-      (await kubectl(['-n', name, 'get', 'serviceaccount', 'default'])).code ===
-      0
-    ) {
-      break;
-    }
-    await new Promise(resolve => setTimeout(resolve, 200));
-  }
-  return name;
+/** A namespace per test, deleted after the suite. */
+function namespace(prefix: string): Promise<string> {
+  return createNamespace(prefix);
 }
 
 function piManifest(
@@ -134,6 +122,8 @@ async function objectsOf(ns: string, kinds: string): Promise<string[]> {
 }
 
 describeWithCluster()('kubernetes backend on a real control plane', () => {
+  afterAll(() => deleteNamespaces());
+
   it('should run the upstream pi example to Succeeded, serve its logs, and leave nothing behind on delete', async () => {
     const ns = await namespace('e2e-pi');
     const created = await kube(['create', '-f', PI_EXAMPLE, '-n', ns]);

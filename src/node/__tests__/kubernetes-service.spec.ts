@@ -15,11 +15,12 @@ import type { ServiceClient } from '../client';
 import { SseReader } from './fixtures/service/harness';
 import type { ITestService } from './testenv';
 import {
+  createNamespace,
+  deleteNamespaces,
   describeWithCluster,
   kube,
   kubectl,
-  startService,
-  uniqueNamespace
+  startService
 } from './testenv';
 
 jest.setTimeout(180_000);
@@ -36,19 +37,6 @@ async function until(
     }
     await new Promise(resolve => setTimeout(resolve, 100));
   }
-}
-
-/** A namespace of this run whose default ServiceAccount exists. */
-async function namespace(prefix: string): Promise<string> {
-  const name = uniqueNamespace(prefix);
-  expect((await kubectl(['create', 'namespace', name])).code).toBe(0);
-  await until(
-    async () =>
-      (await kubectl(['-n', name, 'get', 'serviceaccount', 'default'])).code ===
-      0,
-    `the default ServiceAccount of ${name}`
-  );
-  return name;
 }
 
 /** The upstream pi example's shape, small: one worker, kwok runs it. */
@@ -90,6 +78,7 @@ describeWithCluster()('the job service on a cluster', () => {
 
   afterAll(async () => {
     await service?.stop();
+    await deleteNamespaces();
   });
 
   it("should offer the namespaces a user may create jobs in, from RBAC checks, with the context's as the current one", async () => {
@@ -107,7 +96,7 @@ describeWithCluster()('the job service on a cluster', () => {
 
     // alice may not list namespaces: she is offered her context's, the
     // kubeconfig's others and the extra ones, each checked.
-    const granted = await namespace('svc-alice');
+    const granted = await createNamespace('svc-alice');
     const templates = await kube([
       'admin',
       'templates',
@@ -149,7 +138,7 @@ describeWithCluster()('the job service on a cluster', () => {
 
   it('should watch the namespaces a stream shows, one watch each, show a kubectl-made job come and go, and let go of the namespace after', async () => {
     expect((await client.health()).watching).toEqual(['default']);
-    const ns = await namespace('svc-watch');
+    const ns = await createNamespace('svc-watch');
     const events: IJobEvent[] = [];
     const watch = client.watch(ns, event => events.push(event));
     try {
@@ -190,7 +179,7 @@ describeWithCluster()('the job service on a cluster', () => {
   });
 
   it('should answer a job that does not fit with 422 naming the fields, before creating anything', async () => {
-    const ns = await namespace('svc-fit');
+    const ns = await createNamespace('svc-fit');
     const refusal = async (spec: Record<string, unknown>) => {
       const error = await client
         .submitLaunch({

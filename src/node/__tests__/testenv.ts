@@ -180,6 +180,9 @@ export async function startService(
     client,
     socketPath,
     stop: async () => {
+      if (process.env.MPIJOB_TEST_SERVICE_LOG) {
+        process.stderr.write(log);
+      }
       await client.close();
       if (child.exitCode === null) {
         child.kill('SIGTERM');
@@ -188,4 +191,41 @@ export async function startService(
       rmSync(dataDir, { recursive: true, force: true });
     }
   };
+}
+
+/** Namespaces made by {@link createNamespace}, for {@link deleteNamespaces}. */
+const made: string[] = [];
+
+/**
+ * Creates a namespace of this run whose default ServiceAccount exists (pods
+ * need it); {@link deleteNamespaces} removes it afterwards.
+ *
+ * @param prefix - the start of its name
+ * @returns its name
+ */
+export async function createNamespace(prefix: string): Promise<string> {
+  const name = uniqueNamespace(prefix);
+  const created = await kubectl(['create', 'namespace', name]);
+  if (created.code !== 0) {
+    throw new Error(`kubectl create namespace ${name}: ${created.stderr}`);
+  }
+  made.push(name);
+  for (let i = 0; i < 100; i++) {
+    if (
+      (await kubectl(['-n', name, 'get', 'serviceaccount', 'default'])).code ===
+      0
+    ) {
+      break;
+    }
+    await new Promise(resolve => setTimeout(resolve, 200));
+  }
+  return name;
+}
+
+/** Deletes the namespaces this run made (without waiting for them to go). */
+export async function deleteNamespaces(): Promise<void> {
+  const names = made.splice(0);
+  if (names.length) {
+    await kubectl(['delete', 'namespace', '--wait=false', ...names]);
+  }
 }

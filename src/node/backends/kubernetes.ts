@@ -35,6 +35,7 @@ import type {
 import { ALL_NAMESPACES } from './backend';
 import { BackendError, jobNotFound } from './errors';
 import { KubeApi, MPIJOBS, ownerReference } from './kubernetes/api';
+import { backoffDelay } from './kubernetes/backoff';
 import type { IKubeConnectionOptions } from './kubernetes/config';
 import { loadKubeConnection } from './kubernetes/config';
 import { JobWatcher } from './kubernetes/jobWatcher';
@@ -209,9 +210,12 @@ export class KubernetesBackend implements IMpiJobBackend {
       namespace = namespace ?? this.options.scope;
     }
     const namespaceOrAll = namespace === ALL_NAMESPACES ? undefined : namespace;
-    // A watched namespace is listed from the watch: the same source as its
-    // changes, so a list and the changes after it never contradict.
-    const watched = this.synced.get(namespaceOrAll ?? '');
+    // A watched namespace is listed from its watch, once that has synced:
+    // the same source as its changes, so a list and the changes after it
+    // neither contradict nor leave a gap (a job made while the watch
+    // started is in the list, and every later change is reported).
+    const watching = this.watchers.get(namespaceOrAll ?? '');
+    const watched = watching ? await watching.catch(() => null) : null;
     if (watched) {
       return watched
         .list()
@@ -404,11 +408,11 @@ export class KubernetesBackend implements IMpiJobBackend {
     };
   }
 
-  private watchOne(
-    namespace: string | undefined,
-    listener: (event: IJobEvent) => void
-  ): IDisposable {
-    const key = namespace ?? '';
+  /** The watcher of a key, started when there is none. */
+  private watcherOf(
+    key: string,
+    namespace: string | undefined
+  ): Promise<JobWatcher> {
     let watcher = this.watchers.get(key);
     if (!watcher) {
       const created = new JobWatcher(
@@ -416,33 +420,85 @@ export class KubernetesBackend implements IMpiJobBackend {
         namespace,
         this.options.onWatchError
       );
-      watcher = created.start().then(() => {
-        this.synced.set(key, created);
-        return created;
+      watcher = created.start().then(
+        () => {
+          this.synced.set(key, created);
+          return created;
+        },
+        error => {
+          // Its watches would retry for ever with nobody listening.
+          created.stop();
+          throw error;
+        }
+      );
+      watcher.catch(error => {
+        if (this.watchers.get(key) === watcher) {
+          this.watchers.delete(key);
+        }
+        this.options.onWatchError?.(error);
       });
-      watcher.catch(() => this.watchers.delete(key));
       this.watchers.set(key, watcher);
     }
+    return watcher;
+  }
+
+  private watchOne(
+    namespace: string | undefined,
+    listener: (event: IJobEvent) => void
+  ): IDisposable {
+    const key = namespace ?? '';
+    let watcher = this.watcherOf(key, namespace);
     let remove: (() => void) | null = null;
     let disposed = false;
-    void watcher.then(
-      w => {
-        if (!disposed) {
+    let timer: NodeJS.Timeout | null = null;
+    const attach = (attempt: number): void => {
+      void watcher.then(
+        w => {
+          if (disposed) {
+            return;
+          }
           remove = w.listen(listener);
+          if (attempt > 0) {
+            // Started late (its first list failed): what it knows now is news.
+            for (const job of w.list()) {
+              listener({ type: 'ADDED', job });
+            }
+          }
+        },
+        () => {
+          // The first list failed (API down, 403): try again while someone listens.
+          if (disposed || this.closed) {
+            return;
+          }
+          timer = setTimeout(
+            () => {
+              timer = null;
+              if (!disposed && !this.closed) {
+                watcher = this.watcherOf(key, namespace);
+                attach(attempt + 1);
+              }
+            },
+            backoffDelay(attempt + 1, 1000, 30_000)
+          );
+          timer.unref?.();
         }
-      },
-      () => undefined
-    );
+      );
+    };
+    attach(0);
     return {
       dispose: () => {
         if (disposed) {
           return;
         }
         disposed = true;
+        if (timer) {
+          clearTimeout(timer);
+        }
         remove?.();
-        void watcher?.then(
+        const current = watcher;
+        void current.then(
           w => {
-            if (w.size === 0 && this.watchers.get(key) === watcher) {
+            if (w.size === 0 && this.watchers.get(key) === current) {
               w.stop();
               this.watchers.delete(key);
               this.synced.delete(key);

@@ -306,11 +306,12 @@ export class KubeApi {
     );
   }
 
-  /** Names of every namespace (cluster-wide list; needs `list namespaces`). */
+  /** Names of every namespace not being deleted (cluster-wide list; needs `list namespaces`). */
   listNamespaceNames(): Promise<string[]> {
     return this.call({ verb: 'list', resource: 'namespaces' }, async () => {
       const list = await this.core.listNamespace();
       return list.items
+        .filter(n => n.status?.phase !== 'Terminating')
         .map(n => n.metadata?.name ?? '')
         .filter(name => name !== '');
     });

@@ -385,6 +385,11 @@ async function serveJobs(setup: {
           context: globals.context,
           namespace: namespaceOf(options),
           scope: options.allNamespaces ? undefined : namespaceOf(options),
+          // Watches retry by themselves; the log says why they had to.
+          onWatchError: error =>
+            log(
+              `watch: ${error instanceof Error ? error.message : String(error)}`
+            ),
           extraNamespaces: (process.env.MPIJOB_NAMESPACES ?? '')
             .split(',')
             .map(ns => ns.trim())
