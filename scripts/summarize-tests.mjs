@@ -55,17 +55,22 @@ if (junit) {
   suites.push({ name: 'pytest', passed: 0, failed: 0, missing: true });
 }
 
-const playwright = read('playwright.json');
-if (playwright) {
-  const s = JSON.parse(playwright).stats;
-  suites.push({
-    name: 'ui-tests',
-    passed: s.expected + (s.flaky ?? 0),
-    failed: s.unexpected,
-    skipped: s.skipped
-  });
-} else {
-  suites.push({ name: 'ui-tests', passed: 0, failed: 0, missing: true });
+for (const [file, name] of [
+  ['playwright.json', 'ui-tests'],
+  ['playwright-kubernetes.json', 'ui-tests (kubernetes)']
+]) {
+  const playwright = read(file);
+  if (playwright) {
+    const s = JSON.parse(playwright).stats;
+    suites.push({
+      name,
+      passed: s.expected + (s.flaky ?? 0),
+      failed: s.unexpected,
+      skipped: s.skipped
+    });
+  } else {
+    suites.push({ name, passed: 0, failed: 0, missing: true });
+  }
 }
 
 let passed = 0;

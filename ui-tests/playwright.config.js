@@ -9,6 +9,9 @@ const port = process.env.MPIJOB_UI_PORT || '8888';
 
 module.exports = {
   ...baseConfig,
+  // The Kubernetes backend's tests have their own configuration
+  // (playwright.kubernetes.config.js): a cluster, another jupyter lab.
+  testDir: 'tests',
   reporter: [['list'], ['json', { outputFile: 'test-results/results.json' }]],
   retries: 0,
   workers: 1,

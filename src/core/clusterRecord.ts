@@ -3,13 +3,18 @@
  * every client shows, through the same reduction the local backend uses.
  */
 import { gangResources, gpusPerWorker } from './gang';
-import type { IJobRecord } from './jobRecord';
+import type { IJobKubeEvent, IJobRecord } from './jobRecord';
 import type { IKubeObject } from './kube';
 import { CELLS_ANNOTATION, NOTEBOOK_ANNOTATION } from './manifest';
 import type { ILaunchSpec, MpiImplementation } from './spec';
 import { validateLaunchSpec } from './spec';
 import type { IEventLike, IMpiJobLike, IPodLike } from './status';
-import { JOB_ROLE_LABEL, LAUNCHER_ROLE, reduceJob } from './status';
+import {
+  JOB_ROLE_LABEL,
+  launcherJobName,
+  LAUNCHER_ROLE,
+  reduceJob
+} from './status';
 
 /** Annotation holding the launch spec of jobs submitted from a spec (JSON). */
 export const SPEC_ANNOTATION = 'jupyterlab-mpijob/spec';
@@ -26,12 +31,15 @@ const IMPLEMENTATIONS: readonly MpiImplementation[] = [
  * @param mpiJob - the MPIJob as read (any extra fields are ignored)
  * @param pods - pods of the job (others are ignored by the reduction)
  * @param events - events of the namespace, if at hand
- * @returns the record; `resourceVersion` is the newest of the objects read
+ * @param removed - pods of the job seen deleted, as last seen
+ * @returns the record; its `resourceVersion` changes whenever the MPIJob or
+ *   any of its pods does
  */
 export function recordFromCluster(
   mpiJob: IKubeObject,
   pods: readonly IPodLike[],
-  events: readonly IEventLike[] = []
+  events: readonly IEventLike[] = [],
+  removed: readonly IPodLike[] = []
 ): IJobRecord {
   const job = mpiJob as unknown as IMpiJobLike & IKubeObject;
   const meta = mpiJob.metadata;
@@ -40,7 +48,7 @@ export function recordFromCluster(
     slotsPerWorker?: number;
     mpiImplementation?: string;
   };
-  const reduced = reduceJob(job, pods, events);
+  const reduced = reduceJob(job, pods, events, removed);
   const gang = gangResources(mpiJob);
   const implementation = IMPLEMENTATIONS.find(
     i => i === jobSpec.mpiImplementation
@@ -71,7 +79,7 @@ export function recordFromCluster(
     conditions: reduced.conditions,
     topology: reduced.topology,
     exitCode: launcherExitCode(pods),
-    resourceVersion: newestVersion([mpiJob, ...pods])
+    resourceVersion: recordVersion(mpiJob, pods)
   };
 }
 
@@ -100,26 +108,106 @@ export function launcherExitCode(pods: readonly IPodLike[]): number | null {
 }
 
 /**
- * The largest numeric `metadata.resourceVersion` among objects. Versions are
- * opaque to clients, but etcd-backed servers give increasing integers; a
- * record only needs them to order changes of one job.
+ * The version of a record built from an MPIJob and its pods: the MPIJob's
+ * resourceVersion and a digest of its pods' uids and resourceVersions. It
+ * changes whenever one of them changes, appears or goes; like the versions
+ * it is made of, it is opaque: compare for equality only.
  *
- * @param objects - objects with metadata
- * @returns the newest version, 0 when none is numeric
+ * @param mpiJob - the MPIJob
+ * @param pods - its pods
+ * @returns the version
  */
-export function newestVersion(
-  objects: ReadonlyArray<{ metadata?: unknown }>
-): number {
-  let newest = 0;
-  for (const o of objects) {
-    const version = Number(
-      (o.metadata as { resourceVersion?: unknown } | undefined)?.resourceVersion
-    );
-    if (Number.isSafeInteger(version) && version > newest) {
-      newest = version;
-    }
+export function recordVersion(
+  mpiJob: { metadata?: unknown },
+  pods: ReadonlyArray<{ metadata?: unknown }>
+): string {
+  const own = versionOf(mpiJob);
+  if (pods.length === 0) {
+    return own;
   }
-  return newest;
+  const parts = pods
+    .map(p => {
+      const meta = p.metadata as { uid?: unknown; name?: unknown } | undefined;
+      return `${String(meta?.uid ?? meta?.name ?? '')}@${versionOf(p)}`;
+    })
+    .sort();
+  // FNV-1a over the parts: short, stable, and enough to tell versions apart.
+  let hash = 0x811c9dc5;
+  for (const part of parts) {
+    for (let i = 0; i < part.length; i++) {
+      hash ^= part.charCodeAt(i);
+      hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    hash ^= 0x2c;
+  }
+  return `${own}.${pods.length}.${hash.toString(36)}`;
+}
+
+function versionOf(object: { metadata?: unknown }): string {
+  const version = (object.metadata as { resourceVersion?: unknown } | undefined)
+    ?.resourceVersion;
+  return typeof version === 'string' || typeof version === 'number'
+    ? String(version)
+    : '';
+}
+
+/**
+ * Whether an event's object is one the mpi-operator made for a job: the
+ * MPIJob (and its PodGroup, same name), the launcher Job, its pods
+ * (`<job>-launcher-xxxxx`) and the workers (`<job>-worker-N`). Job `pi`'s
+ * objects are not job `pi-2`'s.
+ *
+ * @param jobName - the MPIJob's name
+ * @param object - the event's involvedObject
+ * @returns true for the job's own objects
+ */
+export function isJobObject(
+  jobName: string,
+  object: { kind?: string | null; name?: string | null } | null | undefined
+): boolean {
+  const name = object?.name ?? '';
+  const launcher = launcherJobName(jobName);
+  switch (object?.kind) {
+    case 'MPIJob':
+    case 'PodGroup':
+      return name === jobName;
+    case 'Job':
+      return name === launcher;
+    case 'Pod':
+      return (
+        (name.startsWith(`${jobName}-worker-`) &&
+          /^\d+$/.test(name.slice(jobName.length + 8))) ||
+        (name.startsWith(`${launcher}-`) &&
+          /^[a-z0-9]+$/.test(name.slice(launcher.length + 1)))
+      );
+    default:
+      return false;
+  }
+}
+
+/**
+ * The events about a job's objects, as the job view shows them, oldest first.
+ *
+ * @param jobName - the MPIJob's name
+ * @param events - events of its namespace
+ * @returns the job's events
+ */
+export function jobKubeEvents(
+  jobName: string,
+  events: readonly IEventLike[]
+): IJobKubeEvent[] {
+  return events
+    .filter(e => isJobObject(jobName, e?.involvedObject))
+    .map(e => ({
+      type: e.type ?? 'Normal',
+      reason: e.reason ?? '',
+      message: (e.message ?? '').trim(),
+      kind: e.involvedObject?.kind ?? '',
+      object: e.involvedObject?.name ?? '',
+      count: typeof e.count === 'number' && e.count > 0 ? e.count : 1,
+      lastSeen: iso(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp)
+    }))
+    .sort((a, b) => (a.lastSeen ?? '').localeCompare(b.lastSeen ?? ''));
 }
 
 function specFrom(text: string | undefined): ILaunchSpec | null {

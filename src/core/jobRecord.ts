@@ -48,8 +48,13 @@ export interface IJobRecord {
   readonly topology: ITopology;
   /** Exit code of the launcher (mpirun) once it ended. */
   readonly exitCode: number | null;
-  /** Increases with every change of this job; orders watch events. */
-  readonly resourceVersion: number;
+  /**
+   * Changes with every change of this job. Opaque, like Kubernetes'
+   * resourceVersions: compare two only for equality, never by size (a
+   * record built from several objects can get an older-looking version
+   * when one of them is deleted).
+   */
+  readonly resourceVersion: string;
 }
 
 /** A change to a job, as watches deliver it. */
@@ -84,6 +89,11 @@ export interface IPreflightCheck {
   readonly message: string;
   /** How to fix it, when it failed. */
   readonly fix?: string;
+  /**
+   * The launch spec field it is about, e.g. `gpusPerWorker`, `workers`,
+   * `scheduling.gang`, `namespace`; absent for checks of the backend itself.
+   */
+  readonly path?: string;
 }
 
 /** All preflight checks. */
@@ -94,4 +104,47 @@ export interface IPreflightReport {
   readonly ok: boolean;
   /** The checks, in the order they ran. */
   readonly checks: readonly IPreflightCheck[];
+}
+
+/** Whether the current user may create and follow MPIJobs in one namespace. */
+export interface INamespaceAccess {
+  /** The namespace. */
+  readonly name: string;
+  /** May create MPIJobs (and their ConfigMaps) there. */
+  readonly canCreate: boolean;
+  /** May list and watch MPIJobs there. */
+  readonly canWatch: boolean;
+}
+
+/** The namespaces a user may work in, as the backend sees them. */
+export interface INamespaceList {
+  /** Which backend answers. */
+  readonly backend: BackendKind;
+  /**
+   * The namespace used when none is chosen: in a notebook pod the pod's own,
+   * otherwise the kubeconfig context's (`default` without one).
+   */
+  readonly current: string;
+  /** Whether one watch can follow every namespace (cluster-wide list and watch). */
+  readonly clusterWide: boolean;
+  /** The namespaces found, sorted by name, the current one among them. */
+  readonly namespaces: readonly INamespaceAccess[];
+}
+
+/** A Kubernetes event about one of a job's objects (MPIJob, launcher Job, pods, PodGroup). */
+export interface IJobKubeEvent {
+  /** `Normal` or `Warning`. */
+  readonly type: string;
+  /** E.g. `Scheduled`, `FailedScheduling`, `Pulling`, `FailedCreate`. */
+  readonly reason: string;
+  /** What happened. */
+  readonly message: string;
+  /** The object's kind, e.g. `Pod`. */
+  readonly kind: string;
+  /** The object's name, e.g. `pi-worker-0`. */
+  readonly object: string;
+  /** How often it happened. */
+  readonly count: number;
+  /** When it last happened, RFC 3339; null when unknown. */
+  readonly lastSeen: string | null;
 }

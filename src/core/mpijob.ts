@@ -8,6 +8,7 @@ import type { ValidateFunction } from 'ajv';
 
 import type { IProblem } from './errors';
 import { ValidationError } from './errors';
+import { imageReferenceProblem } from './imageRef';
 import type { IKubeObject } from './kube';
 import { MPIJOB_API_VERSION } from './kube';
 import { describeAjvErrors } from './spec';
@@ -157,6 +158,39 @@ export function classifyDocument(doc: unknown): InputDocument {
   );
 }
 
+/** Image references of the replicas' containers that Kubernetes would not pull. */
+function imageProblems(object: Record<string, unknown>): IProblem[] {
+  const problems: IProblem[] = [];
+  const replicas = ((object.spec ?? {}) as { mpiReplicaSpecs?: unknown })
+    .mpiReplicaSpecs;
+  for (const [role, replica] of Object.entries(
+    (replicas ?? {}) as Record<string, unknown>
+  )) {
+    const pod = (
+      replica as { template?: { spec?: Record<string, unknown> } } | null
+    )?.template?.spec;
+    for (const list of ['initContainers', 'containers'] as const) {
+      const containers = pod?.[list];
+      if (!Array.isArray(containers)) {
+        continue;
+      }
+      containers.forEach((container: { image?: unknown }, i: number) => {
+        if (typeof container?.image !== 'string') {
+          return;
+        }
+        const problem = imageReferenceProblem(container.image);
+        if (problem) {
+          problems.push({
+            path: `spec.mpiReplicaSpecs.${role}.template.spec.${list}[${i}].image`,
+            message: problem
+          });
+        }
+      });
+    }
+  }
+  return problems;
+}
+
 /**
  * Checks an MPIJob manifest and fills in its namespace, kubectl-style.
  *
@@ -183,6 +217,8 @@ export function prepareMpiJob(
   const validate = validator();
   if (!validate(object)) {
     problems.push(...describeAjvErrors(validate.errors ?? []));
+  } else {
+    problems.push(...imageProblems(object));
   }
   if (problems.length) {
     throw new ValidationError(problems, 'invalid MPIJob');

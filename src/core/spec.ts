@@ -10,6 +10,7 @@ import type { IProblem } from './errors';
 import { ValidationError } from './errors';
 import { launchSpecSchema } from './generated/launchSpecSchema';
 import type { FigureRanks } from './jobFiles';
+import { imageReferenceProblem } from './imageRef';
 
 /** MPI implementations the mpi-operator supports (the CRD's enum). */
 export type MpiImplementation = 'OpenMPI' | 'Intel' | 'MPICH';
@@ -271,6 +272,12 @@ function crossFieldProblems(spec: ILaunchSpec): IProblem[] {
       path: 'source.cellNumbers',
       message: "'selected' needs the numbers of the cells to run"
     });
+  }
+  if (spec.image !== undefined) {
+    const problem = imageReferenceProblem(spec.image);
+    if (problem) {
+      problems.push({ path: 'image', message: problem });
+    }
   }
   const gang = spec.scheduling?.gang ?? 'none';
   if (spec.scheduling?.queue && gang !== 'volcano') {

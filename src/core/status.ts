@@ -393,6 +393,12 @@ export interface IReplicaNode extends IReplicaRef {
   readonly gpus: number;
   /** Whether the pod runs and all its containers are ready. */
   readonly ready: boolean;
+  /**
+   * The pod is gone (deleted, e.g. by the operator's clean-up once the job
+   * ended): the other fields are as it was last seen, so where it ran stays
+   * known. Absent for live pods.
+   */
+  readonly removed?: boolean;
 }
 
 /** Launcher and workers of the job. */
@@ -591,17 +597,97 @@ export function normalizeConditions(
  * @param job - the MPIJob
  * @param pods - pods to consider; pods of other jobs are ignored
  * @param events - events in the job's namespace, if at hand
+ * @param removed - pods of the job seen deleted (last state), so the
+ *   topology keeps where replicas ran after the operator's clean-up
  * @returns status, topology and normalized conditions
  */
 export function reduceJob(
   job: IMpiJobLike,
   pods: readonly IPodLike[],
-  events?: readonly IEventLike[]
+  events?: readonly IEventLike[],
+  removed?: readonly IPodLike[]
 ): IJobReduction {
   const conditions = normalizeConditions(job.status?.conditions);
   const layout = layoutPods(job, pods);
   const status = deriveStatus(job, conditions, layout, events);
-  return { status, topology: layout.topology, conditions };
+  // What is remembered of gone pods shapes the picture, never the status.
+  const topology = rememberRemoved(
+    job,
+    layout.topology,
+    removed ?? [],
+    status.phase === 'Succeeded' || status.phase === 'Failed' ? events : []
+  );
+  return { status, topology, conditions };
+}
+
+/**
+ * Fills the replicas whose pod is gone with what is known of it: the pod as
+ * it was last seen (`removed`, from a watch that saw it deleted), else, for
+ * an ended job, the node a `Scheduled` event named for it. Replicas nothing
+ * is known of stay `Missing`.
+ */
+function rememberRemoved(
+  job: IMpiJobLike,
+  topology: ITopology,
+  removed: readonly IPodLike[],
+  events: readonly IEventLike[] | undefined
+): ITopology {
+  const hasMissing =
+    topology.launcher === null ||
+    topology.workers.some(w => w.phase === 'Missing');
+  if (!hasMissing || (removed.length === 0 && !events?.length)) {
+    return topology;
+  }
+  const gone = layoutPods(job, removed).topology;
+  const scheduled = events?.length ? scheduledNodes(job, events) : null;
+  const asRemoved = (node: IReplicaNode): IReplicaNode => ({
+    ...node,
+    ready: false,
+    removed: true
+  });
+  const workers = topology.workers.map((w, i) => {
+    if (w.phase !== 'Missing') {
+      return w;
+    }
+    const last = gone.workers[i];
+    if (last && last.phase !== 'Missing') {
+      return asRemoved(last);
+    }
+    const podName = workerPodName(job.metadata?.name ?? '', i);
+    const nodeName = scheduled?.get(podName);
+    return nodeName
+      ? asRemoved({ ...w, podName, nodeName, phase: 'Unknown' })
+      : w;
+  });
+  const launcher =
+    topology.launcher ?? (gone.launcher ? asRemoved(gone.launcher) : null);
+  return { launcher, workers };
+}
+
+/** Pod name -> node, from the `Scheduled` events of this incarnation of the job. */
+function scheduledNodes(
+  job: IMpiJobLike,
+  events: readonly IEventLike[]
+): Map<string, string> {
+  const nodes = new Map<string, string>();
+  const created = toMs(job.metadata?.creationTimestamp);
+  for (const e of events) {
+    if (e?.reason !== 'Scheduled' || e.involvedObject?.kind !== 'Pod') {
+      continue;
+    }
+    const when = toMs(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp);
+    if (!Number.isNaN(created) && !Number.isNaN(when) && when < created) {
+      // A pod of an earlier job of the same name.
+      continue;
+    }
+    // The scheduler writes "Successfully assigned <ns>/<pod> to <node>".
+    const node = / to (\S+)$/.exec(e.message ?? '')?.[1];
+    const pod = e.involvedObject.name;
+    if (node && pod) {
+      nodes.set(pod, node);
+    }
+  }
+  return nodes;
 }
 
 /**
@@ -658,9 +744,11 @@ export function describeReplica(node: IReplicaNode): string {
 
 /**
  * How a replica is shown: its phase, except that a failed job's replicas
- * that ended Failed only because another one failed first are `Stopped`.
+ * that ended Failed only because another one failed first are `Stopped`,
+ * and a replica whose pod was deleted before it ended (the operator's
+ * clean-up stops the workers once the launcher is done) is `Removed`.
  */
-export type ReplicaOutcome = ReplicaPhase | 'Stopped';
+export type ReplicaOutcome = ReplicaPhase | 'Stopped' | 'Removed';
 
 /** Every {@link ReplicaOutcome}, in display order. */
 export const REPLICA_OUTCOMES: readonly ReplicaOutcome[] = [
@@ -669,6 +757,7 @@ export const REPLICA_OUTCOMES: readonly ReplicaOutcome[] = [
   'Succeeded',
   'Failed',
   'Stopped',
+  'Removed',
   'Unknown',
   'Missing'
 ];
@@ -679,13 +768,17 @@ export const REPLICA_OUTCOMES: readonly ReplicaOutcome[] = [
  *
  * @param node - a replica of the job
  * @param status - the job's status
- * @returns `Failed` for the failed replica the status blames, `Stopped` for
- *   the job's other Failed replicas, else the replica's phase
+ * @returns `Removed` for a pod deleted before it ended, `Failed` for the
+ *   failed replica the status blames, `Stopped` for the job's other Failed
+ *   replicas, else the replica's phase
  */
 export function replicaOutcome(
   node: IReplicaNode,
   status: JobStatus
 ): ReplicaOutcome {
+  if (node.removed && node.phase !== 'Succeeded' && node.phase !== 'Failed') {
+    return 'Removed';
+  }
   if (
     node.phase !== 'Failed' ||
     status.phase !== 'Failed' ||

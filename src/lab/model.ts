@@ -1,6 +1,8 @@
 /**
- * The jobs model of the frontend: every job of the service, kept live by the
- * service's Server-Sent Events; a backing-off poll only while the stream is down.
+ * The jobs model of the frontend: the jobs of the namespaces shown (the
+ * service's current namespace unless the user chose others, or every one
+ * they may see), kept live by the service's Server-Sent Events; a
+ * backing-off poll only while the stream is down.
  */
 import { ServerConnection } from '@jupyterlab/services';
 import type { IDisposable } from '@lumino/disposable';
@@ -11,6 +13,7 @@ import { Signal } from '@lumino/signaling';
 import type {
   IJobEvent,
   IJobRecord,
+  INamespaceList,
   IPreflightReport
 } from '../core/jobRecord';
 import type { ILaunchSpec } from '../core/spec';
@@ -26,15 +29,49 @@ function key(job: Pick<IJobRecord, 'namespace' | 'name'>): string {
   return `${job.namespace}/${job.name}`;
 }
 
-/** Every job of the MPI job service, live. */
+/**
+ * Which namespaces the jobs list shows: some, or every one the user may
+ * see; null for the service's current namespace.
+ */
+export type NamespaceScope =
+  | { readonly all: true }
+  | { readonly all: false; readonly namespaces: readonly string[] }
+  | null;
+
+/**
+ * The query parameters of a scope.
+ *
+ * @param scope - the scope
+ * @returns `namespace=a&namespace=b`, `allNamespaces=true`, or '' for the current namespace
+ */
+export function scopeQuery(scope: NamespaceScope): string {
+  if (scope === null) {
+    return '';
+  }
+  const query = new URLSearchParams();
+  if (scope.all) {
+    query.set('allNamespaces', 'true');
+  } else {
+    scope.namespaces.forEach(ns => query.append('namespace', ns));
+  }
+  return query.toString();
+}
+
+/** The jobs of the namespaces shown, live. */
 export class JobsModel implements IDisposable {
   readonly #settings: ServerConnection.ISettings;
   readonly #jobs = new Map<string, IJobRecord>();
   readonly #jobsChanged = new Signal<this, readonly IJobRecord[]>(this);
   readonly #jobChanged = new Signal<this, IJobEvent>(this);
   readonly #stateChanged = new Signal<this, ConnectionState>(this);
+  readonly #scopeChanged = new Signal<this, NamespaceScope>(this);
   readonly #poll: Poll;
+  #scope: NamespaceScope = null;
+  #namespaces: Promise<INamespaceList> | null = null;
+  #current: string | null = null;
+  #namespacesAt = 0;
   #source: EventSource | null = null;
+  #started = false;
   #state: ConnectionState = 'connecting';
   #failures = 0;
   #disposed = false;
@@ -86,6 +123,99 @@ export class JobsModel implements IDisposable {
     return this.#disposed;
   }
 
+  /** The namespaces shown; null for the service's current one. */
+  get scope(): NamespaceScope {
+    return this.#scope;
+  }
+
+  /** Emits when {@link scope} changes. */
+  get scopeChanged(): ISignal<this, NamespaceScope> {
+    return this.#scopeChanged;
+  }
+
+  /**
+   * Shows other namespaces: the list follows them from now on.
+   *
+   * @param scope - namespaces, every one, or null for the current one
+   */
+  setScope(scope: NamespaceScope): void {
+    if (JSON.stringify(scope) === JSON.stringify(this.#scope)) {
+      return;
+    }
+    this.#scope = scope;
+    this.#jobs.clear();
+    this.#jobsChanged.emit(this.jobs);
+    this.#scopeChanged.emit(scope);
+    if (this.#started && !this.#disposed) {
+      this.#source?.close();
+      this.#source = null;
+      this.#connect();
+    }
+  }
+
+  /**
+   * Whether the list shows a namespace.
+   *
+   * @param namespace - a namespace
+   * @param current - the service's current namespace, when known
+   * @returns true when its jobs are listed
+   */
+  shows(namespace: string, current?: string): boolean {
+    const scope = this.#scope;
+    if (scope === null) {
+      return current === undefined || namespace === current;
+    }
+    return scope.all || scope.namespaces.includes(namespace);
+  }
+
+  /**
+   * The namespaces the user may create and follow jobs in, and the current
+   * one (asked again after a while: rights change).
+   *
+   * @param fresh - ask the cluster again (the user looks at the list)
+   * @returns the service's answer
+   */
+  namespaces(fresh = false): Promise<INamespaceList> {
+    if (
+      fresh ||
+      !this.#namespaces ||
+      Date.now() - this.#namespacesAt > 60_000
+    ) {
+      const asked = requestAPI<INamespaceList>(
+        fresh ? 'namespaces?fresh=true' : 'namespaces',
+        {},
+        this.#settings
+      );
+      this.#namespaces = asked;
+      this.#namespacesAt = Date.now();
+      asked.then(
+        list => (this.#current = list.current),
+        () => undefined
+      );
+      asked.catch(() => {
+        if (this.#namespaces === asked) {
+          this.#namespaces = null;
+        }
+      });
+    }
+    return this.#namespaces;
+  }
+
+  /**
+   * The names of the jobs of one namespace, shown or not (to pick a free name).
+   *
+   * @param namespace - the namespace
+   * @returns the names in use there
+   */
+  async namesIn(namespace: string): Promise<Set<string>> {
+    const body = await requestAPI<{ items: IJobRecord[] }>(
+      `jobs?${scopeQuery({ all: false, namespaces: [namespace] })}`,
+      {},
+      this.#settings
+    );
+    return new Set(body.items.map(job => job.name));
+  }
+
   /**
    * One job by namespace and name.
    *
@@ -97,14 +227,16 @@ export class JobsModel implements IDisposable {
 
   /** Connects to the event stream (and lists the jobs). */
   start(): void {
+    this.#started = true;
     this.#connect();
   }
 
   /** Lists the jobs again. */
   async refresh(): Promise<void> {
     try {
+      const query = scopeQuery(this.#scope);
       const body = await requestAPI<{ items: IJobRecord[] }>(
-        'jobs',
+        query ? `jobs?${query}` : 'jobs',
         {},
         this.#settings
       );
@@ -146,7 +278,34 @@ export class JobsModel implements IDisposable {
       this.#settings
     );
     if (!dryRun) {
-      this.#apply({ type: 'ADDED', job: record });
+      const scope = this.#scope;
+      const current =
+        this.#current ??
+        (await this.namespaces().then(
+          list => list.current,
+          () => undefined
+        ));
+      if (
+        (current !== undefined || scope !== null) &&
+        !this.shows(record.namespace, current)
+      ) {
+        // Launched into a namespace not shown: show it, the job with it.
+        this.setScope({
+          all: false,
+          namespaces: [
+            ...(scope === null
+              ? [current as string]
+              : scope.all
+                ? []
+                : scope.namespaces),
+            record.namespace
+          ]
+        });
+      }
+      // The stream may have brought it (and newer states) already.
+      if (!this.#jobs.has(key(record))) {
+        this.#apply({ type: 'ADDED', job: record });
+      }
     }
     return record;
   }
@@ -207,6 +366,9 @@ export class JobsModel implements IDisposable {
       serviceUrl('events', this.#settings),
       window.location.href
     );
+    new URLSearchParams(scopeQuery(this.#scope)).forEach((value, name) =>
+      url.searchParams.append(name, value)
+    );
     if (this.#settings.token) {
       // EventSource cannot send headers; Jupyter also accepts the token here.
       url.searchParams.set('token', this.#settings.token);
@@ -266,11 +428,12 @@ export class JobsModel implements IDisposable {
       }
       this.#jobs.delete(id);
     } else {
-      // Events can arrive twice (our own submit, then the stream): keep the newest.
+      // The stream delivers changes in order; versions are opaque, so only
+      // an exact repeat is dropped.
       if (
         known &&
         known.uid === event.job.uid &&
-        known.resourceVersion >= event.job.resourceVersion
+        known.resourceVersion === event.job.resourceVersion
       ) {
         return;
       }

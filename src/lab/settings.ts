@@ -19,7 +19,7 @@ export type BackendHint = 'auto' | 'local' | 'kubernetes';
 export interface ILaunchSettings {
   /** Where the user expects jobs to run. */
   readonly backend: BackendHint;
-  /** Namespace of new jobs. */
+  /** Namespace of new jobs; empty for the service's current one. */
   readonly namespace: string;
   /** Workers of new jobs. */
   readonly defaultWorkers: number;
@@ -46,7 +46,7 @@ export interface ILaunchSettings {
 /** Values used until (or without) the settings registry. */
 export const DEFAULT_SETTINGS: ILaunchSettings = {
   backend: 'auto',
-  namespace: 'default',
+  namespace: '',
   defaultWorkers: 2,
   defaultMpiImplementation: 'OpenMPI',
   defaultImages: { OpenMPI: '', Intel: '', MPICH: '' },

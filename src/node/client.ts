@@ -15,8 +15,10 @@ import type { IProblem } from '../core/errors';
 import type {
   BackendKind,
   IJobEvent,
+  IJobKubeEvent,
   IJobRecord,
   ILogLine,
+  INamespaceList,
   IPreflightReport
 } from '../core/jobRecord';
 import type { IJobFile, IJobFileInfo } from '../core/jobFiles';
@@ -32,6 +34,7 @@ import type {
   IMpiJobBackend,
   Submission
 } from './backends/backend';
+import { ALL_NAMESPACES } from './backends/backend';
 import type { FailureReason } from './backends/errors';
 import { BackendError } from './backends/errors';
 import { EventStreamParser } from './service/eventStreamParser';
@@ -237,10 +240,41 @@ export class ServiceClient implements IMpiJobBackend {
     const query =
       namespace === undefined
         ? ''
-        : `?namespace=${encodeURIComponent(namespace)}`;
+        : namespace === ALL_NAMESPACES
+          ? '?allNamespaces=true'
+          : `?namespace=${encodeURIComponent(namespace)}`;
     const list = await this.json<{ items: IJobRecord[] }>(
       'GET',
       `/jobs${query}`
+    );
+    return list.items;
+  }
+
+  /**
+   * The namespaces the user may create and follow jobs in.
+   *
+   * @param fresh - ask the cluster again instead of a recent answer
+   * @returns the current namespace and the namespaces found
+   */
+  namespaces(fresh = false): Promise<INamespaceList> {
+    return this.json<INamespaceList>(
+      'GET',
+      fresh ? '/namespaces?fresh=true' : '/namespaces'
+    );
+  }
+
+  /**
+   * The Kubernetes events about a job's objects.
+   *
+   * @param namespace - its namespace
+   * @param name - its name
+   * @returns the events, oldest first
+   * @throws {BackendError} NotFound
+   */
+  async events(namespace: string, name: string): Promise<IJobKubeEvent[]> {
+    const list = await this.json<{ items: IJobKubeEvent[] }>(
+      'GET',
+      `${jobPath(namespace, name)}/events`
     );
     return list.items;
   }
@@ -671,7 +705,9 @@ class EventWatch {
     const controller = new AbortController();
     this.controller = controller;
     const query = new URLSearchParams();
-    if (this.namespace !== undefined) {
+    if (this.namespace === ALL_NAMESPACES) {
+      query.set('allNamespaces', 'true');
+    } else if (this.namespace !== undefined) {
       query.set('namespace', this.namespace);
     }
     const headers: OutgoingHttpHeaders = { Accept: SSE_MEDIA_TYPE };

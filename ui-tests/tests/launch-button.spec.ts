@@ -329,19 +329,57 @@ test.describe('Launch panel', () => {
     await expect(
       panel.locator('.mpijob-Problems.mpijob-mod-error')
     ).toContainText('uses a name the cluster forbids');
-    await expect(panel.locator('.mpijob-Launch-serverError')).toContainText(
-      'The service refused the job'
+    // At Submit, the fields it concerns, in the panel's words.
+    const reasons = panel.locator('.mpijob-Launch-reasons');
+    await expect(reasons).toContainText(
+      'Workers: exceeds the namespace quota of 4 workers'
     );
     await expect(basicField(panel, 'name')).toHaveValue('quota-test');
     await expect(basicField(panel, 'workers')).toHaveValue('7');
+    // The panel says it: no error toast stays over it.
     await expect(
-      page.locator('.jp-toast-message', {
-        hasText: 'Could not submit quota-test'
-      })
-    ).toBeVisible();
+      page.locator('.jp-toast-message', { hasText: 'quota-test' })
+    ).toHaveCount(0);
     // Editing clears the service's verdict.
     await basicField(panel, 'workers').fill('4');
-    await expect(panel.locator('.mpijob-Launch-serverError')).toHaveCount(0);
+    await expect(reasons).not.toContainText('exceeds the namespace quota');
+  });
+
+  test('offers to make a taken name unique, in the panel’s words', async ({
+    page,
+    tmpPath
+  }) => {
+    await page.route(/\/mpijob\/api\/preflight(\?.*)?$/, route =>
+      route.fulfill({ json: { backend: 'local', ok: true, checks: [] } })
+    );
+    await page.route(/\/mpijob\/api\/jobs(\?.*)?$/, route =>
+      route.request().method() === 'POST'
+        ? route.fulfill({
+            status: 409,
+            contentType: 'application/problem+json',
+            json: {
+              type: 'urn:jupyterlab-mpijob:problem:AlreadyExists',
+              title: 'AlreadyExists',
+              status: 409,
+              detail: 'mpijobs.kubeflow.org "taken" already exists'
+            }
+          })
+        : route.continue()
+    );
+    await openExample(page, tmpPath);
+    const panel = await openLaunchPanel(page);
+    await basicField(panel, 'name').fill('taken');
+    await expect(submitButton(panel)).toBeEnabled({ timeout: 60000 });
+    await submitButton(panel).click();
+    await expect(panel.locator('.mpijob-Launch-reasons')).toContainText(
+      'Job name: is taken by another job: choose another name'
+    );
+    await expect(panel).not.toContainText('--generate-name');
+    await panel.getByRole('button', { name: 'Make the name unique' }).click();
+    await expect(basicField(panel, 'name')).toHaveValue('taken-2');
+    await expect(
+      panel.getByRole('button', { name: 'Make the name unique' })
+    ).toHaveCount(0);
   });
 
   test('registers exactly one settings schema (no ghost entries)', async ({
@@ -559,10 +597,9 @@ test.describe('Launch panel, first run', () => {
     await expect(panel.locator('.mpijob-LaunchForms-kubernetes')).toHaveCount(
       0
     );
-    await unfold(panel, 'advanced');
-    await expect(panel.locator('[id$="-advanced_namespace"]')).toHaveValue(
-      'default'
-    );
+    // The namespace is a basic field on a cluster: where a job goes is
+    // never folded away.
+    await expect(basicField(panel, 'namespace')).toHaveValue('default');
   });
 
   test('shows the user’s cells first in the YAML, the prelude folded, nothing cut', async ({

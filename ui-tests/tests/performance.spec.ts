@@ -63,7 +63,7 @@ function record(name: string, workers: number, phase: Phase): unknown {
       )
     },
     exitCode: null,
-    resourceVersion: 7
+    resourceVersion: '7'
   };
 }
 

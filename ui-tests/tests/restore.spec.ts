@@ -41,7 +41,7 @@ const JOB = {
     ]
   },
   exitCode: 0,
-  resourceVersion: 3
+  resourceVersion: '3'
 };
 
 test('restores the jobs sidebar and open job views after a reload', async ({
@@ -52,8 +52,10 @@ test('restores the jobs sidebar and open job views after a reload', async ({
       ? route.fulfill({ json: { items: [JOB] } })
       : route.continue()
   );
-  await page.route(/\/mpijob\/api\/jobs\/default\/restored-job$/, route =>
-    route.fulfill({ json: JOB })
+  // (GETs carry a cache-busting query.)
+  await page.route(
+    /\/mpijob\/api\/jobs\/default\/restored-job(\?.*)?$/,
+    route => route.fulfill({ json: JOB })
   );
   await page.route(
     /\/mpijob\/api\/jobs\/default\/restored-job\/stream/,

@@ -300,7 +300,6 @@ describe('recordFromCluster', () => {
       workers: 2,
       gpusPerWorker: 1,
       exitCode: 0,
-      resourceVersion: 57,
       status: { phase: 'Succeeded' }
     });
     expect(record.spec).toEqual(spec);

@@ -45,13 +45,18 @@ export function Figures(props: {
   jobKey: IJobKey;
   /** Changes whenever the job may have left new files. */
   version: string;
+  /** The job is gone, and its files with it. */
+  deleted: boolean;
   trans: TranslationBundle;
 }): JSX.Element | null {
-  const { jobKey, version, trans } = props;
+  const { jobKey, version, deleted, trans } = props;
   const [shown, setShown] = useState<IShown[]>([]);
   const [error, setError] = useState('');
 
   useEffect(() => {
+    if (deleted) {
+      return;
+    }
     let live = true;
     const kept = new Map(shown.map(s => [s.info.name, s]));
     void (async () => {
@@ -82,12 +87,12 @@ export function Figures(props: {
     return () => {
       live = false;
     };
-  }, [jobKey.namespace, jobKey.name, version]);
+  }, [jobKey.namespace, jobKey.name, version, deleted]);
 
   // Object URLs hold the image bytes until revoked.
   useEffect(() => () => shown.forEach(s => URL.revokeObjectURL(s.url)), []);
 
-  if (shown.length === 0 && !error) {
+  if (deleted || (shown.length === 0 && !error)) {
     return null;
   }
   return (

@@ -38,6 +38,12 @@ export function JobHeader(props: IJobHeaderProps): JSX.Element {
   const phase = job.status.phase;
   // Ages keep growing after the end; durations stop there.
   const now = useNow(!deleted);
+  const deletedMessage = deleted
+    ? trans.__(
+        '%1 was deleted: its pods and output are gone; what it showed last stays here.',
+        job.name
+      )
+    : '';
   const { queued, running, age } = jobDurations(job, now);
   const status = job.status;
   const reason = 'reason' in status && status.reason ? status.reason : '';
@@ -47,17 +53,25 @@ export function JobHeader(props: IJobHeaderProps): JSX.Element {
     <header className="mpijob-JobHeader">
       <div className="mpijob-JobHeader-title">
         <h2>{job.name}</h2>
-        <span
-          className={`mpijob-Phase ${phaseClass(phase)}`}
-          data-phase={phase}
-        >
-          {trans.__(phase)}
-        </span>
-        {reason && <span className="mpijob-JobHeader-reason">{reason}</span>}
-        {deleted && (
-          <span className="mpijob-JobHeader-deleted">
-            {trans.__('deleted')}
+        {deleted ? (
+          // Gone: whatever it was doing (Deleting, Running…) is over.
+          <span
+            className="mpijob-Phase mpijob-mod-deleted"
+            data-phase="Deleted"
+            title={trans.__('Last seen %1', trans.__(phase))}
+          >
+            {trans.__('Deleted')}
           </span>
+        ) : (
+          <span
+            className={`mpijob-Phase ${phaseClass(phase)}`}
+            data-phase={phase}
+          >
+            {trans.__(phase)}
+          </span>
+        )}
+        {reason && !deleted && (
+          <span className="mpijob-JobHeader-reason">{reason}</span>
         )}
         <span className="mpijob-JobHeader-spacer" />
         <button
@@ -76,7 +90,12 @@ export function JobHeader(props: IJobHeaderProps): JSX.Element {
           {trans.__('Delete')}
         </button>
       </div>
-      {message && (
+      {deletedMessage && (
+        <p className="mpijob-JobHeader-gone" role="status">
+          {deletedMessage}
+        </p>
+      )}
+      {message && !deleted && (
         <pre
           className={`mpijob-JobHeader-message ${phaseClass(phase)}`}
           role={phase === 'Failed' ? 'alert' : undefined}

@@ -1,22 +1,29 @@
 /**
- * The view of one job: header, topology, conditions and the live log
- * viewer, kept up to date by the jobs model and the job's own stream.
+ * The view of one job: header, topology, conditions, Kubernetes events and
+ * the live log viewer, kept up to date by the jobs model and the job's own
+ * stream. A job that does not exist (any more) gets one line, not a
+ * follower retrying against 404s.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import React, { useEffect } from 'react';
 
-import type { IJobEvent, IJobRecord } from '../../core/jobRecord';
+import type {
+  IJobEvent,
+  IJobKubeEvent,
+  IJobRecord
+} from '../../core/jobRecord';
 import { mapTraceback } from '../../core/notebook';
 import type { IReplicaNode } from '../../core/status';
 import type { OpenCell } from '../CellText';
 import type { IJobKey } from '../commands';
 import type { JobsModel } from '../model';
-import { requestAPI } from '../request';
+import { MpiJobResponseError, requestAPI } from '../request';
 import type { IMpiJobManager } from '../tokens';
 import { Conditions } from './Conditions';
 import { Figures } from './Figures';
 import { JobHeader } from './JobHeader';
+import { KubeEvents } from './KubeEvents';
 import { LogFollower } from './logs/logFollower';
 import type { RankFilter } from './logs/LogStore';
 import { LogStore } from './logs/LogStore';
@@ -47,7 +54,12 @@ export class JobView extends ReactWidget {
   readonly #scroller = React.createRef<HTMLDivElement>();
   #record: IJobRecord | null;
   #deleted = false;
+  #missing = false;
   #error = '';
+  #events: IJobKubeEvent[] | null = null;
+  #eventsError = '';
+  #eventsTimer = 0;
+  #eventsOf = '';
   #select: { filter: RankFilter; seq: number } = { filter: 'all', seq: 0 };
   #focusLogs = 0;
 
@@ -71,20 +83,26 @@ export class JobView extends ReactWidget {
       onStatus: (job, deleted) => this.#apply(job, deleted)
     });
     this.#follower.stateChanged.connect(() => this.update());
-    this.#follower.start();
-    if (!known) {
-      requestAPI<IJobRecord>(
-        `jobs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`
-      ).then(
-        job => this.#apply(job, false),
-        (error: unknown) => {
-          this.#error = error instanceof Error ? error.message : String(error);
-          this.update();
-        }
+    if (known) {
+      this.#follower.start();
+    } else {
+      // Is it there at all? A restored tab may name a job long gone.
+      this.#check().then(
+        job => {
+          if (job) {
+            this.#apply(job, false);
+            this.#follower.start();
+          }
+        },
+        () => undefined
       );
     }
   }
 
+  /** Whether the job does not exist (it was never found). */
+  get missing(): boolean {
+    return this.#missing;
+  }
   /** The job shown. */
   get jobKey(): IJobKey {
     return this.#options.jobKey;
@@ -106,24 +124,46 @@ export class JobView extends ReactWidget {
     if (this.isDisposed) {
       return;
     }
+    window.clearTimeout(this.#eventsTimer);
     this.#follower.dispose();
     this.#options.manager.model.jobChanged.disconnect(this.#onJobChanged, this);
     super.dispose();
   }
 
+  protected onAfterShow(): void {
+    // A job outside the namespaces the list follows is not watched once its
+    // stream ended: look again when the view comes back.
+    const { namespace, name } = this.#options.jobKey;
+    if (
+      this.#record &&
+      !this.#deleted &&
+      this.#follower.state === 'ended' &&
+      !this.#options.manager.model.find(namespace, name)
+    ) {
+      void this.#check().then(job => {
+        if (job) {
+          this.#apply(job, false);
+        }
+      });
+    }
+  }
+
   protected render(): JSX.Element {
     const { trans, openCell } = this.#options;
     const job = this.#record;
+    const { namespace, name } = this.#options.jobKey;
     if (!job) {
       return (
-        <div className="mpijob-JobView-loading">
-          {this.#error
+        <div className="mpijob-JobView-loading" role="status">
+          {this.#missing
             ? trans.__(
-                'Cannot show %1: %2',
-                this.#options.jobKey.name,
-                this.#error
+                '%1 does not exist in namespace %2: it was deleted, or it ran on another backend.',
+                name,
+                namespace
               )
-            : trans.__('Loading %1…', this.#options.jobKey.name)}
+            : this.#error
+              ? trans.__('Cannot show %1: %2', name, this.#error)
+              : trans.__('Loading %1…', name)}
         </div>
       );
     }
@@ -158,8 +198,31 @@ export class JobView extends ReactWidget {
         <Figures
           jobKey={this.#options.jobKey}
           version={`${job.resourceVersion}:${this.#follower.state}`}
+          deleted={this.#deleted}
           trans={trans}
         />
+        {job.backend === 'kubernetes' && (
+          <details
+            className="mpijob-JobView-conditions mpijob-JobView-events"
+            open
+          >
+            <summary>
+              {this.#events === null
+                ? trans.__('Events')
+                : trans.__(
+                    'Events (%1, %2 warnings)',
+                    this.#events.length,
+                    this.#events.filter(e => e.type === 'Warning').length
+                  )}
+            </summary>
+            <KubeEvents
+              events={this.#events}
+              error={this.#eventsError}
+              now={Date.now()}
+              trans={trans}
+            />
+          </details>
+        )}
         <section
           className="mpijob-JobView-logs"
           aria-label={trans.__('Output')}
@@ -195,18 +258,75 @@ export class JobView extends ReactWidget {
     }
   }
 
-  #apply(job: IJobRecord, deleted: boolean): void {
-    const known = this.#record;
-    if (
-      known &&
-      known.uid === job.uid &&
-      job.resourceVersion < known.resourceVersion &&
-      !deleted
-    ) {
+  /**
+   * Reads the job once.
+   *
+   * @returns the job, or null when it does not exist (then the view says so)
+   */
+  async #check(): Promise<IJobRecord | null> {
+    const { namespace, name } = this.#options.jobKey;
+    try {
+      return await requestAPI<IJobRecord>(
+        `jobs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`
+      );
+    } catch (error) {
+      if (
+        error instanceof MpiJobResponseError &&
+        error.response.status === 404
+      ) {
+        if (this.#record) {
+          this.#deleted = true;
+          this.#follower.dispose();
+        } else {
+          this.#missing = true;
+        }
+      } else {
+        this.#error = error instanceof Error ? error.message : String(error);
+      }
+      this.update();
+      return null;
+    }
+  }
+
+  /** Reads the job's Kubernetes events again, soon (changes come in bursts). */
+  #refreshEvents(job: IJobRecord): void {
+    if (job.backend !== 'kubernetes' || this.#deleted) {
       return;
     }
+    // Once per version of the job: its events change with its pods.
+    if (this.#eventsOf === job.resourceVersion) {
+      return;
+    }
+    this.#eventsOf = job.resourceVersion;
+    window.clearTimeout(this.#eventsTimer);
+    this.#eventsTimer = window.setTimeout(() => {
+      const { namespace, name } = this.#options.jobKey;
+      requestAPI<{ items: IJobKubeEvent[] }>(
+        `jobs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/events`
+      ).then(
+        body => {
+          this.#events = body.items;
+          this.#eventsError = '';
+          this.update();
+        },
+        (error: unknown) => {
+          // A deleted job's events go with it; the last ones stay shown.
+          if (!this.#deleted) {
+            this.#eventsError =
+              error instanceof Error ? error.message : String(error);
+            this.update();
+          }
+        }
+      );
+    }, 300);
+  }
+
+  #apply(job: IJobRecord, deleted: boolean): void {
+    // Changes arrive in order on each stream; versions are opaque, so the
+    // latest one received is the one shown.
     this.#record = job;
     this.#deleted = this.#deleted || deleted;
+    this.#refreshEvents(job);
     const sourceMap = this.#options.manager.sourceMapOf(job.uid);
     this.#store.setRewriter(
       sourceMap ? text => mapTraceback(text, sourceMap) : null

@@ -1,6 +1,8 @@
 /**
- * The launcher and workers of a job as a grid of small cells coloured by
- * phase, readable from 1 to hundreds of workers; details on hover.
+ * The launcher and workers of a job as small cells coloured by phase,
+ * grouped by the node each ran on (so where a replica ran is on screen, not
+ * only on hover, also after its pod was cleaned up), readable from 1 to
+ * hundreds of workers; details on hover.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useRef, useState } from 'react';
@@ -45,14 +47,27 @@ function describe(
           )
       : outcome === 'Failed' && cause
         ? trans.__('%1: Failed first', who)
-        : `${who}: ${trans.__(outcome)}`,
-    node.podName ? trans.__('pod %1', node.podName) : '',
-    trans.__('node %1', node.nodeName ?? trans.__('(not scheduled)')),
+        : outcome === 'Removed'
+          ? trans.__(
+              '%1: Removed (its pod was deleted before it ended, e.g. by the clean-up when the job finished)',
+              who
+            )
+          : `${who}: ${trans.__(outcome)}`,
+    node.podName
+      ? node.removed
+        ? trans.__('pod %1 (deleted)', node.podName)
+        : trans.__('pod %1', node.podName)
+      : '',
+    node.nodeName
+      ? node.removed
+        ? trans.__('ran on node %1', node.nodeName)
+        : trans.__('node %1', node.nodeName)
+      : trans.__('node (not scheduled)'),
     trans.__('restarts %1', node.restarts),
     trans.__('GPUs %1', node.gpus),
     node.ready ? trans.__('ready') : '',
     // The local backend's reason for a stopped rank says what the outcome says.
-    node.reason && node.reason !== outcome
+    node.reason && node.reason !== outcome && node.reason !== 'Terminating'
       ? trans.__('reason %1', node.reason)
       : '',
     node.exitCode !== null ? trans.__('exit code %1', node.exitCode) : ''
@@ -60,7 +75,35 @@ function describe(
   return facts.filter(Boolean).join(' · ');
 }
 
-/** The topology grid with a legend. */
+/** The replicas of one node, in topology order. */
+interface INodeGroup {
+  /** The node; null for replicas not scheduled (yet). */
+  readonly node: string | null;
+  /** Indices into the topology's replicas (launcher first). */
+  readonly members: number[];
+  /** GPUs the node's replicas asked for. */
+  gpus: number;
+}
+
+/** Replicas grouped by node, in the order nodes first appear; unscheduled last. */
+function byNode(nodes: readonly IReplicaNode[]): INodeGroup[] {
+  const groups = new Map<string | null, INodeGroup>();
+  nodes.forEach((node, i) => {
+    const key = node.nodeName;
+    let group = groups.get(key);
+    if (!group) {
+      group = { node: key, members: [], gpus: 0 };
+      groups.set(key, group);
+    }
+    group.members.push(i);
+    group.gpus += node.gpus;
+  });
+  const unscheduled = groups.get(null);
+  groups.delete(null);
+  return [...groups.values(), ...(unscheduled ? [unscheduled] : [])];
+}
+
+/** The topology by node, with a legend. */
 export function Topology(props: ITopologyProps): JSX.Element {
   const { job, onSelect, trans } = props;
   const nodes: IReplicaNode[] = [
@@ -68,7 +111,7 @@ export function Topology(props: ITopologyProps): JSX.Element {
     ...job.topology.workers
   ];
   const [focus, setFocus] = useState(0);
-  const grid = useRef<HTMLUListElement>(null);
+  const grid = useRef<HTMLDivElement>(null);
   const outcomes = nodes.map(n => replicaOutcome(n, job.status));
   const counts = new Map<ReplicaOutcome, number>();
   outcomes.forEach(o => counts.set(o, (counts.get(o) ?? 0) + 1));
@@ -80,40 +123,57 @@ export function Topology(props: ITopologyProps): JSX.Element {
   const restarts = nodes.reduce((sum, n) => sum + n.restarts, 0);
   const gpus = nodes.reduce((sum, n) => sum + n.gpus, 0);
 
-  const move = (to: number): void => {
-    const next = Math.max(0, Math.min(nodes.length - 1, to));
-    setFocus(next);
-    grid.current
-      ?.querySelectorAll<HTMLButtonElement>('.mpijob-Topology-cell')
-      [next]?.focus();
-  };
-  const columns = (): number => {
-    const cells = grid.current?.querySelectorAll<HTMLElement>(
-      '.mpijob-Topology-cell'
+  const groups = byNode(nodes);
+  // Cells in screen order: group by group.
+  const order = groups.flatMap(g => g.members);
+  const cells = (): HTMLButtonElement[] =>
+    Array.from(
+      grid.current?.querySelectorAll<HTMLButtonElement>(
+        '.mpijob-Topology-cell'
+      ) ?? []
     );
-    if (!cells || cells.length < 2) {
-      return 1;
+  const move = (to: number): void => {
+    const next = Math.max(0, Math.min(order.length - 1, to));
+    setFocus(next);
+    cells()[next]?.focus();
+  };
+  // Up and down go to the nearest cell of the row above or below, across groups.
+  const vertical = (direction: 1 | -1): number => {
+    const all = cells();
+    const here = all[focus];
+    if (!here) {
+      return focus;
     }
-    const top = cells[0].offsetTop;
-    let n = 0;
-    while (n < cells.length && cells[n].offsetTop === top) {
-      n++;
-    }
-    return Math.max(1, n);
+    const rect = (el: HTMLElement) => el.getBoundingClientRect();
+    const from = rect(here);
+    let best = focus;
+    let bestRow = Infinity;
+    let bestDx = Infinity;
+    all.forEach((cell, i) => {
+      const r = rect(cell);
+      const dy = (r.top - from.top) * direction;
+      if (dy <= 1) {
+        return;
+      }
+      const dx = Math.abs(r.left - from.left);
+      if (dy < bestRow - 1 || (Math.abs(dy - bestRow) <= 1 && dx < bestDx)) {
+        best = i;
+        bestRow = dy;
+        bestDx = dx;
+      }
+    });
+    return best;
   };
   const onKeyDown = (event: React.KeyboardEvent): void => {
-    const steps: Record<string, number> = {
-      ArrowRight: 1,
-      ArrowLeft: -1,
-      ArrowDown: columns(),
-      ArrowUp: -columns()
-    };
+    const steps: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1 };
     if (event.key in steps) {
       move(focus + steps[event.key]);
+    } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      move(vertical(event.key === 'ArrowDown' ? 1 : -1));
     } else if (event.key === 'Home') {
       move(0);
     } else if (event.key === 'End') {
-      move(nodes.length - 1);
+      move(order.length - 1);
     } else {
       return;
     }
@@ -150,33 +210,62 @@ export function Topology(props: ITopologyProps): JSX.Element {
         </ul>
       </div>
       {nodes.length ? (
-        <ul
+        <div
           ref={grid}
-          className="mpijob-Topology-grid"
+          className="mpijob-Topology-nodes"
+          role="group"
           aria-label={trans.__(
-            'Launcher and workers; arrow keys move, Enter shows the output'
+            'Launcher and workers by node; arrow keys move, Enter shows the output'
           )}
           onKeyDown={onKeyDown}
         >
-          {nodes.map((node, i) => (
-            <li key={`${node.role}-${node.index}`}>
-              <button
-                type="button"
-                className={`mpijob-Topology-cell ${phaseClass(outcomes[i])}${node.role === 'launcher' ? ' mpijob-mod-launcher' : ''}${node.restarts ? ' mpijob-mod-restarted' : ''}`}
-                data-role={node.role}
-                data-index={node.index}
-                data-phase={outcomes[i]}
-                title={describe(node, outcomes[i], cause, trans)}
-                aria-label={describe(node, outcomes[i], cause, trans)}
-                tabIndex={i === focus ? 0 : -1}
-                onFocus={() => setFocus(i)}
-                onClick={() => onSelect(node)}
-              >
-                {node.role === 'launcher' ? 'L' : node.index}
-              </button>
-            </li>
+          {groups.map(group => (
+            <section
+              key={group.node ?? ''}
+              className={`mpijob-Topology-node${group.node ? '' : ' mpijob-mod-unscheduled'}`}
+              data-node={group.node ?? ''}
+              aria-label={
+                group.node
+                  ? trans.__('Node %1', group.node)
+                  : trans.__('Not scheduled')
+              }
+            >
+              <h4 className="mpijob-Topology-nodeName" title={group.node ?? ''}>
+                {group.node ?? trans.__('Not scheduled')}
+                {group.gpus > 0 && (
+                  <span className="mpijob-Topology-nodeFacts">
+                    {trans._n('%1 GPU', '%1 GPUs', group.gpus)}
+                  </span>
+                )}
+              </h4>
+              <ul className="mpijob-Topology-grid">
+                {group.members.map(i => {
+                  const node = nodes[i];
+                  const at = order.indexOf(i);
+                  return (
+                    <li key={`${node.role}-${node.index}`}>
+                      <button
+                        type="button"
+                        className={`mpijob-Topology-cell ${phaseClass(outcomes[i])}${node.role === 'launcher' ? ' mpijob-mod-launcher' : ''}${node.restarts ? ' mpijob-mod-restarted' : ''}`}
+                        data-role={node.role}
+                        data-index={node.index}
+                        data-phase={outcomes[i]}
+                        data-node={node.nodeName ?? ''}
+                        title={describe(node, outcomes[i], cause, trans)}
+                        aria-label={describe(node, outcomes[i], cause, trans)}
+                        tabIndex={at === focus ? 0 : -1}
+                        onFocus={() => setFocus(at)}
+                        onClick={() => onSelect(node)}
+                      >
+                        {node.role === 'launcher' ? 'L' : node.index}
+                      </button>
+                    </li>
+                  );
+                })}
+              </ul>
+            </section>
           ))}
-        </ul>
+        </div>
       ) : (
         <p>{trans.__('No pods yet.')}</p>
       )}

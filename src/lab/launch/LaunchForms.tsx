@@ -10,11 +10,11 @@ import type { ReadonlyJSONObject } from '@lumino/coreutils';
 import type { ErrorSchema } from '@rjsf/utils';
 import React, { useEffect, useMemo, useRef } from 'react';
 
-import type { FormPart, IFormLayout } from './formSchema';
+import type { FormPart, IFormLayout, INamespaceOption } from './formSchema';
 import { FORM_PARTS, formSchema, formUiSchema } from './formSchema';
 import type { FormValidator } from './formValidation';
-import type { SpecValues } from './specDraft';
-import { cellModeOf } from './specDraft';
+import type { IChangedField, SpecValues } from './specDraft';
+import { cellModeOf, describeChanged } from './specDraft';
 import { WholeNumberField } from './WholeNumberField';
 
 type ChangeEvent = Parameters<IFormComponentProps['onChange']>[0];
@@ -124,6 +124,10 @@ export interface ILaunchFormsProps {
   readonly onChange: (values: SpecValues) => void;
   /** Where the fields show. */
   readonly layout: IFormLayout;
+  /** The namespaces to choose from; null where any may be typed. */
+  readonly namespaces: readonly INamespaceOption[] | null;
+  /** Per folded form, the values that are not a fresh launch's (shown folded). */
+  readonly changed: Readonly<Record<FoldedPart, readonly IChangedField[]>>;
   /** Problems per form, shown next to fields. */
   readonly errors: Record<FormPart, ErrorSchema>;
   /** Validators per form. */
@@ -163,7 +167,7 @@ export function LaunchForms(props: ILaunchFormsProps): JSX.Element {
 
   const form = (part: FormPart): JSX.Element => (
     <FormComponent
-      schema={formSchema(part, layout, cells, trans)}
+      schema={formSchema(part, layout, cells, trans, props.namespaces)}
       uiSchema={uiSchemas[part]}
       formData={pickPart(values, part, layout) as ReadonlyJSONObject}
       validator={validators[part]}
@@ -205,7 +209,19 @@ export function LaunchForms(props: ILaunchFormsProps): JSX.Element {
           props.onToggle(part, (event.target as HTMLDetailsElement).open)
         }
       >
-        <summary>{summary(Object.keys(errors[part]).length)}</summary>
+        <summary>
+          {summary(Object.keys(errors[part]).length)}
+          {!props.open[part] && props.changed[part].length > 0 && (
+            <span className="mpijob-LaunchForms-changed">
+              {trans.__(
+                'Not the defaults: %1',
+                props.changed[part]
+                  .map(field => describeChanged(field, t => trans.__(t)))
+                  .join(' · ')
+              )}
+            </span>
+          )}
+        </summary>
         {props.open[part] && (
           <>
             {note && <p className="mpijob-LaunchForms-note">{note}</p>}

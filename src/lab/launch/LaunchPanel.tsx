@@ -8,7 +8,7 @@ import type { ReadonlyJSONObject } from '@lumino/coreutils';
 import React, { useDeferredValue, useEffect, useMemo, useState } from 'react';
 
 import type { IProblem } from '../../core/errors';
-import type { IJobRecord } from '../../core/jobRecord';
+import type { IJobRecord, INamespaceList } from '../../core/jobRecord';
 import type { OpenCell } from '../CellText';
 import { useSignal } from '../hooks';
 import { mpijobIcon } from '../icons';
@@ -23,7 +23,7 @@ import {
   reportedPaths,
   sortProblems
 } from './formValidation';
-import type { FormPart } from './formSchema';
+import type { FormPart, INamespaceOption } from './formSchema';
 import { FORM_PARTS, formLayout, formSchema } from './formSchema';
 import type { FoldedPart } from './LaunchForms';
 import { LaunchForms, pickPart } from './LaunchForms';
@@ -31,8 +31,13 @@ import type { NotebookSource } from './notebookSource';
 import { lastKnownBackend, useNotebook, usePreflight } from './launchHooks';
 import { PreflightView } from './PreflightView';
 import { ProblemList } from './ProblemList';
-import type { SpecValues } from './specDraft';
-import { cellModeOf } from './specDraft';
+import type { IChangedField, SpecValues } from './specDraft';
+import {
+  cellModeOf,
+  changedFields,
+  initialValues,
+  uniqueName
+} from './specDraft';
 import { submitLaunch } from './submit';
 import { SubmitBar, submitBlockers } from './SubmitBar';
 import { YamlPreview } from './YamlPreview';
@@ -131,6 +136,12 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
   const [values, setValues] = useState<SpecValues>(props.options.initial);
   const [serverProblems, setServerProblems] = useState<readonly IProblem[]>([]);
   const [serverDetail, setServerDetail] = useState('');
+  const [serverReason, setServerReason] = useState<string | null>(null);
+  const access = useNamespaces(manager);
+  const [namesElsewhere, setNamesElsewhere] = useState<{
+    namespace: string;
+    names: ReadonlySet<string>;
+  } | null>(null);
   const [submitting, setSubmitting] = useState(false);
   const [open, setOpen] = useState<Record<FoldedPart, boolean>>({
     advanced: false,
@@ -149,6 +160,38 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
     setServerProblems([{ path: 'notebook', message }])
   );
 
+  // No namespace chosen (settings say "the current one"): the service's.
+  useEffect(() => {
+    if (access && values.namespace === undefined) {
+      setValues(previous =>
+        previous.namespace === undefined
+          ? { ...previous, namespace: access.current }
+          : previous
+      );
+    }
+  }, [access, values.namespace]);
+
+  // Names taken in a namespace the jobs list does not show.
+  const namespace =
+    typeof values.namespace === 'string' ? values.namespace : '';
+  useEffect(() => {
+    if (
+      !namespace ||
+      manager.model.shows(namespace, access?.current) ||
+      namesElsewhere?.namespace === namespace
+    ) {
+      return;
+    }
+    let live = true;
+    manager.model.namesIn(namespace).then(
+      names => live && setNamesElsewhere({ namespace, names }),
+      () => undefined
+    );
+    return () => {
+      live = false;
+    };
+  }, [manager, namespace, access]);
+
   const jobNames = manager.model.jobs
     .map(j => `${j.namespace}/${j.name}`)
     .join('\n');
@@ -160,16 +203,24 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
         values: deferredValues,
         settings: settings.values,
         notebook: deferredNotebook,
-        takenNames: namespace =>
-          new Set(
-            jobNames
+        takenNames: ns =>
+          new Set([
+            ...jobNames
               .split('\n')
-              .filter(key => key.startsWith(`${namespace}/`))
-              .map(key => key.slice(namespace.length + 1))
-          ),
+              .filter(key => key.startsWith(`${ns}/`))
+              .map(key => key.slice(ns.length + 1)),
+            ...(namesElsewhere?.namespace === ns ? namesElsewhere.names : [])
+          ]),
         trans
       }),
-    [deferredValues, deferredNotebook, settings.values, jobNames, trans]
+    [
+      deferredValues,
+      deferredNotebook,
+      settings.values,
+      jobNames,
+      namesElsewhere,
+      trans
+    ]
   );
   const preflight = usePreflight(manager, draft.spec);
   const { state: checked } = preflight;
@@ -186,23 +237,56 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
       ? withNotebookFolder(draft.spec, source.path)
       : draft.spec;
   const cells = cellModeOf(values);
+  const namespaces = useMemo(
+    () =>
+      layout.id === 'all' ? namespaceOptions(access, namespace, trans) : null,
+    [layout.id, access, namespace, trans]
+  );
+  // The checks of the cluster about a field (GPUs, quota, gang scheduler,
+  // namespace), shown at that field; the last answer stays until the next.
+  const preflightProblems = useMemo(
+    () =>
+      checked.state === 'done'
+        ? checked.report.checks
+            .filter(c => !c.ok && c.severity === 'error' && c.path)
+            .map(c => ({
+              path: c.path as string,
+              message: [c.message, c.fix].filter(Boolean).join('. ')
+            }))
+        : [],
+    [checked]
+  );
   const sorted = useMemo(() => {
     const skip = Object.fromEntries(
       FORM_PARTS.map(part => [
         part,
         reportedPaths(
           validators[part],
-          formSchema(part, layout, cells, trans),
+          formSchema(part, layout, cells, trans, namespaces),
           pickPart(values, part, layout) as ReadonlyJSONObject
         )
       ])
     ) as Record<FormPart, Set<string>>;
-    return sortProblems([...draft.problems, ...serverProblems], layout, skip);
-  }, [draft, serverProblems, values, layout, cells, validators, trans]);
+    return sortProblems(
+      [...draft.problems, ...serverProblems, ...preflightProblems],
+      layout,
+      skip
+    );
+  }, [
+    draft,
+    serverProblems,
+    preflightProblems,
+    values,
+    layout,
+    cells,
+    validators,
+    namespaces,
+    trans
+  ]);
 
-  // The service's verdict on a folded field: unfold it.
+  // A verdict of the service or the cluster on a folded field: unfold it.
   useEffect(() => {
-    if (serverProblems.length) {
+    if (serverProblems.length || preflightProblems.length) {
       setOpen(previous => ({
         advanced:
           previous.advanced || Object.keys(sorted.fields.advanced).length > 0,
@@ -211,13 +295,60 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
           Object.keys(sorted.fields.kubernetes).length > 0
       }));
     }
-  }, [sorted, serverProblems]);
+  }, [sorted, serverProblems, preflightProblems]);
+
+  // Values that are not what a fresh launch would have, in the folded forms.
+  const fresh = useMemo(
+    () =>
+      initialValues({
+        settings: settings.values,
+        notebookPath: source?.path ?? null,
+        remembered: null,
+        prefill: null,
+        cellNumbers: null,
+        takenNames: new Set()
+      }),
+    [settings.values, source]
+  );
+  const changed = useMemo(
+    () =>
+      Object.fromEntries(
+        (['advanced', 'kubernetes'] as const).map(part => [
+          part,
+          changedFields(values, fresh, layout.fields[part], settings.values)
+        ])
+      ) as Record<FoldedPart, IChangedField[]>,
+    [values, fresh, layout, settings.values]
+  );
 
   const reasons = submitBlockers(
-    { draft, refused: serverProblems, preflight, submitting },
+    {
+      draft,
+      refused: serverProblems,
+      refusedDetail: serverDetail,
+      preflight,
+      submitting
+    },
     trans
   );
   const canSubmit = reasons.length === 0 && values === deferredValues;
+  const name = typeof values.name === 'string' ? values.name : '';
+  const nameTaken =
+    serverReason === 'AlreadyExists' ||
+    draft.problems.some(p => p.path === 'name' && /taken/.test(p.message));
+  const makeUnique = (): void => {
+    const taken = new Set([
+      name,
+      ...manager.model.jobs
+        .filter(j => j.namespace === namespace)
+        .map(j => j.name),
+      ...(namesElsewhere?.namespace === namespace ? namesElsewhere.names : [])
+    ]);
+    setValues({ ...values, name: uniqueName(name, taken) });
+    setServerProblems([]);
+    setServerDetail('');
+    setServerReason(null);
+  };
 
   const submit = async (): Promise<void> => {
     if (!draft.spec || !draft.built) {
@@ -238,6 +369,14 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
     } else {
       setServerProblems(outcome.problems);
       setServerDetail(outcome.detail);
+      setServerReason(outcome.reason);
+      if (outcome.reason === 'AlreadyExists' && namespace) {
+        // Learn the names in use there, for the unique name.
+        manager.model.namesIn(namespace).then(
+          names => setNamesElsewhere({ namespace, names }),
+          () => undefined
+        );
+      }
     }
   };
 
@@ -260,8 +399,11 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
               setValues(next);
               setServerProblems([]);
               setServerDetail('');
+              setServerReason(null);
             }}
             layout={layout}
+            namespaces={namespaces}
+            changed={changed}
             errors={sorted.fields}
             validators={validators}
             open={open}
@@ -274,11 +416,6 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
             trans={trans}
             translator={translator}
           />
-          {serverDetail && (
-            <p className="mpijob-Launch-serverError" role="alert">
-              {trans.__('The service refused the job: %1', serverDetail)}
-            </p>
-          )}
           <ProblemList
             problems={sorted.general}
             level="error"
@@ -325,8 +462,60 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
         onSubmit={() => void submit()}
         onCancel={props.onClose}
         reasonsId={`${props.idPrefix}-reasons`}
+        fix={
+          nameTaken && name && !submitting
+            ? { label: trans.__('Make the name unique'), onClick: makeUnique }
+            : null
+        }
         trans={trans}
       />
     </div>
   );
+}
+
+/**
+ * The namespaces the user may create jobs in, for the form's select: the
+ * current one marked, the chosen one kept even where it may not be used
+ * (preflight says why, at the field).
+ *
+ * @param access - the service's answer; null while unknown
+ * @param chosen - the namespace in the form
+ * @param trans - translations
+ * @returns the options, or null where the namespace stays free text
+ */
+function namespaceOptions(
+  access: INamespaceList | null,
+  chosen: string,
+  trans: TranslationBundle
+): INamespaceOption[] | null {
+  if (!access || access.backend !== 'kubernetes') {
+    return null;
+  }
+  const usable = access.namespaces.filter(n => n.canCreate).map(n => n.name);
+  const names = [...new Set([...usable, ...(chosen ? [chosen] : [])])].sort();
+  return names.map(name => ({
+    name,
+    title: !usable.includes(name)
+      ? trans.__('%1 (you may not create jobs here)', name)
+      : name === access.current
+        ? trans.__('%1 (current)', name)
+        : name
+  }));
+}
+
+/** The service's namespaces answer, once it came. */
+function useNamespaces(manager: IMpiJobManager): INamespaceList | null {
+  const [access, setAccess] = useState<INamespaceList | null>(null);
+  useEffect(() => {
+    let live = true;
+    // A new panel offers the namespaces as they are now.
+    manager.model.namespaces(true).then(
+      list => live && setAccess(list),
+      () => undefined
+    );
+    return () => {
+      live = false;
+    };
+  }, [manager]);
+  return access;
 }

@@ -6,6 +6,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import React from 'react';
 
 import type { IPreflightReport } from '../../core/jobRecord';
+import { fieldTitles } from '../../core/spec';
 import type { BackendHint } from '../settings';
 import type { IPreflight } from './launchHooks';
 
@@ -57,10 +58,15 @@ export function PreflightView(props: IPreflightViewProps): JSX.Element {
         <p className="mpijob-Preflight-status">
           {report.ok
             ? trans.__('Jobs can run on the %1 backend.', report.backend)
-            : trans.__(
-                'Jobs cannot run on the %1 backend yet.',
-                report.backend
-              )}
+            : report.checks.every(c => c.ok || c.severity !== 'error' || c.path)
+              ? trans.__(
+                  'This launch does not fit the %1 backend as it is: see the marked fields.',
+                  report.backend
+                )
+              : trans.__(
+                  'Jobs cannot run on the %1 backend yet.',
+                  report.backend
+                )}
         </p>
         {hint !== 'auto' && hint !== report.backend && (
           <p className="mpijob-Preflight-status mpijob-mod-warn">
@@ -89,6 +95,16 @@ export function PreflightView(props: IPreflightViewProps): JSX.Element {
                       : trans.__('warning')}
                 </span>
                 <span className="mpijob-Preflight-message">
+                  {!check.ok && check.path && (
+                    <span className="mpijob-Preflight-field">
+                      {trans.__(
+                        'At %1: ',
+                        fieldTitles(check.path)
+                          .map(t => trans.__(t))
+                          .join(' › ')
+                      )}
+                    </span>
+                  )}
                   {check.message}
                   {!check.ok && check.fix && (
                     <span className="mpijob-Preflight-fix">

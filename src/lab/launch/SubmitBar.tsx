@@ -20,6 +20,8 @@ export interface IBlockerInputs {
   readonly draft: IDraftState;
   /** What the service refused in the last submission. */
   readonly refused: readonly IProblem[];
+  /** The service's sentence about it, when no field carries the refusal. */
+  readonly refusedDetail?: string;
   /** The preflight checks. */
   readonly preflight: Pick<IPreflight, 'state' | 'current'>;
   /** Whether a submission is under way. */
@@ -34,7 +36,10 @@ export interface IBlockerInputs {
  * @param trans - translations (the form's labels are translated)
  * @returns the sentence
  */
-function describeProblem(problem: IProblem, trans: TranslationBundle): string {
+export function describeProblem(
+  problem: IProblem,
+  trans: TranslationBundle
+): string {
   const titles = fieldTitles(problem.path);
   const where = titles.length
     ? titles.map(title => trans.__(title)).join(' › ')
@@ -55,6 +60,11 @@ export function submitBlockers(
 ): string[] {
   const { draft, refused, preflight, submitting } = inputs;
   const reasons: string[] = [];
+  if (inputs.refusedDetail && !refused.length) {
+    reasons.push(
+      trans.__('The service refused the job: %1', inputs.refusedDetail)
+    );
+  }
   const problems = [...draft.problems, ...refused];
   if (problems.length) {
     for (const problem of problems.slice(0, NAMED_PROBLEMS)) {
@@ -81,12 +91,18 @@ export function submitBlockers(
     const failed = state.report.checks.filter(
       c => !c.ok && c.severity === 'error'
     );
-    reasons.push(
-      trans.__(
-        'Preflight failed: %1',
-        failed.map(c => [c.message, c.fix].filter(Boolean).join(' ')).join(' ')
-      )
-    );
+    // Checks about a field name it as the form does (the field shows it too).
+    for (const check of failed) {
+      const text = [check.message, check.fix].filter(Boolean).join('. ');
+      reasons.push(
+        check.path
+          ? trans.__(
+              'Preflight: %1',
+              describeProblem({ path: check.path, message: text }, trans)
+            )
+          : trans.__('Preflight failed: %1', text)
+      );
+    }
   }
   if (submitting) {
     reasons.push(trans.__('Submitting…'));
@@ -106,6 +122,11 @@ export interface ISubmitBarProps {
   readonly onCancel: () => void;
   /** Id of the reasons list. */
   readonly reasonsId: string;
+  /** A one-click fix of the first reason, e.g. making the name unique. */
+  readonly fix?: {
+    readonly label: string;
+    readonly onClick: () => void;
+  } | null;
   /** Translations. */
   readonly trans: TranslationBundle;
 }
@@ -131,6 +152,15 @@ export function SubmitBar(props: ISubmitBarProps): JSX.Element {
       >
         {trans.__('Cancel')}
       </button>
+      {props.fix && (
+        <button
+          type="button"
+          className="jp-Dialog-button jp-mod-styled mpijob-Launch-fix"
+          onClick={props.fix.onClick}
+        >
+          {props.fix.label}
+        </button>
+      )}
       <ul
         id={props.reasonsId}
         className="mpijob-Launch-reasons"

@@ -14,6 +14,7 @@ import type { CellMode } from '../../core/spec';
 /** Top-level spec fields of the basic form, in display order. */
 const BASIC_FIELDS = [
   'name',
+  'namespace',
   'workers',
   'gpusPerWorker',
   'image',
@@ -26,7 +27,6 @@ const ADVANCED_FIELDS = [
   'slotsPerWorker',
   'cpu',
   'memory',
-  'namespace',
   'python',
   'env',
   'command',
@@ -105,6 +105,14 @@ export function formLayout(backend: BackendKind | null): IFormLayout {
 
 type JsonSchemaObject = { [key: string]: unknown };
 
+/** A namespace the form offers. */
+export interface INamespaceOption {
+  /** The namespace. */
+  readonly name: string;
+  /** How it reads in the list, e.g. `team-a (current)`. */
+  readonly title: string;
+}
+
 const SOURCE_FIELDS_BY_MODE: Record<CellMode, string[]> = {
   all: ['cells', 'notebook'],
   tagged: ['cells', 'notebook'],
@@ -159,13 +167,16 @@ function forForm(value: unknown, trans: TranslationBundle): unknown {
  * @param layout - where the fields show
  * @param cells - the cell mode chosen, which decides the source fields shown
  * @param trans - translations for titles and descriptions
+ * @param namespaces - the namespaces to choose from (a list, not free
+ *   text); null where any may be typed
  * @returns a draft-07 object schema without `$id` (forms compile it apart)
  */
 export function formSchema(
   part: FormPart,
   layout: IFormLayout,
   cells: CellMode,
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  namespaces: readonly INamespaceOption[] | null = null
 ): RJSFSchema {
   // Forms and validators compile schemas by identity: hand out one object per kind.
   let byKind = schemaCache.get(trans);
@@ -173,10 +184,17 @@ export function formSchema(
     byKind = new Map();
     schemaCache.set(trans, byKind);
   }
-  const kind = `${layout.id}:${part}:${cells}`;
+  const choices = namespaces?.map(n => `${n.name}=${n.title}`).join(',');
+  const kind = `${layout.id}:${part}:${cells}:${choices ?? ''}`;
   let schema = byKind.get(kind);
   if (!schema) {
-    schema = buildFormSchema(layout.fields[part], part, cells, trans);
+    schema = buildFormSchema(
+      layout.fields[part],
+      part,
+      cells,
+      trans,
+      namespaces
+    );
     byKind.set(kind, schema);
   }
   return schema;
@@ -188,7 +206,8 @@ function buildFormSchema(
   fields: readonly string[],
   part: FormPart,
   cells: CellMode,
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  namespaces: readonly INamespaceOption[] | null
 ): RJSFSchema {
   const root = LAUNCH_SPEC_SCHEMA as unknown as {
     properties: Record<string, JsonSchemaObject>;
@@ -209,6 +228,14 @@ function buildFormSchema(
           SOURCE_FIELDS_BY_MODE[cells].map(k => [k, source.properties[k]])
         )
       };
+    }
+    if (field === 'namespace' && namespaces?.length) {
+      // A select of what the user may use; titles are already in their words.
+      properties[field] = {
+        ...(forForm(property, trans) as JsonSchemaObject),
+        oneOf: namespaces.map(n => ({ const: n.name, title: n.title }))
+      };
+      continue;
     }
     properties[field] = property;
   }

@@ -10,6 +10,7 @@ import type {
 
 import { jobNameFromNotebook } from '../../core/naming';
 import type { CellMode, ILaunchSpec, MpiImplementation } from '../../core/spec';
+import { fieldTitles, validateLaunchSpec } from '../../core/spec';
 import type { ILaunchSettings } from '../settings';
 import { defaultImageFor } from '../settings';
 
@@ -69,7 +70,8 @@ export function uniqueName(base: string, taken: ReadonlySet<string>): string {
 export function initialValues(options: IDraftOptions): SpecValues {
   const { settings, notebookPath, remembered, prefill, cellNumbers } = options;
   const values: SpecValues = {
-    namespace: settings.namespace,
+    // Empty: the service's current namespace, once it has said which.
+    ...(settings.namespace ? { namespace: settings.namespace } : {}),
     workers: settings.defaultWorkers,
     gpusPerWorker: settings.defaultResources.gpusPerWorker,
     cpu: settings.defaultResources.cpu,
@@ -197,4 +199,92 @@ export function cellModeOf(values: SpecValues): CellMode {
   return cells === 'up-to' || cells === 'tagged' || cells === 'selected'
     ? cells
     : 'all';
+}
+
+/** A field whose value is not what a fresh launch would have. */
+export interface IChangedField {
+  /** The spec path, e.g. `scheduling.gang`. */
+  readonly path: string;
+  /** The value, as text. */
+  readonly value: string;
+}
+
+function asText(value: unknown): string {
+  if (Array.isArray(value)) {
+    return value.every(v => typeof v !== 'object')
+      ? value.join(' ')
+      : String(value.length);
+  }
+  if (isObject(value)) {
+    return JSON.stringify(value);
+  }
+  return String(value);
+}
+
+/**
+ * The fields of a folded form whose values differ from a fresh launch's
+ * (values remembered from the last launch of the notebook, or of the job
+ * rerun), so the panel can show them without unfolding.
+ *
+ * @param values - the form values
+ * @param fresh - what a fresh launch would start with
+ * @param fields - the top-level fields of the folded form
+ * @param settings - the user's settings
+ * @returns the changed fields (one level into objects), in form order
+ */
+export function changedFields(
+  values: SpecValues,
+  fresh: SpecValues,
+  fields: readonly string[],
+  settings: ILaunchSettings
+): IChangedField[] {
+  // Compared as specs, so that defaults filled in either way do not count.
+  const baseline: SpecValues = { ...values };
+  for (const field of fields) {
+    baseline[field] = fresh[field];
+  }
+  const now = validateLaunchSpec(toSpecInput(values, settings));
+  const before = validateLaunchSpec(toSpecInput(baseline, settings));
+  const a = (now.ok ? now.spec : toSpecInput(values, settings)) as SpecValues;
+  const b = (
+    before.ok ? before.spec : toSpecInput(baseline, settings)
+  ) as SpecValues;
+  const changed: IChangedField[] = [];
+  for (const field of fields) {
+    const x = a[field];
+    const y = b[field];
+    if (JSON.stringify(x) === JSON.stringify(y)) {
+      continue;
+    }
+    if (isObject(x) && (isObject(y) || y === undefined)) {
+      const old = isObject(y) ? y : {};
+      for (const key of Object.keys(x)) {
+        if (JSON.stringify(x[key]) !== JSON.stringify(old[key])) {
+          changed.push({ path: `${field}.${key}`, value: asText(x[key]) });
+        }
+      }
+      continue;
+    }
+    changed.push({
+      path: field,
+      value: x === undefined ? '' : asText(x)
+    });
+  }
+  return changed;
+}
+
+/**
+ * A changed field as the panel names it: `Scheduling › Gang scheduler: volcano`.
+ *
+ * @param field - the field
+ * @param translate - translates a title
+ * @returns the text
+ */
+export function describeChanged(
+  field: IChangedField,
+  translate: (title: string) => string
+): string {
+  const titles = fieldTitles(field.path).map(translate);
+  const where = titles.length ? titles.join(' › ') : field.path;
+  return field.value ? `${where}: ${field.value}` : where;
 }

@@ -19,6 +19,8 @@ export type SubmitOutcome =
   | { readonly ok: true; readonly job: IJobRecord }
   | {
       readonly ok: false;
+      /** The service's reason (`AlreadyExists`, `Invalid`, `Forbidden`…), when it answered. */
+      readonly reason: string | null;
       /** One sentence for the user. */
       readonly detail: string;
       /** Problems with spec-relative paths (or cells). */
@@ -51,7 +53,7 @@ export interface ISubmitOptions {
 export function describeFailure(
   error: unknown,
   trans: TranslationBundle
-): { detail: string; problems: IProblem[] } {
+): { reason: string | null; detail: string; problems: IProblem[] } {
   if (error instanceof MpiJobResponseError && error.problem) {
     const { problem } = error;
     const problems = [...(problem.errors ?? [])];
@@ -61,9 +63,10 @@ export function describeFailure(
         message: trans.__('is taken by another job: choose another name')
       });
     }
-    return { detail: problem.detail, problems };
+    return { reason: problem.title, detail: problem.detail, problems };
   }
   return {
+    reason: null,
     detail: error instanceof Error ? error.message : String(error),
     problems: []
   };
@@ -71,7 +74,7 @@ export function describeFailure(
 
 /**
  * Submits a launch, with a notification that ends in success (with an
- * action opening the job) or error.
+ * action opening the job); a refusal is the panel's to show.
  *
  * @param options - what to submit and how to report it
  * @returns the job, or why it was refused
@@ -120,13 +123,10 @@ export async function submitLaunch(
     return { ok: true, job };
   } catch (error) {
     await settle();
-    const { detail, problems } = describeFailure(error, trans);
-    Notification.update({
-      id,
-      type: 'error',
-      message: trans.__('Could not submit %1: %2', spec.name, detail),
-      autoClose: false
-    });
-    return { ok: false, detail, problems };
+    const { reason, detail, problems } = describeFailure(error, trans);
+    // The panel shows why, next to the fields and at Submit: no toast
+    // that stays (and piles up) over the form.
+    Notification.dismiss(id);
+    return { ok: false, reason, detail, problems };
   }
 }

@@ -13,6 +13,7 @@ import type { IJobRecord } from '../../core/jobRecord';
 import { CommandIDs, jobKeyFromArgs, jobKeyString } from '../commands';
 import { mpijobIcon } from '../icons';
 import { JobView } from '../jobview/JobView';
+import { MpiJobResponseError, requestAPI } from '../request';
 import { openNotebookCell } from '../notebookNav';
 import { IMpiJobManager } from '../tokens';
 
@@ -57,6 +58,25 @@ export const jobViewPlugin: JupyterFrontEndPlugin<void> = {
             w.content.jobKey.namespace === key.namespace &&
             w.content.jobKey.name === key.name
         );
+        if (!widget && args.restored === true) {
+          // A tab of the last session: if its job is gone (deleted, or it
+          // ran on another backend), the tab closes quietly.
+          const exists =
+            manager.model.find(key.namespace, key.name) !== undefined ||
+            (await requestAPI(
+              `jobs/${encodeURIComponent(key.namespace)}/${encodeURIComponent(key.name)}`
+            ).then(
+              () => true,
+              (error: unknown) =>
+                !(
+                  error instanceof MpiJobResponseError &&
+                  error.response.status === 404
+                )
+            ));
+          if (!exists) {
+            return;
+          }
+        }
         if (!widget) {
           const content = new JobView({
             jobKey: key,
@@ -103,7 +123,7 @@ export const jobViewPlugin: JupyterFrontEndPlugin<void> = {
     if (restorer) {
       void restorer.restore(tracker, {
         command: CommandIDs.openJob,
-        args: widget => ({ ...widget.content.jobKey }),
+        args: widget => ({ ...widget.content.jobKey, restored: true }),
         name: widget => jobKeyString(widget.content.jobKey)
       });
     }

@@ -79,7 +79,12 @@ export const launchPlugin: JupyterFrontEndPlugin<void> = {
         app.shell.activateById(existing.id);
         return existing;
       }
-      const namespace = settings.values.namespace;
+      const remembered = path ? settings.recall(path) : null;
+      const namespace =
+        extra.prefill?.namespace ??
+        (typeof remembered?.namespace === 'string'
+          ? remembered.namespace
+          : settings.values.namespace);
       const panel = new LaunchPanel({
         manager,
         settings,
@@ -90,12 +95,12 @@ export const launchPlugin: JupyterFrontEndPlugin<void> = {
         initial: initialValues({
           settings: settings.values,
           notebookPath: path,
-          remembered: path ? settings.recall(path) : null,
+          remembered,
+          // Without a namespace yet (the service's current one), names
+          // taken in any namespace shown are avoided.
           takenNames: new Set(
             manager.model.jobs
-              .filter(
-                j => j.namespace === (extra.prefill?.namespace ?? namespace)
-              )
+              .filter(j => !namespace || j.namespace === namespace)
               .map(j => j.name)
           ),
           ...extra

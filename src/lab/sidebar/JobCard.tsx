@@ -55,7 +55,7 @@ export function JobCard(props: IJobCardProps): JSX.Element {
         <button
           type="button"
           className="mpijob-JobCard-name"
-          title={trans.__('Open %1', job.name)}
+          title={trans.__('Open %1 (namespace %2)', job.name, job.namespace)}
           onClick={() => actions.open(job)}
         >
           {job.name}
@@ -68,6 +68,12 @@ export function JobCard(props: IJobCardProps): JSX.Element {
         </span>
       </div>
       <div className="mpijob-JobCard-facts">
+        <span
+          className="mpijob-JobCard-namespace"
+          title={trans.__('Namespace %1', job.namespace)}
+        >
+          {job.namespace}
+        </span>
         <span title={trans.__('Age')}>
           {trans.__('%1 ago', humanDuration(age))}
         </span>

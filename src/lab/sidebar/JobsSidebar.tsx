@@ -1,6 +1,7 @@
 /**
- * The jobs sidebar: every job of the service with live phase and age,
- * filtered by phase and notebook, with actions per job.
+ * The jobs sidebar: the jobs of the namespaces chosen (the current one by
+ * default) with live phase and age, filtered by phase and notebook, with
+ * actions per job.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 import {
@@ -17,6 +18,7 @@ import { JOB_PHASES } from '../../core/status';
 import type { IMpiJobManager } from '../tokens';
 import type { IJobActions } from './JobCard';
 import { JobCard } from './JobCard';
+import { NamespacePicker } from './NamespacePicker';
 
 /** What the sidebar needs. */
 export interface IJobsSidebarOptions {
@@ -115,6 +117,7 @@ function JobsView(
               : trans.__('Connecting to the MPI job service…')}
         </p>
       )}
+      <NamespacePicker model={model} trans={trans} />
       <div
         className="mpijob-Jobs-filters"
         role="group"

@@ -443,7 +443,8 @@ describe('mpijob with the local backend', () => {
     ]);
     expect(again.code).toBe(1);
     expect(again.stderr).toBe(
-      'Error from server (AlreadyExists): mpijobs.kubeflow.org "sleepy" already exists\n'
+      'Error from server (AlreadyExists): mpijobs.kubeflow.org "sleepy" already exists\n' +
+        '  choose another name (--name), or pass --generate-name to add a random suffix\n'
     );
 
     const timedOut = await mpijob([

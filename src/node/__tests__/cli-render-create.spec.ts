@@ -42,7 +42,7 @@ describe('mpijob render', () => {
     const [configMap, job] = parseYamlStream(run.stdout) as Json[];
     expect(configMap.kind).toBe('ConfigMap');
     const code: string = configMap.data['mpijob_main.py'];
-    expect(code).toContain('pi = comm.reduce(local, op=MPI.SUM, root=0)');
+    expect(code).toContain('pi = comm.reduce(local / N, op=MPI.SUM, root=0)');
     expect(code).not.toContain('plt.plot'); // tagged skip-mpijob
     expect(code).not.toMatch(/^%matplotlib/m);
     expect(job.metadata).toMatchObject({

@@ -57,7 +57,7 @@ function record(
     conditions: [],
     topology: { launcher: null, workers: [] },
     exitCode: null,
-    resourceVersion: 1
+    resourceVersion: '1'
   };
 }
 

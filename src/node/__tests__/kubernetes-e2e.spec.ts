@@ -5,8 +5,6 @@
  * fake GPU nodes, kwok running, completing or failing them and serving logs.
  * Everything goes through the bundled CLI or the job service process.
  */
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,17 +13,18 @@ import { parse, stringify } from 'yaml';
 
 import type { IJobEvent } from '../../core/jobRecord';
 import { PROGRAM_FILE_NAME } from '../../core/notebook';
-import { ServiceClient } from '../client';
 import { upstreamExampleFiles } from '../../core/__tests__/helpers/reference';
-import { CLI, mpijob, ROOT } from './helpers';
+import { mpijob, ROOT } from './helpers';
 import {
+  createNamespace,
+  deleteNamespaces,
   describeWithCluster,
   KUBECONFIG,
   kube,
   kubectl,
   restartApiServer,
-  TESTENV_DIR,
-  uniqueNamespace
+  startService,
+  TESTENV_DIR
 } from './testenv';
 
 const PI_EXAMPLE = (
@@ -38,22 +37,9 @@ const NOTEBOOK = join(ROOT, 'examples', 'mpi-pi.ipynb');
 
 jest.setTimeout(240_000);
 
-/** A namespace per test, deleted afterwards. */
-async function namespace(prefix: string): Promise<string> {
-  const name = uniqueNamespace(prefix);
-  const created = await kubectl(['create', 'namespace', name]);
-  expect(created.stderr).toBe('');
-  // Pods need the namespace's default ServiceAccount (the controller manager makes it).
-  for (let i = 0; i < 100; i++) {
-    if (
-      (await kubectl(['-n', name, 'get', 'serviceaccount', 'default'])).code ===
-      0
-    ) {
-      break;
-    }
-    await new Promise(resolve => setTimeout(resolve, 200));
-  }
-  return name;
+/** A namespace per test, deleted after the suite. */
+function namespace(prefix: string): Promise<string> {
+  return createNamespace(prefix);
 }
 
 function piManifest(
@@ -134,6 +120,8 @@ async function objectsOf(ns: string, kinds: string): Promise<string[]> {
 }
 
 describeWithCluster()('kubernetes backend on a real control plane', () => {
+  afterAll(() => deleteNamespaces());
+
   it('should run the upstream pi example to Succeeded, serve its logs, and leave nothing behind on delete', async () => {
     const ns = await namespace('e2e-pi');
     const created = await kube(['create', '-f', PI_EXAMPLE, '-n', ns]);
@@ -198,7 +186,7 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
 
   it('should package a notebook into a ConfigMap owned by its MPIJob, report Running then Succeeded through the service, and delete everything', async () => {
     const ns = await namespace('e2e-nb');
-    const service = await startService();
+    const service = await startService({ args: ['--all-namespaces'] });
     try {
       const events: IJobEvent[] = [];
       const watch = service.client.watch(ns, e => events.push(e));
@@ -510,7 +498,7 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
 
   it('should keep reporting status through the service when the API server restarts mid-watch', async () => {
     const ns = await namespace('e2e-restart');
-    const service = await startService();
+    const service = await startService({ args: ['--all-namespaces'] });
     try {
       const events: IJobEvent[] = [];
       const watch = service.client.watch(ns, e => events.push(e));
@@ -616,51 +604,4 @@ async function until(
     }
     await new Promise(resolve => setTimeout(resolve, 250));
   }
-}
-
-async function startService(): Promise<{
-  client: ServiceClient;
-  stop: () => Promise<void>;
-}> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'mpijob-k8s-service-'));
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      CLI,
-      '--backend',
-      'kubernetes',
-      '--kubeconfig',
-      KUBECONFIG,
-      '--context',
-      'testenv',
-      '--data-dir',
-      dataDir,
-      'serve',
-      '--all-namespaces'
-    ],
-    { env: { ...process.env }, stdio: ['ignore', 'ignore', 'pipe'] }
-  );
-  let log = '';
-  child.stderr?.on('data', chunk => (log += String(chunk)));
-  const client = new ServiceClient({
-    socketPath: join(dataDir, 'kubernetes-service.sock')
-  });
-  await until(async () => {
-    if (child.exitCode !== null) {
-      throw new Error(`mpijob serve exited: ${log}`);
-    }
-    return client.health().then(
-      () => true,
-      () => false
-    );
-  }, 30_000);
-  return {
-    client,
-    stop: async () => {
-      await client.close();
-      child.kill('SIGTERM');
-      await new Promise(resolve => child.once('exit', resolve));
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  };
 }

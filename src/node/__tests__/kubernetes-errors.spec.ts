@@ -55,9 +55,12 @@ describe('toBackendError', () => {
     );
     expect(error.message).toMatch(/exceeded quota: gpus/);
     expect(error.message).toMatch(/ResourceQuota has no room/);
+    // Nothing is forbidden: the job does not fit (422), unlike RBAC (403).
+    expect(error.reason).toBe('Invalid');
+    expect(error.status).toBe(422);
   });
 
-  it('should suggest --generate-name when the name is taken', () => {
+  it('should say that the name is taken in words for any client (the CLI adds --generate-name)', () => {
     const error = toBackendError(
       apiException(409, { reason: 'AlreadyExists', message: 'already exists' }),
       create,
@@ -65,7 +68,7 @@ describe('toBackendError', () => {
     );
     expect(error.reason).toBe('AlreadyExists');
     expect(error.message).toBe(
-      'mpijobs.kubeflow.org "pi" already exists in namespace "team-a": choose another name, or pass --generate-name to add a random suffix'
+      'mpijobs.kubeflow.org "pi" already exists in namespace "team-a": choose another name'
     );
   });
 

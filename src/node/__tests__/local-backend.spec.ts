@@ -466,10 +466,11 @@ describe('#submit', () => {
       expect.arrayContaining(['rank-0.jsonl', 'rank-1.jsonl'])
     );
 
-    // Every change was an event, in increasing resourceVersion order.
+    // Every change was an event, in increasing order of this backend's
+    // change counter (its versions; opaque to clients).
     expect(events[0].type).toBe('ADDED');
     expect(events[events.length - 1].job.status.phase).toBe('Succeeded');
-    const versions = events.map(e => e.job.resourceVersion);
+    const versions = events.map(e => Number(e.job.resourceVersion));
     expect([...versions].sort((a, b) => a - b)).toEqual(versions);
     expect(new Set(versions).size).toBe(versions.length);
     // Launch overhead on this machine is well under this.
@@ -777,9 +778,13 @@ describe('#logs', () => {
       backend.logs('default', 'ticks', { tail: 2, follow: true })
     );
     expect(stdoutText(tail)).toEqual(['tick 2', 'tick 3']);
+    // A rank the job does not have is refused, not an empty log.
     expect(
-      await collect(backend.logs('default', 'ticks', { rank: 5 }))
-    ).toEqual([]);
+      await caught(collect(backend.logs('default', 'ticks', { rank: 5 })))
+    ).toMatchObject({
+      reason: 'BadRequest',
+      message: 'rank 5 does not exist: the job has 1 rank (0)'
+    });
     expect(
       (await caught(collect(backend.logs('default', 'nope')))).reason
     ).toBe('NotFound');
@@ -930,8 +935,8 @@ describe('restart', () => {
     // Newer changes get newer versions than any stored one.
     await second.submit(command('three', ['true'], { workers: 1 }));
     const three = await waitFinished(second, 'three');
-    expect(three.resourceVersion).toBeGreaterThan(
-      Math.max(...listed.map(r => r.resourceVersion))
+    expect(Number(three.resourceVersion)).toBeGreaterThan(
+      Math.max(...listed.map(r => Number(r.resourceVersion)))
     );
   });
 

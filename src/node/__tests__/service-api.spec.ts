@@ -46,10 +46,43 @@ describe('the service on a unix socket', () => {
     expect(stat.mode & 0o777).toBe(0o600);
   });
 
-  it('answers health with the backend kind', async () => {
+  it('answers health with the backend kind and what it watches', async () => {
     const res = await call(h.target, 'GET', '/api/health');
     expect(res.status).toBe(200);
-    expect(res.json()).toEqual({ ok: true, backend: 'local' });
+    // The local backend's jobs are all in this process: one watch of every namespace.
+    expect(res.json()).toEqual({ ok: true, backend: 'local', watching: ['*'] });
+  });
+
+  it('answers the namespaces jobs may use, and lists jobs of several namespaces', async () => {
+    const res = await call(h.target, 'GET', '/api/namespaces');
+    expect(res.status).toBe(200);
+    expect(res.json()).toMatchObject({
+      backend: 'local',
+      current: 'default',
+      clusterWide: true,
+      namespaces: expect.arrayContaining([
+        { name: 'default', canCreate: true, canWatch: true }
+      ])
+    });
+    const both = await call(
+      h.target,
+      'GET',
+      '/api/jobs?namespace=default&namespace=team-a'
+    );
+    expect(both.status).toBe(200);
+    const all = await call(h.target, 'GET', '/api/jobs?allNamespaces=true');
+    expect(all.status).toBe(200);
+    const bad = await call(h.target, 'GET', '/api/jobs?namespace=Team_A');
+    expect(bad.status).toBe(400);
+    const mixed = await call(
+      h.target,
+      'GET',
+      '/api/jobs?namespace=default&allNamespaces=true'
+    );
+    expect(mixed.status).toBe(400);
+    expect(mixed.json()).toMatchObject({
+      detail: 'give namespace or allNamespaces=true, not both'
+    });
   });
 
   it('runs a notebook job posted to /api/jobs to Succeeded, followed over SSE', async () => {

@@ -5,11 +5,15 @@
  * these suites are skipped with a message; with MPIJOB_TESTENV_REQUIRED=1
  * (CI) a missing one fails them.
  */
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { ServiceClient } from '../client';
 import type { ICliRun } from './helpers';
-import { mpijob, ROOT, run } from './helpers';
+import { CLI, mpijob, ROOT, run } from './helpers';
 
 /** Where start.sh keeps its state. */
 export const TESTENV_DIR =
@@ -193,4 +197,127 @@ export async function restartApiServer(): Promise<number> {
 /** A namespace name unique to this run. */
 export function uniqueNamespace(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+}
+
+/** A job service process on the test control plane. */
+export interface ITestService {
+  /** A client of it. */
+  readonly client: ServiceClient;
+  /** Its unix socket. */
+  readonly socketPath: string;
+  /** Stops it and removes its data directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `mpijob serve --backend kubernetes` on the test control plane
+ * (the client library is ES modules only: it runs in the bundled CLI, not
+ * in jest).
+ *
+ * @param options - kubeconfig context, extra `serve` flags, environment
+ * @returns the service and a client of it
+ */
+export async function startService(
+  options: {
+    context?: string;
+    args?: readonly string[];
+    env?: Record<string, string>;
+  } = {}
+): Promise<ITestService> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mpijob-k8s-service-'));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      CLI,
+      '--backend',
+      'kubernetes',
+      '--kubeconfig',
+      KUBECONFIG,
+      '--context',
+      options.context ?? 'testenv',
+      '--data-dir',
+      dataDir,
+      'serve',
+      ...(options.args ?? [])
+    ],
+    {
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'ignore', 'pipe']
+    }
+  );
+  let log = '';
+  child.stderr?.on('data', chunk => (log += String(chunk)));
+  const socketPath = join(dataDir, 'kubernetes-service.sock');
+  const client = new ServiceClient({ socketPath });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`mpijob serve exited: ${log}`);
+    }
+    if (
+      await client.health().then(
+        () => true,
+        () => false
+      )
+    ) {
+      break;
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM');
+      throw new Error(`mpijob serve did not answer in time: ${log}`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 150));
+  }
+  return {
+    client,
+    socketPath,
+    stop: async () => {
+      if (process.env.MPIJOB_TEST_SERVICE_LOG) {
+        process.stderr.write(log);
+      }
+      await client.close();
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise(resolve => child.once('exit', resolve));
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  };
+}
+
+/** Namespaces made by {@link createNamespace}, for {@link deleteNamespaces}. */
+const made: string[] = [];
+
+/**
+ * Creates a namespace of this run whose default ServiceAccount exists (pods
+ * need it); {@link deleteNamespaces} removes it afterwards.
+ *
+ * @param prefix - the start of its name
+ * @returns its name
+ */
+export async function createNamespace(prefix: string): Promise<string> {
+  const name = uniqueNamespace(prefix);
+  const created = await kubectl(['create', 'namespace', name]);
+  if (created.code !== 0) {
+    throw new Error(`kubectl create namespace ${name}: ${created.stderr}`);
+  }
+  made.push(name);
+  for (let i = 0; i < 100; i++) {
+    if (
+      (await kubectl(['-n', name, 'get', 'serviceaccount', 'default'])).code ===
+      0
+    ) {
+      break;
+    }
+    await new Promise(resolve => setTimeout(resolve, 200));
+  }
+  return name;
+}
+
+/** Deletes the namespaces this run made (without waiting for them to go). */
+export async function deleteNamespaces(): Promise<void> {
+  const names = made.splice(0);
+  if (names.length) {
+    await kubectl(['delete', 'namespace', '--wait=false', ...names]);
+  }
 }

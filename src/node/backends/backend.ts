@@ -6,8 +6,10 @@
 import type {
   BackendKind,
   IJobEvent,
+  IJobKubeEvent,
   IJobRecord,
   ILogLine,
+  INamespaceList,
   IPreflightReport
 } from '../../core/jobRecord';
 import type { IBuiltJob } from '../../core/job';
@@ -15,6 +17,13 @@ import type { IJobFile, IJobFileInfo } from '../../core/jobFiles';
 import type { IKubeObject } from '../../core/kube';
 import type { IPackagedProgram } from '../../core/notebook';
 import type { ILaunchSpec } from '../../core/spec';
+
+/**
+ * The namespace argument of {@link IMpiJobBackend.list} and
+ * {@link IMpiJobBackend.watch} that means every namespace the user may see
+ * (not a DNS label, so no namespace is called that).
+ */
+export const ALL_NAMESPACES = '*';
 
 /** What to submit: a launch (spec + packaged notebook) or a raw MPIJob manifest. */
 export type Submission =
@@ -44,8 +53,19 @@ export interface IMpiJobBackend {
   /** Which backend. */
   readonly kind: BackendKind;
 
-  /** The namespace used when none is named (the kubeconfig context's), if the backend has one. */
+  /**
+   * The namespace used when none is named: in a notebook pod the pod's own,
+   * else the kubeconfig context's (or `serve -n`).
+   */
   readonly defaultNamespace?: string;
+
+  /**
+   * The namespaces the user may create and follow jobs in (RBAC checks).
+   *
+   * @param fresh - ask the cluster again instead of a recent answer
+   * @returns the current namespace and the namespaces found
+   */
+  namespaces(fresh?: boolean): Promise<INamespaceList>;
 
   /**
    * Checks that a job (or any job) can run here.
@@ -76,7 +96,9 @@ export interface IMpiJobBackend {
   /**
    * Lists jobs, oldest first.
    *
-   * @param namespace - one namespace, or all when undefined
+   * @param namespace - one namespace; {@link ALL_NAMESPACES} for every one
+   *   the user may see; undefined for the backend's own scope (every
+   *   namespace locally, the served namespace on Kubernetes)
    */
   list(namespace?: string): Promise<IJobRecord[]>;
 
@@ -88,8 +110,9 @@ export interface IMpiJobBackend {
   get(namespace: string, name: string): Promise<IJobRecord>;
 
   /**
-   * Calls `listener` for every change to jobs (in a namespace or all) from now on.
+   * Calls `listener` for every change to jobs from now on.
    *
+   * @param namespace - as for {@link IMpiJobBackend.list}
    * @returns a handle that stops the watch
    */
   watch(
@@ -123,6 +146,14 @@ export interface IMpiJobBackend {
    * @throws {BackendError} NotFound, for the job or the file
    */
   readFile(namespace: string, name: string, file: string): Promise<IJobFile>;
+
+  /**
+   * The Kubernetes events about a job's objects (MPIJob, launcher Job,
+   * pods, PodGroup), oldest first; none on backends without them.
+   *
+   * @throws {BackendError} NotFound
+   */
+  events(namespace: string, name: string): Promise<IJobKubeEvent[]>;
 
   /**
    * Stops a job (every rank) and removes it.

@@ -6,11 +6,20 @@
  * them. Status comes from core's reduction of the MPIJob, its pods and
  * events, kept current by one set of watches per namespace.
  */
-import { recordFromCluster, SPEC_ANNOTATION } from '../../core/clusterRecord';
+import {
+  jobKubeEvents,
+  recordFromCluster,
+  SPEC_ANNOTATION
+} from '../../core/clusterRecord';
+import type { IProblem } from '../../core/errors';
 import type {
   IJobEvent,
+  IJobKubeEvent,
   IJobRecord,
   ILogLine,
+  INamespaceAccess,
+  INamespaceList,
+  IPreflightCheck,
   IPreflightReport
 } from '../../core/jobRecord';
 import type { IJobFile, IJobFileInfo } from '../../core/jobFiles';
@@ -30,8 +39,10 @@ import type {
   IMpiJobBackend,
   Submission
 } from './backend';
+import { ALL_NAMESPACES } from './backend';
 import { BackendError, jobNotFound } from './errors';
-import { KubeApi, ownerReference } from './kubernetes/api';
+import { KubeApi, MPIJOBS, ownerReference } from './kubernetes/api';
+import { backoffDelay } from './kubernetes/backoff';
 import type { IKubeConnectionOptions } from './kubernetes/config';
 import { loadKubeConnection } from './kubernetes/config';
 import { JobWatcher } from './kubernetes/jobWatcher';
@@ -49,11 +60,21 @@ export interface IKubernetesBackendOptions extends IKubeConnectionOptions {
   /** Told about watch connection failures (they are retried). */
   readonly onWatchError?: (error: unknown) => void;
   /**
-   * Where "all namespaces" (list and watch without one) looks: one namespace
-   * for a user who may not list cluster-wide, or undefined for all.
+   * Where list and watch without a namespace look: one namespace, or
+   * undefined for every one (cluster-wide).
    */
   readonly scope?: string;
+  /** The default namespace (`serve -n`), instead of the context's or the pod's. */
+  readonly namespace?: string;
+  /** Namespaces to offer besides those found (`$MPIJOB_NAMESPACES`). */
+  readonly extraNamespaces?: readonly string[];
 }
+
+/** How long the answer of {@link KubernetesBackend.namespaces} is reused, ms. */
+const NAMESPACES_TTL_MS = 30_000;
+
+/** Most namespaces checked one by one for a user without cluster-wide rights. */
+const MAX_CHECKED_NAMESPACES = 100;
 
 /** MPIJobs on a Kubernetes cluster. */
 export class KubernetesBackend implements IMpiJobBackend {
@@ -63,12 +84,14 @@ export class KubernetesBackend implements IMpiJobBackend {
   private readonly api: KubeApi;
   private readonly options: IKubernetesBackendOptions;
   private readonly watchers = new Map<string, Promise<JobWatcher>>();
+  private readonly synced = new Map<string, JobWatcher>();
+  private access: { at: number; list: Promise<INamespaceList> } | null = null;
   private closed = false;
 
   private constructor(api: KubeApi, options: IKubernetesBackendOptions) {
     this.api = api;
     this.options = options;
-    this.defaultNamespace = api.connection.namespace;
+    this.defaultNamespace = options.namespace ?? api.connection.namespace;
   }
 
   /**
@@ -134,16 +157,7 @@ export class KubernetesBackend implements IMpiJobBackend {
       });
       const failed = report.checks.filter(c => !c.ok && c.severity === 'error');
       if (failed.length) {
-        throw new BackendError(
-          failed.some(c => c.name.startsWith('rbac:'))
-            ? 'Forbidden'
-            : failed.some(c => c.name === 'api' || c.name === 'crd')
-              ? 'ServiceUnavailable'
-              : 'Forbidden',
-          `preflight failed, nothing was created: ${failed
-            .map(c => `${c.message}${c.fix ? ` (${c.fix})` : ''}`)
-            .join('; ')}`
-        );
+        throw preflightRefusal(failed, spec !== null);
       }
     }
 
@@ -191,7 +205,30 @@ export class KubernetesBackend implements IMpiJobBackend {
 
   async list(namespace?: string): Promise<IJobRecord[]> {
     this.assertOpen();
-    namespace = namespace ?? this.options.scope;
+    if (namespace === ALL_NAMESPACES) {
+      const where = await this.allScope();
+      if (where !== undefined) {
+        const lists = await Promise.all(where.map(ns => this.list(ns)));
+        return lists
+          .flat()
+          .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      }
+    } else {
+      namespace = namespace ?? this.options.scope;
+    }
+    const namespaceOrAll = namespace === ALL_NAMESPACES ? undefined : namespace;
+    // A watched namespace is listed from its watch, once that has synced:
+    // the same source as its changes, so a list and the changes after it
+    // neither contradict nor leave a gap (a job made while the watch
+    // started is in the list, and every later change is reported).
+    const watching = this.watchers.get(namespaceOrAll ?? '');
+    const watched = watching ? await watching.catch(() => null) : null;
+    if (watched) {
+      return watched
+        .list()
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    }
+    namespace = namespaceOrAll;
     const [jobs, pods, events] = await Promise.all([
       this.api.listMpiJobs(namespace),
       this.api.listPods(namespace, `${OPERATOR_JOB_NAME_LABEL}`),
@@ -229,8 +266,160 @@ export class KubernetesBackend implements IMpiJobBackend {
     listener: (event: IJobEvent) => void
   ): IDisposable {
     this.assertOpen();
+    if (namespace === ALL_NAMESPACES) {
+      return this.watchAll(listener);
+    }
     namespace = namespace ?? this.options.scope;
-    const key = namespace ?? '';
+    return this.watchOne(namespace, listener);
+  }
+
+  /**
+   * The namespaces the user may create and follow MPIJobs in, from RBAC
+   * checks (SelfSubjectAccessReviews): every namespace when the user may
+   * list them and has cluster-wide rights; otherwise the namespaces found
+   * (the namespace list, OpenShift projects, the kubeconfig's contexts,
+   * `$MPIJOB_NAMESPACES`), each checked.
+   *
+   * @param fresh - ask the cluster again instead of a recent answer
+   * @returns the current namespace and the namespaces found
+   */
+  namespaces(fresh = false): Promise<INamespaceList> {
+    this.assertOpen();
+    if (
+      fresh ||
+      !this.access ||
+      Date.now() - this.access.at > NAMESPACES_TTL_MS
+    ) {
+      const list = this.checkNamespaces();
+      this.access = { at: Date.now(), list };
+      list.catch(() => {
+        if (this.access?.list === list) {
+          this.access = null;
+        }
+      });
+    }
+    return this.access.list;
+  }
+
+  async events(namespace: string, name: string): Promise<IJobKubeEvent[]> {
+    this.assertOpen();
+    const watched =
+      this.synced.get(namespace) ??
+      (this.options.scope === undefined ? this.synced.get('') : undefined);
+    if (watched?.find(namespace, name)) {
+      return watched.jobEvents(namespace, name);
+    }
+    await this.get(namespace, name);
+    const events = await this.api.listEvents(namespace);
+    return jobKubeEvents(name, events.items);
+  }
+
+  private async checkNamespaces(): Promise<INamespaceList> {
+    const api = this.api;
+    const current = this.defaultNamespace;
+    const allowed = (
+      verb: string,
+      resource: string,
+      group: string,
+      ns: string
+    ) =>
+      api.canI(verb, resource, group, ns).then(
+        r => r.allowed,
+        () => false
+      );
+    const [listNamespaces, createAll, watchAll] = await Promise.all([
+      allowed('list', 'namespaces', '', ''),
+      allowed('create', 'mpijobs', MPIJOBS.group, ''),
+      allowed('watch', 'mpijobs', MPIJOBS.group, '')
+    ]);
+    const names = new Set<string>([current]);
+    for (const extra of this.options.extraNamespaces ?? []) {
+      names.add(extra);
+    }
+    for (const context of api.config.getContexts()) {
+      if (context.cluster === api.config.getCurrentCluster()?.name) {
+        if (context.namespace) {
+          names.add(context.namespace);
+        }
+      }
+    }
+    const found = listNamespaces
+      ? await api.listNamespaceNames().catch(() => [])
+      : await api.listProjectNames().catch(() => null);
+    // The cluster's own namespaces hold no one's jobs.
+    for (const name of found ?? []) {
+      if (!/^(kube|openshift)-/.test(name)) {
+        names.add(name);
+      }
+    }
+    const sorted = [...names].sort();
+    // Rights everywhere need no check per namespace; otherwise the checks
+    // are bounded (the current namespace always among them).
+    const checked =
+      createAll && watchAll
+        ? sorted
+        : [
+            current,
+            ...sorted
+              .filter(n => n !== current)
+              .slice(0, MAX_CHECKED_NAMESPACES - 1)
+          ].sort();
+    const namespaces: INamespaceAccess[] = await Promise.all(
+      checked.map(async name => ({
+        name,
+        canCreate:
+          createAll ||
+          (await allowed('create', 'mpijobs', MPIJOBS.group, name)),
+        canWatch:
+          watchAll || (await allowed('watch', 'mpijobs', MPIJOBS.group, name))
+      }))
+    );
+    return {
+      backend: 'kubernetes',
+      current,
+      clusterWide: watchAll,
+      namespaces
+    };
+  }
+
+  /**
+   * Where "every namespace the user may see" is: undefined when one
+   * cluster-wide watch can follow it, else the namespaces the user may watch.
+   */
+  private async allScope(): Promise<string[] | undefined> {
+    const access = await this.namespaces();
+    return access.clusterWide
+      ? undefined
+      : access.namespaces.filter(n => n.canWatch).map(n => n.name);
+  }
+
+  private watchAll(listener: (event: IJobEvent) => void): IDisposable {
+    const handles: IDisposable[] = [];
+    let disposed = false;
+    void this.allScope().then(
+      where => {
+        if (disposed || this.closed) {
+          return;
+        }
+        for (const namespace of where ?? [undefined]) {
+          handles.push(this.watchOne(namespace, listener));
+        }
+      },
+      error => this.options.onWatchError?.(error)
+    );
+    return {
+      dispose: () => {
+        disposed = true;
+        handles.splice(0).forEach(h => h.dispose());
+      }
+    };
+  }
+
+  /** The watcher of a key, started when there is none. */
+  private watcherOf(
+    key: string,
+    namespace: string | undefined
+  ): Promise<JobWatcher> {
     let watcher = this.watchers.get(key);
     if (!watcher) {
       const created = new JobWatcher(
@@ -238,32 +427,88 @@ export class KubernetesBackend implements IMpiJobBackend {
         namespace,
         this.options.onWatchError
       );
-      watcher = created.start().then(() => created);
-      watcher.catch(() => this.watchers.delete(key));
+      watcher = created.start().then(
+        () => {
+          this.synced.set(key, created);
+          return created;
+        },
+        error => {
+          // Its watches would retry for ever with nobody listening.
+          created.stop();
+          throw error;
+        }
+      );
+      watcher.catch(error => {
+        if (this.watchers.get(key) === watcher) {
+          this.watchers.delete(key);
+        }
+        this.options.onWatchError?.(error);
+      });
       this.watchers.set(key, watcher);
     }
+    return watcher;
+  }
+
+  private watchOne(
+    namespace: string | undefined,
+    listener: (event: IJobEvent) => void
+  ): IDisposable {
+    const key = namespace ?? '';
+    let watcher = this.watcherOf(key, namespace);
     let remove: (() => void) | null = null;
     let disposed = false;
-    void watcher.then(
-      w => {
-        if (!disposed) {
+    let timer: NodeJS.Timeout | null = null;
+    const attach = (attempt: number): void => {
+      void watcher.then(
+        w => {
+          if (disposed) {
+            return;
+          }
           remove = w.listen(listener);
+          if (attempt > 0) {
+            // Started late (its first list failed): what it knows now is news.
+            for (const job of w.list()) {
+              listener({ type: 'ADDED', job });
+            }
+          }
+        },
+        () => {
+          // The first list failed (API down, 403): try again while someone listens.
+          if (disposed || this.closed) {
+            return;
+          }
+          timer = setTimeout(
+            () => {
+              timer = null;
+              if (!disposed && !this.closed) {
+                watcher = this.watcherOf(key, namespace);
+                attach(attempt + 1);
+              }
+            },
+            backoffDelay(attempt + 1, 1000, 30_000)
+          );
+          timer.unref?.();
         }
-      },
-      () => undefined
-    );
+      );
+    };
+    attach(0);
     return {
       dispose: () => {
         if (disposed) {
           return;
         }
         disposed = true;
+        if (timer) {
+          clearTimeout(timer);
+        }
         remove?.();
-        void watcher?.then(
+        const current = watcher;
+        void current.then(
           w => {
-            if (w.size === 0 && this.watchers.get(key) === watcher) {
+            if (w.size === 0 && this.watchers.get(key) === current) {
               w.stop();
               this.watchers.delete(key);
+              this.synced.delete(key);
             }
           },
           () => undefined
@@ -384,6 +629,7 @@ export class KubernetesBackend implements IMpiJobBackend {
       );
     }
     this.watchers.clear();
+    this.synced.clear();
   }
 
   /** Waits until the MPIJob and every pod of it are gone (one watch, no polling). */
@@ -477,6 +723,38 @@ function objectsOf(submission: Submission, namespace: string): IObjects {
     networkPolicy: rendered.networkPolicy,
     spec
   };
+}
+
+/**
+ * The error for a launch preflight refused: 503 when the cluster cannot be
+ * used, 403 when the user lacks a permission, 422 (Invalid, with the
+ * fields at fault) when the job does not fit (GPUs, quota, gang scheduler,
+ * namespace): nothing is forbidden then, the job must change.
+ *
+ * @param failed - the failed error-severity checks
+ * @param fromSpec - whether the job came from a launch spec (its fields can be named)
+ * @returns the error
+ */
+function preflightRefusal(
+  failed: readonly IPreflightCheck[],
+  fromSpec: boolean
+): BackendError {
+  const detail = `preflight failed, nothing was created: ${failed
+    .map(c => `${c.message}${c.fix ? ` (${c.fix})` : ''}`)
+    .join('; ')}`;
+  if (failed.some(c => c.name === 'api' || c.name === 'crd')) {
+    return new BackendError('ServiceUnavailable', detail);
+  }
+  if (failed.some(c => c.name.startsWith('rbac:'))) {
+    return new BackendError('Forbidden', detail);
+  }
+  const problems: IProblem[] = fromSpec
+    ? failed.map(c => ({
+        path: c.path ?? '',
+        message: c.fix ? `${c.message}. ${c.fix}` : c.message
+      }))
+    : [];
+  return new BackendError('Invalid', detail, problems);
 }
 
 function gangOf(mpiJob: IKubeObject): string | undefined {

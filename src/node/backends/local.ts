@@ -25,8 +25,10 @@ import { join } from 'node:path';
 import type { IBuiltJob } from '../../core/job';
 import type {
   IJobEvent,
+  IJobKubeEvent,
   IJobRecord,
   ILogLine,
+  INamespaceList,
   IPreflightCheck,
   IPreflightReport
 } from '../../core/jobRecord';
@@ -56,6 +58,7 @@ import type {
   IMpiJobBackend,
   Submission
 } from './backend';
+import { ALL_NAMESPACES } from './backend';
 import {
   assertRankOf,
   BackendError,
@@ -453,6 +456,9 @@ export class LocalBackend implements IMpiJobBackend {
    */
   async list(namespace?: string): Promise<IJobRecord[]> {
     await this.ready;
+    if (namespace === ALL_NAMESPACES) {
+      namespace = undefined;
+    }
     const stored = await this.store.list(namespace);
     const seen = new Set<string>();
     const records = stored.map(job => {
@@ -471,6 +477,40 @@ export class LocalBackend implements IMpiJobBackend {
       }
     }
     return records;
+  }
+
+  /**
+   * The namespaces of this machine's jobs, and `default`; every one may be
+   * used (no RBAC here).
+   *
+   * @returns `default` as the current one, and the namespaces in use
+   */
+  async namespaces(): Promise<INamespaceList> {
+    const names = new Set(['default']);
+    for (const job of await this.list()) {
+      names.add(job.namespace);
+    }
+    return {
+      backend: 'local',
+      current: 'default',
+      clusterWide: true,
+      namespaces: [...names]
+        .sort()
+        .map(name => ({ name, canCreate: true, canWatch: true }))
+    };
+  }
+
+  /**
+   * No Kubernetes events here.
+   *
+   * @param namespace - its namespace
+   * @param name - its name
+   * @returns an empty list
+   * @throws {BackendError} NotFound
+   */
+  async events(namespace: string, name: string): Promise<IJobKubeEvent[]> {
+    await this.get(namespace, name);
+    return [];
   }
 
   /**
@@ -506,7 +546,10 @@ export class LocalBackend implements IMpiJobBackend {
     namespace: string | undefined,
     listener: (event: IJobEvent) => void
   ): IDisposable {
-    const registration = { namespace, listener };
+    const registration = {
+      namespace: namespace === ALL_NAMESPACES ? undefined : namespace,
+      listener
+    };
     this.listeners.add(registration);
     return {
       dispose: () => {

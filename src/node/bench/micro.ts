@@ -303,8 +303,8 @@ function fanOutTask(iterations: number, clients: number): ITask {
       try {
         await service.listen();
         // When each change left the backend, and how many clients saw it.
-        const emitted = new Map<number, number>();
-        const seen = new Map<number, number>();
+        const emitted = new Map<string, number>();
+        const seen = new Map<string, number>();
         const delivery: number[] = [];
         const waiting = new Map<string, () => void>();
         const local = backend.watch(undefined, event => {

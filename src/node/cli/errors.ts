@@ -113,6 +113,11 @@ export function reportError(
       for (const line of problemLines(error.problems, flagFor)) {
         stderr.write(`  ${line}\n`);
       }
+      if (error.reason === 'AlreadyExists') {
+        stderr.write(
+          '  choose another name (--name), or pass --generate-name to add a random suffix\n'
+        );
+      }
     }
     return ExitCode.failed;
   }

@@ -1,12 +1,16 @@
 /**
- * One watch on the backend, fanned out to every event stream. The hub keeps
- * the current state of every job and numbers each change, keeping the last
- * ones for a while, so a client can list-then-follow without a gap and can
- * reconnect with `Last-Event-ID` without losing or repeating a change.
+ * The backend's watches, fanned out to every event stream. The hub watches
+ * what clients follow (its home scope always, other namespaces while a
+ * stream asks for them: one backend watch per namespace, never per job),
+ * keeps the current state of every job it watches and numbers each change,
+ * keeping the last ones for a while, so a client can list-then-follow
+ * without a gap and can reconnect with `Last-Event-ID` without losing or
+ * repeating a change.
  */
 import type { IJobEvent, IJobRecord } from '../../core/jobRecord';
 import type { JobPhase } from '../../core/status';
 import type { IDisposable, IMpiJobBackend } from '../backends/backend';
+import { ALL_NAMESPACES } from '../backends/backend';
 
 // Phases in which a job has processes (or is about to, or is stopping them).
 const ACTIVE_PHASES: ReadonlySet<JobPhase> = new Set([
@@ -14,6 +18,9 @@ const ACTIVE_PHASES: ReadonlySet<JobPhase> = new Set([
   'Running',
   'Deleting'
 ]);
+
+/** How long a namespace nobody follows any more stays watched (a reload comes back). */
+export const DEFAULT_LINGER_MS = 60_000;
 
 /** A change with its sequence number. */
 export interface ISequencedEvent {
@@ -38,24 +45,74 @@ export function jobKey(job: Pick<IJobRecord, 'namespace' | 'name'>): string {
   return `${job.namespace}/${job.name}`;
 }
 
-/** The fan-out of the backend's watch. */
+/**
+ * Whether a scope covers a namespace.
+ *
+ * @param scope - a namespace, or {@link ALL_NAMESPACES}
+ * @param namespace - the namespace of a job
+ * @returns true when jobs of `namespace` are in the scope
+ */
+export function inScope(scope: string, namespace: string): boolean {
+  return scope === ALL_NAMESPACES || scope === namespace;
+}
+
+/** One watched scope: a namespace or every namespace. */
+interface IScope {
+  readonly key: string;
+  /** Streams (and the hub itself, for its home scope) that follow it. */
+  refs: number;
+  watch: IDisposable | null;
+  /** Resolves when its jobs are known; rejects when the first list failed. */
+  ready: Promise<void>;
+  /** Changes received while its first list runs. */
+  pending: IJobEvent[] | null;
+  /** The sequence number at which it became complete. */
+  syncedAt: number;
+  /** When it became complete (ms since the epoch). */
+  syncedTime: number;
+  /** Ends the scope after the last follower left. */
+  linger: NodeJS.Timeout | null;
+}
+
+/** Options of {@link JobEventHub}. */
+export interface IJobEventHubOptions {
+  /** What the hub always watches: a namespace or {@link ALL_NAMESPACES}. */
+  readonly home?: string;
+  /** How many changes are kept for resuming. */
+  readonly capacity?: number;
+  /** How long a scope nobody follows stays watched, ms. */
+  readonly lingerMs?: number;
+}
+
+/** The fan-out of the backend's watches. */
 export class JobEventHub {
   private readonly jobs = new Map<string, IJobRecord>();
   private readonly buffer: ISequencedEvent[] = [];
   private readonly listeners = new Set<HubListener>();
-  private watch: IDisposable | null = null;
-  private pending: IJobEvent[] | null = null;
+  private readonly scopes = new Map<string, IScope>();
+  private readonly capacity: number;
+  private readonly lingerMs: number;
   private startedAt = Infinity;
+  private closed = false;
   private seq: number;
+  /** The scope the hub always watches. */
+  readonly home: string;
 
   /**
    * @param backend - the backend to watch
-   * @param capacity - how many changes are kept for resuming
+   * @param options - home scope, replay capacity, linger time
    */
   constructor(
     private readonly backend: IMpiJobBackend,
-    private readonly capacity = 1024
+    options: IJobEventHubOptions = {}
   ) {
+    this.home =
+      options.home ??
+      (backend.kind === 'local'
+        ? ALL_NAMESPACES
+        : (backend.defaultNamespace ?? ALL_NAMESPACES));
+    this.capacity = options.capacity ?? 1024;
+    this.lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
     // Ids start at the clock, so an id from an earlier run of the service is
     // (almost certainly) older than anything buffered and leads to a resync.
     this.seq = Date.now();
@@ -66,36 +123,106 @@ export class JobEventHub {
     return this.seq;
   }
 
+  /** The scopes watched now (namespaces, or `*`), for tests and metrics. */
+  get watched(): string[] {
+    return [...this.scopes.keys()].sort();
+  }
+
   /**
-   * Starts watching and reads the current jobs.
+   * Starts watching the home scope and reads its jobs.
    *
-   * @returns when the hub knows every job
+   * @param tolerate - decides whether the service may run without its home
+   *   scope (say, a user who may not list their context's namespace: they
+   *   still choose others); by default every failure is fatal
+   * @returns when the hub knows every job of it
+   * @throws the first list's failure, unless tolerated
    */
-  async start(): Promise<void> {
-    // Watch first, then list: a change between the two is buffered, not lost.
+  async start(
+    tolerate: (error: unknown) => boolean = () => false
+  ): Promise<void> {
     this.startedAt = Date.now();
-    this.pending = [];
-    this.watch = this.backend.watch(undefined, event => this.receive(event));
+    const scope = this.scope(this.home);
+    scope.refs++;
     try {
-      const jobs = await this.backend.list();
-      for (const job of jobs) {
-        this.jobs.set(jobKey(job), job);
-      }
-      for (const event of this.pending) {
-        this.apply(event);
-      }
+      await scope.ready;
     } catch (error) {
-      this.close();
-      throw error;
-    } finally {
-      this.pending = null;
+      if (!tolerate(error)) {
+        this.close();
+        throw error;
+      }
     }
+  }
+
+  /**
+   * Watches scopes for as long as the returned handle is not disposed.
+   *
+   * @param keys - namespaces, or {@link ALL_NAMESPACES}
+   * @returns a handle that ends the follow
+   * @throws {BackendError} when a first list fails (403, unreachable…)
+   */
+  async follow(keys: readonly string[]): Promise<IDisposable> {
+    const scopes = [...new Set(keys)].map(key => {
+      const scope = this.scope(key);
+      scope.refs++;
+      if (scope.linger) {
+        clearTimeout(scope.linger);
+        scope.linger = null;
+      }
+      return scope;
+    });
+    let released = false;
+    const release = (): void => {
+      if (released) {
+        return;
+      }
+      released = true;
+      for (const scope of scopes) {
+        this.unref(scope);
+      }
+    };
+    try {
+      await Promise.all(scopes.map(s => s.ready));
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return { dispose: release };
+  }
+
+  /**
+   * Whether every change of these scopes after a point went through the
+   * hub (they were all watched since then), so a replay from there is complete.
+   *
+   * @param keys - scopes
+   * @param after - a change id, or a time (ms since the epoch)
+   * @returns true when they were watched since then
+   */
+  watchedSince(
+    keys: readonly string[],
+    after: { readonly id: number } | { readonly time: number }
+  ): boolean {
+    const since = (scope: IScope | undefined): boolean =>
+      scope !== undefined &&
+      ('id' in after
+        ? scope.syncedAt <= after.id
+        : scope.syncedTime <= after.time);
+    // A namespace is watched by its own scope or by the one of every namespace.
+    return keys.every(
+      key =>
+        since(this.scopes.get(key)) || since(this.scopes.get(ALL_NAMESPACES))
+    );
   }
 
   /** Stops watching and drops every listener. */
   close(): void {
-    this.watch?.dispose();
-    this.watch = null;
+    this.closed = true;
+    for (const scope of this.scopes.values()) {
+      scope.watch?.dispose();
+      if (scope.linger) {
+        clearTimeout(scope.linger);
+      }
+    }
+    this.scopes.clear();
     this.listeners.clear();
   }
 
@@ -103,12 +230,15 @@ export class JobEventHub {
    * The current jobs and the id they are current at. Taken together with
    * {@link subscribe} in the same tick, nothing is missed or repeated.
    *
-   * @param namespace - one namespace, or all
+   * @param keys - scopes (namespaces or `*`); the home scope when omitted
    * @returns jobs, oldest first, and the id of the latest change
    */
-  snapshot(namespace?: string): { id: number; jobs: IJobRecord[] } {
+  snapshot(keys: readonly string[] = [this.home]): {
+    id: number;
+    jobs: IJobRecord[];
+  } {
     const jobs = [...this.jobs.values()]
-      .filter(job => namespace === undefined || job.namespace === namespace)
+      .filter(job => keys.some(key => inScope(key, job.namespace)))
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     return { id: this.seq, jobs };
   }
@@ -181,12 +311,88 @@ export class JobEventHub {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
-  private receive(event: IJobEvent): void {
-    if (this.pending) {
-      this.pending.push(event);
+  /** The scope of a key, started when it is new. */
+  private scope(key: string): IScope {
+    let scope = this.scopes.get(key);
+    if (scope) {
+      return scope;
+    }
+    const created: IScope = {
+      key,
+      refs: 0,
+      watch: null,
+      ready: Promise.resolve(),
+      pending: [],
+      syncedAt: Infinity,
+      syncedTime: Infinity,
+      linger: null
+    };
+    scope = created;
+    this.scopes.set(key, created);
+    created.ready = this.load(created);
+    // A failed first list ends the scope; the next follower tries again.
+    created.ready.catch(() => {
+      if (this.scopes.get(key) === created) {
+        created.watch?.dispose();
+        this.scopes.delete(key);
+      }
+    });
+    return created;
+  }
+
+  /** Watches a scope, then lists it: a change between the two is buffered, not lost. */
+  private async load(scope: IScope): Promise<void> {
+    scope.watch = this.backend.watch(scope.key, event =>
+      this.receive(scope, event)
+    );
+    try {
+      const jobs = await this.backend.list(scope.key);
+      for (const job of jobs) {
+        // Jobs another scope follows already are as fresh as its watch.
+        if (!this.jobs.has(jobKey(job))) {
+          this.jobs.set(jobKey(job), job);
+        }
+      }
+      for (const event of scope.pending ?? []) {
+        this.apply(event);
+      }
+    } finally {
+      scope.pending = null;
+    }
+    scope.syncedAt = this.seq;
+    scope.syncedTime = Date.now();
+  }
+
+  private unref(scope: IScope): void {
+    scope.refs--;
+    if (scope.refs > 0 || this.closed || this.scopes.get(scope.key) !== scope) {
       return;
     }
-    this.apply(event);
+    scope.linger = setTimeout(() => {
+      scope.linger = null;
+      if (scope.refs > 0 || this.scopes.get(scope.key) !== scope) {
+        return;
+      }
+      scope.watch?.dispose();
+      this.scopes.delete(scope.key);
+      // Forget the jobs no other scope covers; no follower asks for them.
+      for (const [key, job] of this.jobs) {
+        if (![...this.scopes.keys()].some(k => inScope(k, job.namespace))) {
+          this.jobs.delete(key);
+        }
+      }
+    }, this.lingerMs);
+    scope.linger.unref?.();
+  }
+
+  private receive(scope: IScope, event: IJobEvent): void {
+    if (scope.pending) {
+      scope.pending.push(event);
+      return;
+    }
+    if (!this.apply(event)) {
+      return;
+    }
     const sequenced: ISequencedEvent = {
       id: ++this.seq,
       receivedAt: Date.now(),
@@ -205,20 +411,30 @@ export class JobEventHub {
     }
   }
 
-  private apply(event: IJobEvent): void {
+  /**
+   * Applies a change in the order watches deliver them (versions are
+   * opaque: the latest change wins).
+   *
+   * @returns false for a change the hub knows already (two scopes watching one namespace)
+   */
+  private apply(event: IJobEvent): boolean {
     const key = jobKey(event.job);
     const known = this.jobs.get(key);
-    // Same incarnation and not newer: an event the list already reflects.
-    const stale =
-      known !== undefined &&
-      known.uid === event.job.uid &&
-      known.resourceVersion > event.job.resourceVersion;
     if (event.type === 'DELETED') {
-      if (!known || known.uid === event.job.uid) {
-        this.jobs.delete(key);
+      if (!known || known.uid !== event.job.uid) {
+        return false;
       }
-    } else if (!stale) {
-      this.jobs.set(key, event.job);
+      this.jobs.delete(key);
+      return true;
     }
+    if (
+      known &&
+      known.uid === event.job.uid &&
+      known.resourceVersion === event.job.resourceVersion
+    ) {
+      return false;
+    }
+    this.jobs.set(key, event.job);
+    return true;
   }
 }

@@ -8,8 +8,10 @@ import { buildJob } from '../../core/job';
 import { renderJob } from '../../core/manifest';
 import { classifyDocument, prepareMpiJob } from '../../core/mpijob';
 import { validateLaunchSpec } from '../../core/spec';
+import type { IJobRecord } from '../../core/jobRecord';
 import type { ILaunchSpec } from '../../core/spec';
 import type { Submission } from '../backends/backend';
+import { ALL_NAMESPACES } from '../backends/backend';
 import type { IServiceDeps } from './context';
 import { badRequest, booleanParam, readJson, sendJson } from './http';
 import { decodeProgram, isRecord } from './protocol';
@@ -27,8 +29,21 @@ const SUBMIT_FIELDS = ['spec', 'notebook', 'program', 'manifest'];
 export function jobsResource(deps: IServiceDeps): IResource {
   return {
     async GET({ res, query }) {
-      const namespace = namespaceParam(query);
-      sendJson(res, 200, { items: await deps.backend.list(namespace) });
+      const scopes = scopesParam(query);
+      if (!scopes) {
+        sendJson(res, 200, { items: await deps.backend.list() });
+        return;
+      }
+      const lists = await Promise.all(scopes.map(s => deps.backend.list(s)));
+      const items = new Map<string, IJobRecord>();
+      for (const job of lists.flat()) {
+        items.set(`${job.namespace}/${job.name}`, job);
+      }
+      sendJson(res, 200, {
+        items: [...items.values()].sort((a, b) =>
+          a.createdAt.localeCompare(b.createdAt)
+        )
+      });
     },
     async POST({ req, res, query }) {
       const dryRun = booleanParam(query, 'dryRun') ?? false;
@@ -39,6 +54,39 @@ export function jobsResource(deps: IServiceDeps): IResource {
       const record = await deps.backend.submit(submission, { dryRun });
       const location = `${deps.basePath}/api/jobs/${record.namespace}/${record.name}`;
       sendJson(res, 201, record, dryRun ? {} : { Location: location });
+    }
+  };
+}
+
+/**
+ * `/api/jobs/{namespace}/{name}/events`: the Kubernetes events about the
+ * job's objects, oldest first.
+ *
+ * @param deps - the backend
+ * @returns the resource
+ */
+export function jobEventsResource(deps: IServiceDeps): IResource {
+  return {
+    async GET({ res, params }) {
+      sendJson(res, 200, {
+        items: await deps.backend.events(params.namespace, params.name)
+      });
+    }
+  };
+}
+
+/**
+ * `/api/namespaces`: the namespaces the user may create and follow jobs
+ * in, and the one used when none is chosen.
+ *
+ * @param deps - the backend
+ * @returns the resource
+ */
+export function namespacesResource(deps: IServiceDeps): IResource {
+  return {
+    async GET({ res, query }) {
+      const fresh = booleanParam(query, 'fresh') ?? false;
+      sendJson(res, 200, await deps.backend.namespaces(fresh));
     }
   };
 }
@@ -78,6 +126,36 @@ export function namespaceParam(query: URLSearchParams): string | undefined {
   }
   checkDnsLabel(namespace, 'namespace');
   return namespace;
+}
+
+/**
+ * Reads which namespaces a list or stream covers: `namespace` (repeated,
+ * or comma-separated) or `allNamespaces=true`.
+ *
+ * @param query - the query
+ * @returns namespaces, or [{@link ALL_NAMESPACES}]; undefined when the query names none
+ * @throws {HttpProblem} 400 for a namespace that is not a DNS label, or both forms
+ */
+export function scopesParam(query: URLSearchParams): string[] | undefined {
+  const all = booleanParam(query, 'allNamespaces') ?? false;
+  const namespaces = query
+    .getAll('namespace')
+    .flatMap(value => value.split(','))
+    .map(value => value.trim())
+    .filter(Boolean);
+  if (all && namespaces.length) {
+    throw badRequest('give namespace or allNamespaces=true, not both');
+  }
+  if (all) {
+    return [ALL_NAMESPACES];
+  }
+  if (!namespaces.length) {
+    return undefined;
+  }
+  for (const namespace of namespaces) {
+    checkDnsLabel(namespace, 'namespace');
+  }
+  return [...new Set(namespaces)];
 }
 
 /**

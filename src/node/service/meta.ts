@@ -19,7 +19,11 @@ import type { IResource } from './router';
 export function healthResource(deps: IServiceDeps): IResource {
   return {
     async GET({ res }) {
-      const health: IHealth = { ok: true, backend: deps.backend.kind };
+      const health: IHealth = {
+        ok: true,
+        backend: deps.backend.kind,
+        watching: deps.hub.watched
+      };
       sendJson(res, 200, health);
     }
   };

@@ -64,6 +64,8 @@ export interface IHealth {
   readonly ok: true;
   /** The backend behind the service. */
   readonly backend: BackendKind;
+  /** What the service watches now: namespaces, or `*` for every one. */
+  readonly watching: readonly string[];
 }
 
 /** A packaged program as it travels: the source map in its compact encoding. */

@@ -4,7 +4,12 @@
 import { benchmarkResource, benchmarksResource } from './benchmarks';
 import type { IServiceDeps } from './context';
 import { fileResource, filesResource } from './files';
-import { jobResource, jobsResource } from './jobs';
+import {
+  jobEventsResource,
+  jobResource,
+  jobsResource,
+  namespacesResource
+} from './jobs';
 import {
   healthResource,
   launchSpecSchemaResource,
@@ -37,6 +42,8 @@ export function createRouter(deps: IServiceDeps): Router {
   router.add('/api/jobs/{namespace}/{name}/stream', jobStreamResource(deps));
   router.add('/api/jobs/{namespace}/{name}/files', filesResource(deps));
   router.add('/api/jobs/{namespace}/{name}/files/{file}', fileResource(deps));
+  router.add('/api/jobs/{namespace}/{name}/events', jobEventsResource(deps));
+  router.add('/api/namespaces', namespacesResource(deps));
   router.add('/api/benchmarks', benchmarksResource(deps));
   router.add('/api/benchmarks/{id}', benchmarkResource(deps));
   return router;

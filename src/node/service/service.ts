@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 
 import type { IMpiJobBackend } from '../backends/backend';
+import { BackendError } from '../backends/errors';
 import { NotebookBenchmarks } from './benchmarks';
 import type { IServiceDeps } from './context';
 import { HttpProblem, sendProblem, toProblem } from './http';
@@ -39,6 +40,13 @@ export interface IServiceOptions {
   readonly heartbeatMs?: number;
   /** Changes kept for SSE resume (default 1024). */
   readonly replayEvents?: number;
+  /**
+   * What the service always watches: a namespace, or `*` for every one;
+   * the backend's default namespace on Kubernetes, every one locally.
+   */
+  readonly home?: string;
+  /** How long a namespace no stream follows any more stays watched, ms. */
+  readonly lingerMs?: number;
   /** Interpreter of the bare mpirun runs of notebook benchmarks; `$MPIJOB_PYTHON`, else python3. */
   readonly python?: string;
   /** Results folder of notebook benchmarks that name none; `benchmarks/results` under the working directory. */
@@ -100,7 +108,11 @@ export function createService(options: IServiceOptions): IJobService {
   const { backend, socketPath, port, token } = options;
   const basePath = normalizeBasePath(options.basePath ?? '');
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
-  const hub = new JobEventHub(backend, options.replayEvents);
+  const hub = new JobEventHub(backend, {
+    capacity: options.replayEvents,
+    home: options.home,
+    lingerMs: options.lingerMs
+  });
   const streams = new Set<SseStream>();
   const requests = new Set<AbortController>();
   const benchmarks = new NotebookBenchmarks({
@@ -139,7 +151,16 @@ export function createService(options: IServiceOptions): IJobService {
 
   return {
     async listen() {
-      await hub.start();
+      await hub.start(error => {
+        // A user who may not list MPIJobs in their own namespace still
+        // follows the namespaces they may: the service starts, and says so.
+        const forbidden =
+          error instanceof BackendError && error.reason === 'Forbidden';
+        if (forbidden) {
+          log(`not watching ${hub.home}: ${error.message}`);
+        }
+        return forbidden;
+      });
       try {
         const address =
           socketPath !== undefined

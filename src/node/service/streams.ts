@@ -10,8 +10,9 @@ import type { JobPhase } from '../../core/status';
 import { BackendError } from '../backends/errors';
 import type { IServiceDeps } from './context';
 import type { ISequencedEvent } from './hub';
+import { inScope } from './hub';
 import { badRequest, booleanParam, countParam, toProblem } from './http';
-import { namespaceParam } from './jobs';
+import { scopesParam } from './jobs';
 import { NDJSON_MEDIA_TYPE, SSE_EVENTS } from './protocol';
 import type { IResource } from './router';
 import type { SseStream } from './sse';
@@ -82,8 +83,11 @@ export function logsResource(deps: IServiceDeps): IResource {
 }
 
 /**
- * `/api/events`: every job change as SSE. A new client first gets every job
- * (ADDED, without ids) and then `synced` with the id to resume after;
+ * `/api/events`: every job change as SSE, of the namespaces asked for
+ * (`?namespace=` repeated, `?allNamespaces=true` for every one the user may
+ * see, the service's own namespace without either); the service watches
+ * them while the stream is open. A new client first gets every job (ADDED,
+ * without ids) and then `synced` with the id to resume after;
  * `Last-Event-ID` resumes after that id, or resyncs when it is too old;
  * `?since=<ms>` starts with the changes the service received since then.
  *
@@ -93,12 +97,17 @@ export function logsResource(deps: IServiceDeps): IResource {
 export function eventsResource(deps: IServiceDeps): IResource {
   return {
     async GET({ req, res, query }) {
-      const namespace = namespaceParam(query);
+      const hub = deps.hub;
+      const scopes = scopesParam(query) ?? [hub.home];
       const since = countParam(query, 'since');
       const lastEventId = header(req, 'last-event-id');
+      // Watching a namespace nobody watched yet lists it first; a refusal
+      // (403) is answered as a problem, before the stream opens.
+      const following = await hub.follow(scopes);
       const stream = deps.openStream(res);
+      stream.onClose(() => following.dispose());
       const wanted = (event: IJobEvent): boolean =>
-        namespace === undefined || event.job.namespace === namespace;
+        scopes.some(scope => inScope(scope, event.job.namespace));
       const forward = (change: ISequencedEvent): void => {
         if (wanted(change.event)) {
           stream.send({
@@ -109,19 +118,25 @@ export function eventsResource(deps: IServiceDeps): IResource {
         }
       };
       // From here to subscribe nothing awaits, so no change slips in between.
-      const hub = deps.hub;
+      const lastId =
+        lastEventId !== undefined && /^\d+$/.test(lastEventId)
+          ? Number(lastEventId)
+          : NaN;
       const replay =
         lastEventId !== undefined
-          ? hub.since(/^\d+$/.test(lastEventId) ? Number(lastEventId) : NaN)
-          : since !== undefined
+          ? hub.watchedSince(scopes, { id: lastId })
+            ? hub.since(lastId)
+            : null
+          : since !== undefined && hub.watchedSince(scopes, { time: since })
             ? hub.receivedSince(since)
             : null;
       if (replay) {
-        replay.forEach(forward);
+        const mine = replay.filter(change => wanted(change.event));
+        mine.forEach(forward);
         stream.send({
           event: SSE_EVENTS.synced,
           id: hub.lastId,
-          data: { resumed: true, events: replay.length }
+          data: { resumed: true, events: mine.length }
         });
       } else {
         if (lastEventId !== undefined || since !== undefined) {
@@ -133,7 +148,7 @@ export function eventsResource(deps: IServiceDeps): IResource {
             }
           });
         }
-        const snapshot = hub.snapshot(namespace);
+        const snapshot = hub.snapshot(scopes);
         for (const job of snapshot.jobs) {
           stream.send({
             event: SSE_EVENTS.status,
@@ -173,10 +188,20 @@ export function jobStreamResource(deps: IServiceDeps): IResource {
         );
       }
       const skip = lastEventId === undefined ? 0 : Number(lastEventId);
-      const known =
-        deps.hub.find(namespace, name) ??
-        (await deps.backend.get(namespace, name));
+      // The job's namespace is watched while its stream is open, whichever
+      // namespaces the jobs list shows.
+      const following = await deps.hub.follow([namespace]);
+      let known: IJobRecord;
+      try {
+        known =
+          deps.hub.find(namespace, name) ??
+          (await deps.backend.get(namespace, name));
+      } catch (error) {
+        following.dispose();
+        throw error;
+      }
       const stream = deps.openStream(res);
+      stream.onClose(() => following.dispose());
       const follower = new JobFollower(stream, known);
       const subscription = deps.hub.subscribe(change => {
         const { job } = change.event;
@@ -248,11 +273,12 @@ class JobFollower {
   /** Sends a change unless it is one already sent. */
   status(event: IJobEvent): void {
     const { job } = event;
+    // Versions are opaque: the same one is a repeat, any other is news.
     const repeat =
       this.sent !== null &&
       event.type !== 'DELETED' &&
       this.sent.uid === job.uid &&
-      this.sent.resourceVersion >= job.resourceVersion;
+      this.sent.resourceVersion === job.resourceVersion;
     if (repeat) {
       return;
     }

@@ -317,6 +317,65 @@ export class KubeApi {
     );
   }
 
+  /** Names of every namespace not being deleted (cluster-wide list; needs `list namespaces`). */
+  listNamespaceNames(): Promise<string[]> {
+    return this.call({ verb: 'list', resource: 'namespaces' }, async () => {
+      const list = await this.core.listNamespace();
+      return list.items
+        .filter(n => n.status?.phase !== 'Terminating')
+        .map(n => n.metadata?.name ?? '')
+        .filter(name => name !== '');
+    });
+  }
+
+  /**
+   * Names of the OpenShift projects the user may see (any user may list
+   * them there); null where the cluster has no project API.
+   */
+  listProjectNames(): Promise<string[] | null> {
+    return this.call({ verb: 'list', resource: 'projects' }, async () => {
+      try {
+        const list = (await this.custom.listClusterCustomObject({
+          group: 'project.openshift.io',
+          version: 'v1',
+          plural: 'projects'
+        })) as { items?: IKubeObject[] };
+        return (list.items ?? []).map(p => p.metadata.name);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 404) {
+          return null;
+        }
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Whether a namespace exists.
+   *
+   * @returns true or false; null when the user may not tell (403)
+   */
+  namespaceExists(name: string): Promise<boolean | null> {
+    return this.call(
+      { verb: 'get', resource: 'namespaces', name },
+      async () => {
+        try {
+          await this.core.readNamespace({ name });
+          return true;
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          if (code === 404) {
+            return false;
+          }
+          if (code === 403) {
+            return null;
+          }
+          throw error;
+        }
+      }
+    );
+  }
+
   listNodes(): Promise<IListResult<IKubeObject>> {
     return this.call(
       { verb: 'list', resource: 'nodes' },

@@ -2,7 +2,8 @@
  * Which cluster, user and namespace: kubectl's rules. `--kubeconfig`, else
  * $KUBECONFIG, else ~/.kube/config; in a pod without any of those, the
  * in-cluster service account. `--context` picks a context; the namespace is
- * `-n`, else the context's, else `default`.
+ * `-n`, else the context's, else (in a pod, e.g. a notebook server) the
+ * pod's own, else `default`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -18,6 +19,8 @@ export interface IKubeConnectionOptions {
   readonly kubeconfig?: string;
   /** Context name (`--context`). */
   readonly context?: string;
+  /** Where a pod finds its namespace (tests point it elsewhere). */
+  readonly podNamespaceFile?: string;
 }
 
 /** A loaded connection. */
@@ -32,7 +35,8 @@ export interface IKubeConnection {
   readonly user: string;
 }
 
-const IN_CLUSTER_NAMESPACE_FILE =
+/** Where Kubernetes tells a pod its namespace (the service account's). */
+export const POD_NAMESPACE_FILE =
   '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
 /**
@@ -50,7 +54,6 @@ export function loadKubeConnection(
   const config = new KubeConfig();
   const file = options.kubeconfig ?? firstExisting(env.KUBECONFIG);
   const fallback = join(homedir(), '.kube', 'config');
-  let inCluster = false;
   try {
     if (file) {
       config.loadFromFile(file);
@@ -58,7 +61,6 @@ export function loadKubeConnection(
       config.loadFromFile(fallback);
     } else if (env.KUBERNETES_SERVICE_HOST) {
       config.loadFromCluster();
-      inCluster = true;
     } else {
       throw new BackendError(
         'BadRequest',
@@ -97,7 +99,7 @@ export function loadKubeConnection(
     config,
     namespace:
       context?.namespace ??
-      (inCluster ? inClusterNamespace() : undefined) ??
+      podNamespace(options.podNamespaceFile ?? POD_NAMESPACE_FILE) ??
       'default',
     server: cluster.server,
     user: context?.user ?? config.getCurrentUser()?.name ?? 'unknown'
@@ -112,9 +114,10 @@ function firstExisting(list: string | undefined): string | undefined {
     .find(path => existsSync(path));
 }
 
-function inClusterNamespace(): string | undefined {
+/** The namespace of the pod we run in (a notebook server's), if we run in one. */
+function podNamespace(file: string): string | undefined {
   try {
-    return readFileSync(IN_CLUSTER_NAMESPACE_FILE, 'utf8').trim() || undefined;
+    return readFileSync(file, 'utf8').trim() || undefined;
   } catch {
     return undefined;
   }

@@ -1,8 +1,8 @@
 /**
  * API server failures as BackendErrors a person can act on: the verb and
- * resource for 401/403, `--generate-name` for a taken name, field paths for
- * 422, quota for "exceeded quota", and the server URL for connection and TLS
- * failures. Never a stack trace.
+ * resource for 401/403 (403 only for permissions: a quota without room is
+ * 422, the job does not fit), field paths for 422, and the server URL for
+ * connection and TLS failures. Never a stack trace.
  */
 import type { IProblem } from '../../../core/errors';
 import type { FailureReason } from '../errors';
@@ -163,9 +163,10 @@ export function fromStatus(
         );
       }
       if (serverMessage && /exceeded quota/i.test(serverMessage)) {
+        // The API server says 403, but nothing is forbidden: the job does not fit.
         return new BackendError(
-          'Forbidden',
-          `${serverMessage}. The namespace's ResourceQuota has no room for this job: use fewer workers or smaller requests, delete finished jobs, or ask an admin to raise the quota (\`mpijob preflight\` shows the headroom)`
+          'Invalid',
+          `${serverMessage}. The namespace's ResourceQuota has no room for this job: use fewer workers or smaller requests, delete finished jobs, or ask an admin to raise the quota (preflight shows the headroom)`
         );
       }
       return new BackendError(
@@ -188,7 +189,7 @@ export function fromStatus(
       if (body?.reason === 'AlreadyExists') {
         return new BackendError(
           'AlreadyExists',
-          `${what} already exists${where}: choose another name, or pass --generate-name to add a random suffix`
+          `${what} already exists${where}: choose another name`
         );
       }
       return new BackendError(

@@ -2,11 +2,21 @@
  * Job records of one namespace (or all), kept current by three watches:
  * MPIJobs, the operator's pods, and events. A change to any of them
  * recomputes the records of the job it belongs to (core's reduction) and
- * reports the jobs whose record changed.
+ * reports the jobs whose record changed. Pods seen deleted are remembered
+ * (as last seen) while their job exists, so its topology keeps where each
+ * replica ran after the operator's clean-up.
  */
-import type { IJobEvent, IJobRecord } from '../../../core/jobRecord';
+import type {
+  IJobEvent,
+  IJobKubeEvent,
+  IJobRecord
+} from '../../../core/jobRecord';
 import type { IKubeObject } from '../../../core/kube';
-import { recordFromCluster } from '../../../core/clusterRecord';
+import {
+  isJobObject,
+  jobKubeEvents,
+  recordFromCluster
+} from '../../../core/clusterRecord';
 import {
   OPERATOR_JOB_NAME_LABEL,
   OPERATOR_NAME,
@@ -32,10 +42,13 @@ type MpiJobObject = IKubeObject & {
 export class JobWatcher {
   private readonly listeners = new Set<(event: IJobEvent) => void>();
   private readonly records = new Map<string, IJobRecord>();
+  /** Job key -> pod name -> the pod as last seen before it was deleted. */
+  private readonly removed = new Map<string, Map<string, PodObject>>();
   private readonly jobs: ResourceWatch<MpiJobObject>;
   private readonly pods: ResourceWatch<PodObject>;
   private readonly events: ResourceWatch<EventObject>;
   private ready = false;
+  private synced = false;
 
   /**
    * @param api - the cluster
@@ -88,6 +101,35 @@ export class JobWatcher {
     await this.jobs.synced();
     this.ready = true;
     this.resync();
+    this.synced = true;
+  }
+
+  /** Whether the first lists are in (its records are complete). */
+  get isSynced(): boolean {
+    return this.synced;
+  }
+
+  /**
+   * One job's record, as watched.
+   *
+   * @returns the record, or undefined when the job is not there
+   */
+  find(namespace: string, name: string): IJobRecord | undefined {
+    return this.records.get(keyOf(namespace, name));
+  }
+
+  /**
+   * The Kubernetes events about one job's objects, as watched.
+   *
+   * @param namespace - the job's namespace
+   * @param name - the job's name
+   * @returns its events, oldest first
+   */
+  jobEvents(namespace: string, name: string): IJobKubeEvent[] {
+    return jobKubeEvents(
+      name,
+      this.events.items().filter(e => e.metadata?.namespace === namespace)
+    );
   }
 
   /** Adds a listener; returns a function that removes it. */
@@ -122,6 +164,7 @@ export class JobWatcher {
     if (change.type === 'DELETED') {
       const last = this.records.get(key);
       this.records.delete(key);
+      this.removed.delete(key);
       if (last && this.ready) {
         this.emit({
           type: 'DELETED',
@@ -134,20 +177,33 @@ export class JobWatcher {
   }
 
   private podChanged(change: WatchChange<PodObject>): void {
-    const job = change.object.metadata?.labels?.[OPERATOR_JOB_NAME_LABEL];
-    if (job) {
-      this.updateByName(change.object.metadata?.namespace, job);
+    const pod = change.object;
+    const job = pod.metadata?.labels?.[OPERATOR_JOB_NAME_LABEL];
+    if (!job) {
+      return;
     }
+    const namespace = pod.metadata?.namespace;
+    const key = keyOf(namespace, job);
+    const name = pod.metadata?.name;
+    if (name && this.records.has(key)) {
+      const gone = this.removed.get(key) ?? new Map<string, PodObject>();
+      if (change.type === 'DELETED') {
+        gone.set(name, pod);
+        this.removed.set(key, gone);
+      } else {
+        // The operator made the replica again (same name).
+        gone.delete(name);
+      }
+    }
+    this.updateByName(namespace, job);
   }
 
   private eventChanged(change: WatchChange<EventObject>): void {
-    const involved = change.object.involvedObject?.name ?? '';
     const namespace = change.object.metadata?.namespace;
-    // Events name the MPIJob, its launcher Job, or a pod: `<job>-launcher[-xxxxx]`, `<job>-worker-N`.
     for (const record of this.records.values()) {
       if (
         record.namespace === namespace &&
-        (involved === record.name || involved.startsWith(`${record.name}-`))
+        isJobObject(record.name, change.object.involvedObject)
       ) {
         this.updateByName(namespace, record.name);
       }
@@ -199,7 +255,13 @@ export class JobWatcher {
       .items()
       .filter(e => e.metadata?.namespace === namespace)
       .slice(-MAX_EVENTS);
-    return recordFromCluster(job, pods, events);
+    const removed = this.removed.get(keyOf(namespace, name));
+    return recordFromCluster(
+      job,
+      pods,
+      events,
+      removed ? [...removed.values()] : []
+    );
   }
 
   /** After a (re)list of MPIJobs: recompute all, drop the vanished. */
@@ -212,6 +274,7 @@ export class JobWatcher {
     for (const [key, record] of this.records) {
       if (!seen.has(key)) {
         this.records.delete(key);
+        this.removed.delete(key);
         if (this.ready) {
           this.emit({ type: 'DELETED', job: record });
         }

@@ -157,6 +157,20 @@ export async function kubePreflight(
     );
   }
 
+  const exists = await api.namespaceExists(namespace).catch(() => null);
+  if (exists === false) {
+    checks.push(
+      fail(
+        'namespace',
+        `namespace "${namespace}" does not exist`,
+        `Choose a namespace you may create jobs in ("${fieldTitles('namespace').join(' › ')}"), or ask an admin to create it`,
+        'namespace'
+      )
+    );
+  } else if (exists) {
+    checks.push(pass('namespace', `namespace "${namespace}" exists`));
+  }
+
   const reviews = await Promise.all(
     PERMISSIONS.filter(p => !p.networkPolicy || input.networkPolicy).map(
       async permission => {
@@ -177,7 +191,10 @@ export async function kubePreflight(
                 ok: false,
                 severity: permission.severity,
                 message: `user "${api.connection.user}" may not ${what} in namespace "${namespace}"`,
-                fix: `Ask an admin to grant it: \`mpijob admin templates -n ${namespace} --user ${api.connection.user}\` prints a Role and RoleBinding with exactly what jobs need`
+                fix: `Choose a namespace you may create jobs in, or ask an admin to grant it: \`mpijob admin templates -n ${namespace} --user ${api.connection.user}\` prints a Role and RoleBinding with exactly what jobs need`,
+                ...(permission.severity === 'error'
+                  ? { path: 'namespace' }
+                  : {})
               };
         } catch (error) {
           return warn(name, `could not check "${what}": ${describe(error)}`);
@@ -235,7 +252,8 @@ async function quotaCheck(
   return fail(
     'quota',
     `the whole gang (1 launcher + ${gang.workers} workers) does not fit the namespace's quota: ${detail}`,
-    'Use fewer workers or smaller requests, delete finished jobs, or ask an admin to raise the quota; an MPI job runs only with all its pods'
+    `Use fewer "${fieldTitles('workers').join(' › ')}" or smaller requests, delete finished jobs, or ask an admin to raise the quota; an MPI job runs only with all its pods`,
+    'workers'
   );
 }
 
@@ -276,7 +294,8 @@ async function gpuCheck(
     return fail(
       'gpu',
       `no node advertises ${GPU_RESOURCE}: workers asking for ${perWorker} GPU(s) cannot be scheduled`,
-      `An admin installs the NVIDIA GPU Operator or device plugin on the GPU nodes; or set "${fieldTitles('gpusPerWorker').join(' › ')}" to 0`
+      `An admin installs the NVIDIA GPU Operator or device plugin on the GPU nodes; or set "${fieldTitles('gpusPerWorker').join(' › ')}" to 0`,
+      'gpusPerWorker'
     );
   }
   if (perWorker > largest) {
@@ -289,14 +308,16 @@ async function gpuCheck(
         : `a worker asks for ${perWorker} GPUs, but the largest schedulable node offers ${largest}: a worker's GPUs must all be on one node`,
       largest === 0
         ? 'Ask an admin to uncordon a GPU node'
-        : `Use at most ${largest} GPUs per worker (${same} workers × ${largest} GPUs give the same ${workers * perWorker} GPUs)`
+        : `Use at most ${largest} GPUs per worker (${same} workers × ${largest} GPUs give the same ${workers * perWorker} GPUs)`,
+      'gpusPerWorker'
     );
   }
   if (fitting < workers) {
     return fail(
       'gpu',
       `the ${gpuNodes} GPU node(s) hold at most ${fitting} worker(s) of ${perWorker} GPU(s) (largest node: ${largest} GPUs); the job has ${workers}`,
-      `Use at most ${fitting} worker(s) of ${perWorker} GPU(s), or ask an admin for more GPU nodes`
+      `Use at most ${fitting} worker(s) of ${perWorker} GPU(s), or ask an admin for more GPU nodes`,
+      'workers'
     );
   }
   return pass(
@@ -323,7 +344,8 @@ async function gangCheck(api: KubeApi, gang: string): Promise<IPreflightCheck> {
     return fail(
       'gang-scheduler',
       `unknown gang scheduler "${gang}"`,
-      'Use volcano or scheduler-plugins'
+      'Use volcano or scheduler-plugins',
+      'scheduling.gang'
     );
   }
   try {
@@ -336,7 +358,8 @@ async function gangCheck(api: KubeApi, gang: string): Promise<IPreflightCheck> {
       : fail(
           'gang-scheduler',
           `gang scheduling with ${scheduler.title} was asked for, but the API server has no ${scheduler.group} API group`,
-          `${scheduler.install}; or set "${fieldTitles('scheduling.gang').join(' › ')}" to none`
+          `${scheduler.install}; or set "${fieldTitles('scheduling.gang').join(' › ')}" to none`,
+          'scheduling.gang'
         );
   } catch (error) {
     return warn(
@@ -358,8 +381,15 @@ function pass(name: string, message: string): IPreflightCheck {
   return { name, ok: true, severity: 'error', message };
 }
 
-function fail(name: string, message: string, fix: string): IPreflightCheck {
-  return { name, ok: false, severity: 'error', message, fix };
+function fail(
+  name: string,
+  message: string,
+  fix: string,
+  path?: string
+): IPreflightCheck {
+  return path === undefined
+    ? { name, ok: false, severity: 'error', message, fix }
+    : { name, ok: false, severity: 'error', message, fix, path };
 }
 
 function warn(name: string, message: string): IPreflightCheck {

@@ -144,7 +144,7 @@ export function isFinished(phase: LocalPhase): boolean {
  *
  * @param base - the unchanging fields
  * @param run - the run's facts
- * @param resourceVersion - the version to stamp
+ * @param resourceVersion - the change counter to stamp (as an opaque version)
  * @param nodeName - this machine's host name
  * @returns the record
  */
@@ -165,7 +165,7 @@ export function buildRecord(
     conditions: reduced.conditions,
     topology: reduced.topology,
     exitCode: run.exitCode,
-    resourceVersion
+    resourceVersion: String(resourceVersion)
   };
 }
 

@@ -30,6 +30,7 @@ import type { Command } from 'commander';
 
 import { parseDuration } from '../../../core/format';
 import type { IMpiJobBackend } from '../../backends/backend';
+import { ALL_NAMESPACES } from '../../backends/backend';
 import { LocalBackend } from '../../backends/local';
 import { defaultDataDir } from '../../paths';
 import { createService } from '../../service/service';
@@ -145,7 +146,11 @@ export function registerServe(program: Command, context: ICliContext): void {
     )
     .option(
       '-A, --all-namespaces',
-      'Kubernetes backend: serve every namespace (needs cluster-wide list and watch).'
+      'Kubernetes backend: always watch every namespace (needs cluster-wide list and watch); otherwise the namespace served is watched, and others while a client shows them.'
+    )
+    .option(
+      '--namespace-linger <duration>',
+      'Kubernetes backend: how long a namespace no client shows any more stays watched, e.g. 30s (default 1m).'
     )
     .option(
       '--idle-timeout <duration>',
@@ -378,10 +383,32 @@ async function serveJobs(setup: {
       : (await import('../../backends/kubernetes')).KubernetesBackend.open({
           kubeconfig: globals.kubeconfig,
           context: globals.context,
-          scope: options.allNamespaces ? undefined : namespaceOf(options)
+          namespace: namespaceOf(options),
+          scope: options.allNamespaces ? undefined : namespaceOf(options),
+          // Watches retry by themselves; the log says why they had to.
+          onWatchError: error =>
+            log(
+              `watch: ${error instanceof Error ? error.message : String(error)}`
+            ),
+          extraNamespaces: (process.env.MPIJOB_NAMESPACES ?? '')
+            .split(',')
+            .map(ns => ns.trim())
+            .filter(Boolean)
         });
+  // What the service always watches; streams add the namespaces they show.
+  const home = options.allNamespaces ? ALL_NAMESPACES : undefined;
+  const lingerMs =
+    options.namespaceLinger === undefined
+      ? undefined
+      : parseDuration(String(options.namespaceLinger));
+  if (lingerMs === null) {
+    throw usageError(
+      `invalid --namespace-linger "${options.namespaceLinger}": use a duration such as 30s or 1m`,
+      'mpijob serve'
+    );
+  }
   const services: IJobService[] = setup.sockets.map(socketPath =>
-    createService({ backend, socketPath, log })
+    createService({ backend, socketPath, log, home, lingerMs })
   );
   let token: string | null = null;
   if (setup.port !== null) {
@@ -392,7 +419,16 @@ async function serveJobs(setup: {
         'mpijob serve'
       );
     }
-    services.push(createService({ backend, port: setup.port, token, log }));
+    services.push(
+      createService({
+        backend,
+        port: setup.port,
+        token,
+        log,
+        home,
+        lingerMs
+      })
+    );
   }
   for (const service of services) {
     const address = await service.listen();
