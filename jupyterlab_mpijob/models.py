@@ -40,6 +40,10 @@ class PreflightReportCheck(BaseModel):
     severity: Literal["error", "warning"]
     message: str
     fix: str | None = None
+    path: str | None = None
+    """
+    The launch spec field the check is about (`gpusPerWorker`, `workers`, `scheduling.gang`, `namespace`); absent for checks of the backend itself.
+    """
 
 
 class PreflightReport(BaseModel):
@@ -52,6 +56,50 @@ class PreflightReport(BaseModel):
     True when no check of severity error failed.
     """
     checks: list[PreflightReportCheck]
+
+
+class NamespaceListNamespace(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    name: Annotated[
+        str,
+        Field(max_length=63, min_length=1, pattern="^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"),
+    ]
+    can_create: Annotated[bool, Field(alias="canCreate")]
+    can_watch: Annotated[bool, Field(alias="canWatch")]
+
+
+class NamespaceList(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    backend: Literal["local", "kubernetes"]
+    current: Annotated[
+        str,
+        Field(max_length=63, min_length=1, pattern="^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"),
+    ]
+    cluster_wide: Annotated[bool, Field(alias="clusterWide")]
+    """
+    One watch can follow every namespace (cluster-wide list and watch of MPIJobs).
+    """
+    namespaces: list[NamespaceListNamespace]
+
+
+class KubeEvent(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    type: str
+    """
+    Normal or Warning.
+    """
+    reason: str
+    message: str
+    kind: str
+    object: str
+    count: int
+    last_seen: Annotated[AwareDatetime | None, Field(alias="lastSeen")]
 
 
 LaunchSpecSourceCellNumber = TypeAliasType(
@@ -429,6 +477,44 @@ class Replica(BaseModel):
     exit_code: Annotated[int | None, Field(alias="exitCode")]
     gpus: int
     ready: bool
+    removed: bool | None = None
+    """
+    The pod is gone (e.g. the operator's clean-up); the other fields are as it was last seen.
+    """
+
+
+class JobReportPlacementItem(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    rank: int
+    host: str
+    """
+    The host the rank reported (a pod's name on Kubernetes).
+    """
+    role: Literal["launcher", "worker"] | None
+    index: int | None
+    """
+    The worker's index.
+    """
+    node: str | None
+
+
+class JobReportTimelineItem(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    step: Literal["created", "scheduled", "containersStarted", "workersReady", "mpirunStarted", "firstOutput", "finished"]
+    at: AwareDatetime | None
+
+
+class JobReport(BaseModel):
+    model_config = ConfigDict(
+        populate_by_name=True,
+    )
+    placement: list[JobReportPlacementItem]
+    warning: str | None
+    timeline: list[JobReportTimelineItem]
 
 
 class JobFile(BaseModel):
@@ -620,6 +706,10 @@ class Health(BaseModel):
     )
     ok: Literal[True]
     backend: Literal["local", "kubernetes"]
+    watching: list[str]
+    """
+    What the service watches now (namespaces, or `*` for every one).
+    """
 
 
 class SubmitRequestSubmitRequest(BaseModel):
@@ -692,9 +782,9 @@ class JobRecord(BaseModel):
     conditions: list[JobRecordCondition]
     topology: JobRecordTopology
     exit_code: Annotated[int | None, Field(alias="exitCode")]
-    resource_version: Annotated[int, Field(alias="resourceVersion")]
+    resource_version: Annotated[str, Field(alias="resourceVersion")]
     """
-    Increases with every change of the job.
+    Changes with every change of the job. Opaque, like Kubernetes' resourceVersions - compare for equality only, never by size.
     """
 
 

@@ -3,6 +3,7 @@
  * run, schema/results.json) and the speedup summary every report, chart and
  * viewer derives from them. Pure: no I/O.
  */
+import type { TimelineStep } from './jobReport';
 import Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
 
@@ -68,6 +69,10 @@ export interface IAttempt {
   readonly metrics: Readonly<Record<string, unknown>> | null;
   /** Why it did not complete. */
   readonly message: string | null;
+  /** The hosts its ranks reported, each once (pods on Kubernetes). */
+  readonly hosts?: readonly string[];
+  /** Seconds from the job's creation to each step of its start (see core/jobReport.ts). */
+  readonly timeline?: Readonly<Partial<Record<TimelineStep, number | null>>>;
 }
 
 /** One configuration of a benchmark: a worker count, or a micro-benchmark task. */

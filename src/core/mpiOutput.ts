@@ -18,6 +18,7 @@
 
 import type { IFileChunk } from './jobFiles';
 import { FILE_MARKER, parseFileChunk } from './jobFiles';
+import { HOST_MARKER } from './jobReport';
 
 /** Which MPI launches the ranks. */
 export type MpiFlavor = 'openmpi' | 'mpich';
@@ -43,6 +44,8 @@ export interface IOutputHandlers {
   rankExit(rank: number, code: number): void;
   /** A chunk of a file a rank printed (see core/jobFiles.ts); not a log line. */
   file?(rank: number, chunk: IFileChunk): void;
+  /** The host a rank reported as it started (see core/jobReport.ts); not a log line. */
+  host?(rank: number, host: string): void;
 }
 
 /**
@@ -257,6 +260,10 @@ export class MpiOutputParser {
           return;
         }
       }
+    }
+    if (text.startsWith(HOST_MARKER)) {
+      this.handlers.host?.(target.rank, text.slice(HOST_MARKER.length).trim());
+      return;
     }
     if (text.startsWith(FILE_MARKER)) {
       const chunk = parseFileChunk(text.slice(FILE_MARKER.length));

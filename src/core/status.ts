@@ -1728,7 +1728,7 @@ function nonEmpty(s: string | null | undefined): string | null {
 
 // RFC 3339 text as given (the API server writes UTC already), or a Date's
 // ISO form; null when absent or invalid.
-function toIso(t: TimestampLike | null | undefined): string | null {
+export function toIso(t: TimestampLike | null | undefined): string | null {
   if (typeof t === 'string') {
     return t === '' ? null : t;
   }

@@ -22,6 +22,7 @@ import type {
   IPreflightReport
 } from '../core/jobRecord';
 import type { IJobFile, IJobFileInfo } from '../core/jobFiles';
+import type { IJobReport } from '../core/jobReport';
 import type {
   INotebookBenchRecord,
   INotebookBenchRequest
@@ -271,6 +272,18 @@ export class ServiceClient implements IMpiJobBackend {
    * @returns the events, oldest first
    * @throws {BackendError} NotFound
    */
+  /**
+   * Where a job's ranks ran and how its start went.
+   *
+   * @param namespace - its namespace
+   * @param name - its name
+   * @returns placement, warning and timeline
+   * @throws {BackendError} NotFound
+   */
+  report(namespace: string, name: string): Promise<IJobReport> {
+    return this.json<IJobReport>('GET', `${jobPath(namespace, name)}/report`);
+  }
+
   async events(namespace: string, name: string): Promise<IJobKubeEvent[]> {
     const list = await this.json<{ items: IJobKubeEvent[] }>(
       'GET',

@@ -75,6 +75,18 @@ test.describe('MPI jobs, end to end on the local backend', () => {
     await expect(output).toContainText('rank 0 of 2');
     await expect(output).toContainText('rank 1 of 2');
     await expect(output).toContainText('pi = 3.14159');
+    // Where the ranks ran and how the start went, step by step.
+    const startup = view.locator('.mpijob-StartupReport');
+    await expect(startup.locator('li[data-step]')).toHaveText([
+      /^Created\+\d+\.\d s$/,
+      /^mpirun started\+\d+\.\d s$/,
+      /^First rank output\+\d+\.\d s$/,
+      /^Finished\+\d+\.\d s$/
+    ]);
+    await expect(startup.locator('tbody tr')).toHaveCount(2);
+    await expect(startup.locator('tr[data-rank="1"] td').nth(2)).toHaveText(
+      'worker 1'
+    );
 
     // One rank's output: click worker 1 in the topology.
     await view

@@ -195,6 +195,69 @@ export const resultsSchema = {
             "string",
             "null"
           ]
+        },
+        "hosts": {
+          "type": "array",
+          "description": "The hosts the job's ranks reported, each once (pods on Kubernetes).",
+          "items": {
+            "type": "string"
+          }
+        },
+        "timeline": {
+          "type": "object",
+          "description": "Seconds from the job's creation to each step of its start.",
+          "additionalProperties": false,
+          "properties": {
+            "created": {
+              "type": [
+                "number",
+                "null"
+              ],
+              "minimum": 0
+            },
+            "scheduled": {
+              "type": [
+                "number",
+                "null"
+              ],
+              "minimum": 0
+            },
+            "containersStarted": {
+              "type": [
+                "number",
+                "null"
+              ],
+              "minimum": 0
+            },
+            "workersReady": {
+              "type": [
+                "number",
+                "null"
+              ],
+              "minimum": 0
+            },
+            "mpirunStarted": {
+              "type": [
+                "number",
+                "null"
+              ],
+              "minimum": 0
+            },
+            "firstOutput": {
+              "type": [
+                "number",
+                "null"
+              ],
+              "minimum": 0
+            },
+            "finished": {
+              "type": [
+                "number",
+                "null"
+              ],
+              "minimum": 0
+            }
+          }
         }
       }
     },

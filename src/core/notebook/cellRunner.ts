@@ -8,6 +8,8 @@
  * the notebook's cells.
  */
 
+import { HOST_MARKER } from '../jobReport';
+
 /** The marker line in front of each cell's lines (see ProgramBuilder). */
 export const CELL_MARKER_PREFIX = '# %% [cell ';
 
@@ -71,6 +73,9 @@ export const CELL_RUNNER = [
  * run the cells, and end before Python would run them a second time.
  */
 export const RUN_CELLS = [
+  '# Under a launcher: where this rank runs, for the job (the backend takes the line out of the log).',
+  "if any(k in _mpijob_os.environ for k in ('OMPI_COMM_WORLD_RANK', 'PMIX_RANK', 'PMI_RANK')):",
+  `    print(${JSON.stringify(HOST_MARKER)} + _mpijob_os.uname().nodename, flush=True)`,
   "if not hasattr(_mpijob_builtins, 'display'):",
   '    _mpijob_builtins.display = _mpijob_display',
   '_mpijob_run_cells(__file__)',

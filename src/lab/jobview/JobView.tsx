@@ -22,6 +22,7 @@ import { MpiJobResponseError, requestAPI } from '../request';
 import type { IMpiJobManager } from '../tokens';
 import { Conditions } from './Conditions';
 import { Figures } from './Figures';
+import { StartupReport } from './StartupReport';
 import { JobHeader } from './JobHeader';
 import { KubeEvents } from './KubeEvents';
 import { LogFollower } from './logs/logFollower';
@@ -195,6 +196,12 @@ export class JobView extends ReactWidget {
           </summary>
           <Conditions conditions={job.conditions} trans={trans} />
         </details>
+        <StartupReport
+          jobKey={this.#options.jobKey}
+          version={`${job.resourceVersion}:${this.#follower.state}`}
+          deleted={this.#deleted}
+          trans={trans}
+        />
         <Figures
           jobKey={this.#options.jobKey}
           version={`${job.resourceVersion}:${this.#follower.state}`}

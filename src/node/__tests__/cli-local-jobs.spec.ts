@@ -9,7 +9,7 @@ import {
   readFileSync,
   writeFileSync
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 import { notebookText } from '../../core/__tests__/helpers/notebooks';
@@ -127,6 +127,17 @@ describe('mpijob with the local backend', () => {
       /^Notebook:\s+examples\/mpi-pi\.ipynb \(cells 2, 3, 4\)$/m
     );
     expect(describe.stdout).toMatch(/^\s+worker\s+1\s+/m);
+    // Each rank reported its host (this machine): rank r is in worker r.
+    const host = hostname();
+    expect(section(describe.stdout, 'Placement').slice(1)).toEqual([
+      expect.stringMatching(new RegExp(`^0 +${host} +worker 0 +${host}$`)),
+      expect.stringMatching(new RegExp(`^1 +${host} +worker 1 +${host}$`))
+    ]);
+    expect(
+      section(describe.stdout, 'Timeline')
+        .slice(1)
+        .map(row => row.split(/\s{2,}/)[0])
+    ).toEqual(['Created', 'mpirun started', 'First rank output', 'Finished']);
 
     const deleted = await mpijob(['delete', 'mpi-pi']);
     expect(deleted.stdout).toBe('mpijob.kubeflow.org "mpi-pi" deleted\n');

@@ -156,6 +156,26 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
     // A file a rank printed (testenv's launcher log carries a tiny figure)
     // is out of the log, listed by describe, and fetched whole by cp.
     expect(logs.stdout).not.toContain('mpijob-file');
+    expect(logs.stdout).not.toContain('mpijob-host');
+    // Each rank's host is its worker's pod (kwok serves a log that says so),
+    // so ranks map to workers and nodes; the start-up step by step.
+    expect(described.stdout).toMatch(
+      /^Placement:\n.*\n {2}0 +pi-worker-0 +worker 0 +gpu-node-\d\n {2}1 +pi-worker-1 +worker 1 +gpu-node-\d\n/m
+    );
+    expect(described.stdout).not.toContain('Warning:');
+    for (const step of [
+      'Created',
+      'Scheduled',
+      'Containers started',
+      'Workers ready',
+      'mpirun started',
+      'First rank output',
+      'Finished'
+    ]) {
+      expect(described.stdout).toMatch(
+        new RegExp(`^ {2}${step} {2,}\\d{4}-`, 'm')
+      );
+    }
     expect(described.stdout).toMatch(
       /^Files:\n.*\n {2}cell1-figure1\.png {3}0 {6}70 B$/m
     );

@@ -213,6 +213,31 @@ describeWithRealNode()('MPIJobs on real pods (kubelet + containerd)', () => {
         [0, 'mpi-pi-worker-0'],
         [1, 'mpi-pi-worker-1']
       ]);
+      // The job knows it too: each rank reported its pod as it started.
+      const described = await kube(['describe', 'mpi-pi', '-n', ns]);
+      expect(described.stdout).toMatch(
+        /^Placement:\n.*\n {2}0 +mpi-pi-worker-0 +worker 0 +real-node\n {2}1 +mpi-pi-worker-1 +worker 1 +real-node\n/m
+      );
+      expect(described.stdout).not.toContain('Warning:');
+      const timeline = new Map(
+        [
+          ...described.stdout.matchAll(
+            /^ {2}(Created|Scheduled|Containers started|Workers ready|mpirun started|First rank output|Finished) {2,}(\S+) +([\d.]+) s$/gm
+          )
+        ].map(m => [m[1], Number(m[3])])
+      );
+      expect([...timeline.keys()]).toEqual([
+        'Created',
+        'Scheduled',
+        'Containers started',
+        'Workers ready',
+        'mpirun started',
+        'First rank output',
+        'Finished'
+      ]);
+      console.log(
+        `${mpi}: timeline ${[...timeline].map(([k, v]) => `${k} +${v} s`).join(', ')}`
+      );
       const deleted = await kube(['delete', 'mpi-pi', '-n', ns]);
       expect(deleted.code).toBe(0);
     });
@@ -259,5 +284,72 @@ describeWithRealNode()('MPIJobs on real pods (kubelet + containerd)', () => {
       const deleted = await kube(['delete', 'boom', '-n', ns]);
       expect(deleted.code).toBe(0);
     });
+  });
+
+  it('should warn when Open MPI 5 without the hostfile runs every rank on the launcher', async () => {
+    // What upstream renders (and we did): mpirun with no --hostfile. Open MPI
+    // 5 ignores the operator's ORTE-era variables and starts both ranks on
+    // the launcher; the job still succeeds. The job must say so.
+    const ns = await realNodeNamespace('real-nohost');
+    const rendered = await kube([
+      'render',
+      '--from-notebook',
+      NOTEBOOK,
+      '--image',
+      RUNTIME_IMAGES.openmpi5,
+      ...SMALL,
+      '-n',
+      ns,
+      '-o',
+      'json'
+    ]);
+    expect(rendered.stderr).toBe('');
+    interface IRendered {
+      kind: string;
+      spec: {
+        mpiReplicaSpecs: {
+          Launcher: {
+            template: { spec: { containers: { command: string[] }[] } };
+          };
+        };
+      };
+    }
+    const objects = JSON.parse(rendered.stdout).items as IRendered[];
+    const configMap = objects.find(o => o.kind === 'ConfigMap');
+    const mpiJob = objects.find(o => o.kind === 'MPIJob') as IRendered;
+    const launcher =
+      mpiJob.spec.mpiReplicaSpecs.Launcher.template.spec.containers[0];
+    const at = launcher.command.indexOf('--hostfile');
+    expect(at).toBeGreaterThan(0);
+    launcher.command.splice(at, 2);
+    expect(
+      (await kubectl(['create', '-f', '-'], JSON.stringify(configMap))).code
+    ).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'mpijob-nohost-'));
+    const file = join(dir, 'mpijob.json');
+    writeFileSync(file, JSON.stringify(mpiJob));
+    try {
+      const created = await kube(['create', '-f', file, '-n', ns]);
+      expect(created.stderr).toBe('');
+      const waited = await kube([
+        'wait',
+        'mpi-pi',
+        '-n',
+        ns,
+        '--for=condition=Succeeded',
+        '--timeout=180s'
+      ]);
+      expect(waited.stderr).toBe('');
+      const described = await kube(['describe', 'mpi-pi', '-n', ns]);
+      expect(described.stdout).toMatch(
+        /^Warning: +2 of 2 rank\(s\) ran on the launcher \(mpi-pi-launcher-\S+\), not on a worker/m
+      );
+      expect(described.stdout).toMatch(
+        /^Placement:\n.*\n {2}0 +mpi-pi-launcher-\S+ +launcher /m
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await kube(['delete', 'mpi-pi', '-n', ns]);
+    }
   });
 });

@@ -14,6 +14,7 @@ import type {
 } from '../../core/jobRecord';
 import type { IBuiltJob } from '../../core/job';
 import type { IJobFile, IJobFileInfo } from '../../core/jobFiles';
+import type { IJobReport } from '../../core/jobReport';
 import type { IKubeObject } from '../../core/kube';
 import type { IPackagedProgram } from '../../core/notebook';
 import type { ILaunchSpec } from '../../core/spec';
@@ -146,6 +147,13 @@ export interface IMpiJobBackend {
    * @throws {BackendError} NotFound, for the job or the file
    */
   readFile(namespace: string, name: string, file: string): Promise<IJobFile>;
+
+  /**
+   * Where a job's ranks ran and how its start went, step by step.
+   *
+   * @throws {BackendError} NotFound
+   */
+  report(namespace: string, name: string): Promise<IJobReport>;
 
   /**
    * The Kubernetes events about a job's objects (MPIJob, launcher Job,

@@ -23,6 +23,12 @@ import type {
   IPreflightReport
 } from '../../core/jobRecord';
 import type { IJobFile, IJobFileInfo } from '../../core/jobFiles';
+import type { IJobReport } from '../../core/jobReport';
+import {
+  placeRanks,
+  placementWarning,
+  podTimeline
+} from '../../core/jobReport';
 import type { IKubeObject } from '../../core/kube';
 import {
   programConfigMapName,
@@ -46,7 +52,8 @@ import { backoffDelay } from './kubernetes/backoff';
 import type { IKubeConnectionOptions } from './kubernetes/config';
 import { loadKubeConnection } from './kubernetes/config';
 import { JobWatcher } from './kubernetes/jobWatcher';
-import { launcherFiles, launcherLogs } from './kubernetes/logs';
+import type { ILauncherFacts } from './kubernetes/logs';
+import { launcherFacts, launcherLogs } from './kubernetes/logs';
 import { kubePreflight } from './kubernetes/preflight';
 import { ResourceWatch } from './kubernetes/resourceWatch';
 import type { PodObject } from './kubernetes/api';
@@ -76,6 +83,9 @@ const NAMESPACES_TTL_MS = 30_000;
 /** Most namespaces checked one by one for a user without cluster-wide rights. */
 const MAX_CHECKED_NAMESPACES = 100;
 
+// Finished jobs whose launcher log facts are kept (files included).
+const MAX_CACHED_FACTS = 16;
+
 /** MPIJobs on a Kubernetes cluster. */
 export class KubernetesBackend implements IMpiJobBackend {
   readonly kind = 'kubernetes' as const;
@@ -85,6 +95,7 @@ export class KubernetesBackend implements IMpiJobBackend {
   private readonly options: IKubernetesBackendOptions;
   private readonly watchers = new Map<string, Promise<JobWatcher>>();
   private readonly synced = new Map<string, JobWatcher>();
+  private readonly launcherFacts = new Map<string, ILauncherFacts>();
   private access: { at: number; list: Promise<INamespaceList> } | null = null;
   private closed = false;
 
@@ -588,16 +599,83 @@ export class KubernetesBackend implements IMpiJobBackend {
     return found;
   }
 
-  private async files(namespace: string, name: string): Promise<IJobFile[]> {
+  private async files(
+    namespace: string,
+    name: string
+  ): Promise<readonly IJobFile[]> {
+    return (await this.facts(namespace, name)).files;
+  }
+
+  /**
+   * Where a job's ranks ran (rank → pod → node) and how its start went
+   * (from its pods, live or last seen, and its first output).
+   *
+   * @param namespace - its namespace
+   * @param name - its name
+   * @returns placement, a warning when the ranks did not spread, the timeline
+   * @throws {BackendError} NotFound
+   */
+  async report(namespace: string, name: string): Promise<IJobReport> {
+    const record = await this.get(namespace, name);
+    const watched =
+      this.synced.get(namespace) ??
+      (this.options.scope === undefined ? this.synced.get('') : undefined);
+    const pods = watched?.find(namespace, name)
+      ? watched.podsOf(namespace, name)
+      : (
+          await this.api.listPods(
+            namespace,
+            `${OPERATOR_JOB_NAME_LABEL}=${name}`
+          )
+        ).items;
+    const facts = await this.facts(namespace, name, record);
+    const placement = placeRanks(facts.hosts, record.topology);
+    return {
+      placement,
+      warning: placementWarning(
+        placement,
+        record.workers,
+        record.workers * record.slotsPerWorker
+      ),
+      timeline: podTimeline(
+        record.createdAt,
+        record.finishedAt,
+        pods,
+        facts.firstOutputAt
+      )
+    };
+  }
+
+  // A finished job's launcher log no longer changes: read it once.
+  private async facts(
+    namespace: string,
+    name: string,
+    record?: IJobRecord
+  ): Promise<ILauncherFacts> {
     this.assertOpen();
+    const job = record ?? (await this.get(namespace, name));
+    const cached = this.launcherFacts.get(job.uid);
+    if (cached) {
+      return cached;
+    }
+    let facts: ILauncherFacts;
     try {
-      return await launcherFiles(this.api, namespace, name);
+      facts = await launcherFacts(this.api, namespace, name);
     } catch (error) {
       if (error instanceof BackendError && error.reason === 'NotFound') {
         throw jobNotFound(name);
       }
       throw error;
     }
+    if (job.finishedAt !== null) {
+      this.launcherFacts.set(job.uid, facts);
+      if (this.launcherFacts.size > MAX_CACHED_FACTS) {
+        this.launcherFacts.delete(
+          this.launcherFacts.keys().next().value as string
+        );
+      }
+    }
+    return facts;
   }
 
   /**

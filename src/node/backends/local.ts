@@ -97,6 +97,8 @@ import {
 } from './local/model';
 import type { MpiFlavor } from '../../core/mpiOutput';
 import type { IJobFile, IJobFileInfo } from '../../core/jobFiles';
+import type { IJobReport, TimelineStep } from '../../core/jobReport';
+import { placeRanks, TIMELINE_STEPS } from '../../core/jobReport';
 import { FileAssembler } from '../../core/jobFiles';
 import { MpiOutputParser } from '../../core/mpiOutput';
 import type { IProcessIdentity } from './local/procs';
@@ -172,6 +174,9 @@ interface IActiveRun {
   readonly writer: LogWriter;
   readonly files: JobFileWriter;
   readonly assembler: FileAssembler;
+  // Where each rank said it runs, and when a rank first printed.
+  readonly hosts: Record<number, string>;
+  firstOutputAt: string | null;
   launcher: IProcessIdentity | null;
   seq: number;
   stopping: 'delete' | 'close' | 'failfast' | null;
@@ -578,6 +583,48 @@ export class LocalBackend implements IMpiJobBackend {
   }
 
   /**
+   * Where a job's ranks ran (all on this machine) and how its start went.
+   *
+   * @param namespace - its namespace
+   * @param name - its name
+   * @returns placement and timeline; no warning (workers share this machine by design)
+   * @throws {BackendError} NotFound
+   */
+  async report(namespace: string, name: string): Promise<IJobReport> {
+    const record = await this.get(namespace, name);
+    const entry = this.entries.get(keyOf(namespace, name));
+    const active = entry?.active ?? null;
+    const run = (await this.store.read(namespace, name))?.run;
+    const hosts = active?.hosts ?? run?.hosts ?? {};
+    const firstOutputAt = active?.firstOutputAt ?? run?.firstOutputAt ?? null;
+    const at: Partial<Record<TimelineStep, string | null>> = {
+      created: record.createdAt,
+      mpirunStarted: record.startedAt,
+      firstOutput: firstOutputAt,
+      finished: record.finishedAt
+    };
+    // Workers here are groups of ranks on this machine: rank r is in worker
+    // r / slotsPerWorker.
+    const placement = placeRanks(hosts, record.topology).map(p => {
+      const index = Math.floor(p.rank / record.slotsPerWorker);
+      return {
+        ...p,
+        role: 'worker' as const,
+        index,
+        node: record.topology.workers[index]?.nodeName ?? p.node
+      };
+    });
+    return {
+      placement,
+      warning: null,
+      timeline: TIMELINE_STEPS.filter(step => step in at).map(step => ({
+        step,
+        at: at[step] ?? null
+      }))
+    };
+  }
+
+  /**
    * The files a job's ranks left, in the order they were written.
    *
    * @param namespace - its namespace
@@ -892,13 +939,20 @@ export class LocalBackend implements IMpiJobBackend {
       writer,
       parser: new MpiOutputParser(plan.flavor, plan.ranks, {
         line: line => {
+          const time = new Date().toISOString();
           writer.append(line.rank, {
             n: active.seq++,
-            t: new Date().toISOString(),
+            t: time,
             s: line.stream,
             x: line.text
           });
+          if (line.rank !== null) {
+            active.firstOutputAt ??= time;
+          }
           tracker.observe(line);
+        },
+        host: (rank, host) => {
+          active.hosts[rank] = host;
         },
         rankExit: (rank, code) => this.onRankExit(entry, active, rank, code),
         file: (rank, chunk) => {
@@ -910,6 +964,8 @@ export class LocalBackend implements IMpiJobBackend {
       }),
       files: new JobFileWriter(jobDir),
       assembler: new FileAssembler(),
+      hosts: {},
+      firstOutputAt: null,
       launcher: null,
       seq: 0,
       stopping: null,
@@ -1067,7 +1123,9 @@ export class LocalBackend implements IMpiJobBackend {
         finishedAt: new Date().toISOString(),
         exitCode,
         signal: result.signal,
-        failure
+        failure,
+        hosts: { ...active.hosts },
+        firstOutputAt: active.firstOutputAt
       };
     });
   }

@@ -5,6 +5,7 @@
 import type { IBuiltJob } from '../../core/job';
 import type { IJobRecord } from '../../core/jobRecord';
 import type { IMpiJobBackend } from '../backends/backend';
+import type { IJobReport } from '../../core/jobReport';
 import { BackendError } from '../backends/errors';
 
 /** How a job ended, as the benchmark sees it. */
@@ -15,6 +16,8 @@ export interface IJobOutcome {
   readonly record: IJobRecord;
   /** Rank 0's output lines. */
   readonly rank0: readonly string[];
+  /** Where its ranks ran and how its start went; null when the backend could not tell. */
+  readonly report: IJobReport | null;
 }
 
 /** Options of {@link runJob}. */
@@ -124,6 +127,7 @@ export async function runJob(
     const record = await Promise.race([done, stopped]);
     const e2eMs = now() - start;
     const rank0 = await readRank0(backend, namespace, name);
+    const report = await backend.report(namespace, name).catch(() => null);
     if (record.status.phase === 'Failed') {
       throw new JobRunError(
         name,
@@ -131,7 +135,7 @@ export async function runJob(
         `job ${name} failed (${record.status.reason}): ${record.status.message}`
       );
     }
-    return { e2eMs, record, rank0 };
+    return { e2eMs, record, rank0, report };
   } finally {
     watch.dispose();
     if (timer !== null) {

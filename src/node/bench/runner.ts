@@ -25,6 +25,7 @@ import {
   summarizeResults
 } from '../../core/benchResults';
 import { formatProblem } from '../../core/errors';
+import { timelineSeconds } from '../../core/jobReport';
 import { buildJob } from '../../core/job';
 import type { IBuiltJob } from '../../core/job';
 import { renderJob } from '../../core/manifest';
@@ -343,6 +344,18 @@ async function runWorkerCount(
         now: () => bench.now()
       });
       e2eSeconds = outcome.e2eMs / 1000;
+      if (outcome.report?.warning) {
+        // A speedup measured on ranks that did not spread means nothing.
+        throw new Error(
+          `no speedup is reported for this worker count: ${outcome.report.warning}`
+        );
+      }
+      const where = outcome.report
+        ? {
+            hosts: [...new Set(outcome.report.placement.map(p => p.host))],
+            timeline: timelineSeconds(outcome.report.timeline)
+          }
+        : {};
       const report = parseWorkloadOutput(outcome.rank0, scenario.metric);
       if (report.kind === 'skipped') {
         attempts.push({
@@ -374,7 +387,8 @@ async function runWorkerCount(
         workloadSeconds: measured.seconds,
         e2eSeconds,
         metrics: measured.metrics,
-        message: null
+        message: null,
+        ...where
       });
       if (phase === 'measure') {
         if (measured.seconds !== null) {

@@ -3,6 +3,8 @@
  */
 import { humanBytes, humanDuration } from '../../core/format';
 import type { IJobFileInfo } from '../../core/jobFiles';
+import type { IJobReport } from '../../core/jobReport';
+import { TIMELINE_TITLES, timelineSeconds } from '../../core/jobReport';
 import type { IJobRecord, ILogLine } from '../../core/jobRecord';
 import { replicaOutcome } from '../../core/status';
 import { formatTable } from './table';
@@ -39,6 +41,7 @@ function indent(text: string, by = '  '): string {
  * @param job - the job
  * @param lastLines - its last log lines
  * @param files - the files its ranks left (figures)
+ * @param report - where its ranks ran and how its start went
  * @param now - the current time, for durations
  * @returns the text
  */
@@ -46,6 +49,7 @@ export function describeJob(
   job: IJobRecord,
   lastLines: readonly ILogLine[] | { readonly unavailable: string },
   files: readonly IJobFileInfo[] | { readonly unavailable: string } = [],
+  report: IJobReport | null = null,
   now = Date.now()
 ): string {
   const field = (
@@ -141,6 +145,10 @@ export function describeJob(
     )
   );
 
+  if (report !== null) {
+    out += describeReport(report);
+  }
+
   out += 'Files:\n';
   if (!Array.isArray(files)) {
     out += `  <unavailable: ${(files as { unavailable: string }).unavailable}>\n`;
@@ -167,5 +175,51 @@ export function describeJob(
         )
         .join('')
     : '  <none>\n';
+  return out;
+}
+
+/**
+ * The placement and timeline sections of `describe`.
+ *
+ * @param report - the job's report
+ * @returns the text
+ */
+function describeReport(report: IJobReport): string {
+  let out = '';
+  if (report.warning !== null) {
+    out += `Warning:          ${report.warning}\n`;
+  }
+  out += 'Placement:\n';
+  out += report.placement.length
+    ? indent(
+        formatTable(
+          ['Rank', 'Host', 'Replica', 'Node'],
+          report.placement.map(p => [
+            p.rank,
+            p.host,
+            p.role === null
+              ? null
+              : p.role === 'launcher'
+                ? 'launcher'
+                : `worker ${p.index}`,
+            p.node
+          ])
+        )
+      )
+    : '  <none reported yet>\n';
+  out += 'Timeline:\n';
+  const seconds = timelineSeconds(report.timeline);
+  out += indent(
+    formatTable(
+      ['Step', 'At', 'Since Created'],
+      report.timeline.map(step => [
+        TIMELINE_TITLES[step.step],
+        step.at,
+        seconds[step.step] === null || seconds[step.step] === undefined
+          ? null
+          : `${(seconds[step.step] as number).toFixed(1)} s`
+      ])
+    )
+  );
   return out;
 }

@@ -76,6 +76,25 @@ export function jobEventsResource(deps: IServiceDeps): IResource {
 }
 
 /**
+ * `/api/jobs/{namespace}/{name}/report`: where the job's ranks ran and how
+ * its start went.
+ *
+ * @param deps - the backend
+ * @returns the resource
+ */
+export function jobReportResource(deps: IServiceDeps): IResource {
+  return {
+    async GET({ res, params }) {
+      sendJson(
+        res,
+        200,
+        await deps.backend.report(params.namespace, params.name)
+      );
+    }
+  };
+}
+
+/**
  * `/api/namespaces`: the namespaces the user may create and follow jobs
  * in, and the one used when none is chosen.
  *

@@ -6,6 +6,7 @@ import type { IServiceDeps } from './context';
 import { fileResource, filesResource } from './files';
 import {
   jobEventsResource,
+  jobReportResource,
   jobResource,
   jobsResource,
   namespacesResource
@@ -43,6 +44,7 @@ export function createRouter(deps: IServiceDeps): Router {
   router.add('/api/jobs/{namespace}/{name}/files', filesResource(deps));
   router.add('/api/jobs/{namespace}/{name}/files/{file}', fileResource(deps));
   router.add('/api/jobs/{namespace}/{name}/events', jobEventsResource(deps));
+  router.add('/api/jobs/{namespace}/{name}/report', jobReportResource(deps));
   router.add('/api/namespaces', namespacesResource(deps));
   router.add('/api/benchmarks', benchmarksResource(deps));
   router.add('/api/benchmarks/{id}', benchmarkResource(deps));

@@ -239,6 +239,27 @@ export class JobWatcher {
     }
   }
 
+  /**
+   * A job's pods: those live now and those seen deleted (as last seen).
+   *
+   * @param namespace - the job's namespace
+   * @param name - the job's name
+   * @returns the pods
+   */
+  podsOf(namespace: string, name: string): PodObject[] {
+    const removed = this.removed.get(keyOf(namespace, name));
+    return [
+      ...this.pods
+        .items()
+        .filter(
+          p =>
+            p.metadata?.namespace === namespace &&
+            p.metadata?.labels?.[OPERATOR_JOB_NAME_LABEL] === name
+        ),
+      ...(removed ? [...removed.values()] : [])
+    ];
+  }
+
   private recompute(job: MpiJobObject): IJobRecord | null {
     const { name, namespace } = job.metadata;
     if (!name) {

@@ -159,47 +159,62 @@ export async function* launcherLogs(
   }
 }
 
+/** What a job's launcher log says beyond its lines. */
+export interface ILauncherFacts {
+  /** Files the ranks printed (figures), a name written again counting once, where last written. */
+  readonly files: readonly IJobFile[];
+  /** Where each rank said it runs, by rank. */
+  readonly hosts: Readonly<Record<number, string>>;
+  /** When a rank first printed (the kubelet's timestamp), RFC 3339. */
+  readonly firstOutputAt: string | null;
+}
+
 /**
- * The files a job's ranks left (its notebook's figures), read back out of
- * the launcher's log, where they travel (see core/jobFiles.ts).
+ * Reads a job's launcher log for what travels in it besides lines: the
+ * files its ranks printed (see core/jobFiles.ts), each rank's host (see
+ * core/jobReport.ts), and when a rank first printed.
  *
  * @param api - the cluster
  * @param namespace - the job's namespace
  * @param name - the job's name
- * @returns the files in the order they were written; a name written again
- *   counts once, where it was last written
+ * @returns the facts (none before the launcher has started)
  */
-export async function launcherFiles(
+export async function launcherFacts(
   api: KubeApi,
   namespace: string,
   name: string
-): Promise<IJobFile[]> {
+): Promise<ILauncherFacts> {
   const job = await api.getMpiJob(namespace, name);
   const selector = `${OPERATOR_JOB_NAME_LABEL}=${name},${JOB_ROLE_LABEL}=${LAUNCHER_ROLE}`;
   const pod = newestStarted((await api.listPods(namespace, selector)).items);
+  const hosts: Record<number, string> = {};
   if (!pod) {
-    return [];
+    return { files: [], hosts, firstOutputAt: null };
   }
   const assembler = new FileAssembler();
   const files = new Map<string, IJobFile>();
+  let firstOutputAt: string | null = null;
   const lines = readStream(api, namespace, pod, {
     follow: false,
     flavor: flavorOf(job),
     ranks: totalRanksOf(job),
-    // Only file chunks matter here.
-    rank: -1,
     file: (rank, chunk) => {
       const file = assembler.add(rank, chunk);
       if (file !== null) {
         files.delete(file.name);
         files.set(file.name, file);
       }
+    },
+    host: (rank, host) => {
+      hosts[rank] = host;
     }
   });
-  for await (const line of lines) {
-    void line;
+  for await (const { line } of lines) {
+    if (line.rank !== null) {
+      firstOutputAt ??= line.time;
+    }
   }
-  return [...files.values()];
+  return { files: [...files.values()], hosts, firstOutputAt };
 }
 
 interface IStreamOptions {
@@ -212,6 +227,8 @@ interface IStreamOptions {
   readonly signal?: AbortSignal;
   /** Told of every file chunk a rank printed. */
   readonly file?: (rank: number, chunk: IFileChunk) => void;
+  /** Told of each rank's host as it reports it. */
+  readonly host?: (rank: number, host: string) => void;
 }
 
 async function* readStream(
@@ -263,7 +280,8 @@ async function* readStream(
       }
     },
     rankExit: () => undefined,
-    file: options.file
+    file: options.file,
+    host: options.host
   });
   let partial = '';
   try {

@@ -82,6 +82,10 @@ export interface ILocalRun {
   readonly signal: string | null;
   /** Why it failed. */
   readonly failure: ILocalFailure | null;
+  /** Where each rank said it ran, by rank (recorded when the run ends). */
+  readonly hosts?: Readonly<Record<string, string>>;
+  /** When a rank first printed, RFC 3339 (recorded when the run ends). */
+  readonly firstOutputAt?: string | null;
 }
 
 /** The parts of a record that never change after submission. */

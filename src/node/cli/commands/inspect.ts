@@ -99,7 +99,10 @@ export function registerInspect(program: Command, context: ICliContext): void {
                 error instanceof Error ? error.message : String(error)
             };
           }
-          context.io.stdout.write(describeJob(job, lines, files));
+          const report = await backend
+            .report(namespace, name)
+            .catch(() => null);
+          context.io.stdout.write(describeJob(job, lines, files, report));
         });
       }
     );
