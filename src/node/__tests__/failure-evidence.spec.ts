@@ -4,7 +4,7 @@
  * stopped by another's failure. The lines are Open MPI's and Python's own.
  */
 import type { IOutputLine } from '../../core/mpiOutput';
-import { describeRankFailure, FailureTracker } from '../backends/local/failure';
+import { describeRankFailure, FailureTracker } from '../backends/failure';
 
 const rank = (r: number, text: string): IOutputLine => ({
   rank: r,

@@ -276,6 +276,10 @@ describeWithRealNode()('MPIJobs on real pods (kubelet + containerd)', () => {
       );
       expect(job.status.phase).toBe('Failed');
       console.log(`${mpi}: failed job: ${job.status.message}`);
+      // The cause, from the launcher's log: rank, cell and worker.
+      expect(job.status.message).toMatch(
+        /^rank 1 failed .*in cell 2, line 2: RuntimeError: boom on rank 1 \(worker 1, pod boom-worker-1, node real-node\)/
+      );
       const rank1 = await kube(['logs', 'boom', '-n', ns, '--rank', '1']);
       expect(rank1.stdout).toMatch(/rank 1 on boom-worker-1/);
       expect(rank1.stdout).toMatch(/RuntimeError: boom on rank 1/);

@@ -53,6 +53,7 @@ import type { IKubeConnectionOptions } from './kubernetes/config';
 import { loadKubeConnection } from './kubernetes/config';
 import { JobWatcher } from './kubernetes/jobWatcher';
 import type { ILauncherFacts } from './kubernetes/logs';
+import { launcherFailure } from './kubernetes/failure';
 import { launcherFacts, launcherLogs } from './kubernetes/logs';
 import { kubePreflight } from './kubernetes/preflight';
 import { ResourceWatch } from './kubernetes/resourceWatch';
@@ -96,6 +97,9 @@ export class KubernetesBackend implements IMpiJobBackend {
   private readonly watchers = new Map<string, Promise<JobWatcher>>();
   private readonly synced = new Map<string, JobWatcher>();
   private readonly launcherFacts = new Map<string, ILauncherFacts>();
+  // Failed jobs' causes from their logs, by uid (null: the log names none).
+  private readonly failures = new Map<string, string | null>();
+  private readonly failing = new Map<string, Promise<void>>();
   private access: { at: number; list: Promise<INamespaceList> } | null = null;
   private closed = false;
 
@@ -269,7 +273,56 @@ export class KubernetesBackend implements IMpiJobBackend {
       this.api.listPods(namespace, `${OPERATOR_JOB_NAME_LABEL}=${name}`),
       this.api.listEvents(namespace).catch(() => ({ items: [] }))
     ]);
-    return recordFromCluster(job, pods.items, events.items);
+    const record = recordFromCluster(job, pods.items, events.items);
+    if (record.status.phase === 'Failed') {
+      await this.failureOf(record);
+    }
+    return this.decorate(record);
+  }
+
+  /**
+   * A record with what its cluster objects do not say: a failed job's
+   * cause, read from its launcher's log (once, in the background; watchers
+   * are told when it is known).
+   */
+  private decorate(record: IJobRecord): IJobRecord {
+    if (record.status.phase !== 'Failed') {
+      return record;
+    }
+    const cause = this.failures.get(record.uid);
+    if (cause === undefined) {
+      void this.failureOf(record);
+      return record;
+    }
+    return cause === null
+      ? record
+      : {
+          ...record,
+          status: { ...record.status, message: cause },
+          // A change the record's own version does not show.
+          resourceVersion: `${record.resourceVersion}+log`
+        };
+  }
+
+  private failureOf(record: IJobRecord): Promise<void> {
+    let pending = this.failing.get(record.uid);
+    if (pending === undefined) {
+      const { namespace, name, uid } = record;
+      pending = launcherFailure(this.logs(namespace, name), record)
+        .catch(() => null)
+        .then(cause => {
+          this.failures.set(uid, cause);
+          if (this.failures.size > MAX_CACHED_FACTS * 4) {
+            this.failures.delete(this.failures.keys().next().value as string);
+          }
+          this.failing.delete(uid);
+          for (const watcher of this.synced.values()) {
+            watcher.refresh(namespace, name);
+          }
+        });
+      this.failing.set(record.uid, pending);
+    }
+    return pending;
   }
 
   watch(
@@ -436,7 +489,8 @@ export class KubernetesBackend implements IMpiJobBackend {
       const created = new JobWatcher(
         this.api,
         namespace,
-        this.options.onWatchError
+        this.options.onWatchError,
+        record => this.decorate(record)
       );
       watcher = created.start().then(
         () => {

@@ -70,7 +70,7 @@ import {
   describeRankFailure,
   failureMessage,
   FailureTracker
-} from './local/failure';
+} from './failure';
 import { JobFileWriter, listJobFiles, readJobFile } from './local/files';
 import { checkProgram } from './local/programCheck';
 import type { IProgramVerdict } from './local/programCheck';

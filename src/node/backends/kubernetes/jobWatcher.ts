@@ -54,11 +54,14 @@ export class JobWatcher {
    * @param api - the cluster
    * @param namespace - one namespace, or undefined for all
    * @param onError - told about connection failures (they are retried)
+   * @param decorate - adds what the cluster objects do not say (a failure's
+   *   cause, from the log) to each record
    */
   constructor(
     api: KubeApi,
     readonly namespace: string | undefined,
-    onError?: (error: unknown) => void
+    onError?: (error: unknown) => void,
+    private readonly decorate: (record: IJobRecord) => IJobRecord = r => r
   ) {
     const scope = namespace
       ? `/namespaces/${encodeURIComponent(namespace)}`
@@ -277,12 +280,20 @@ export class JobWatcher {
       .filter(e => e.metadata?.namespace === namespace)
       .slice(-MAX_EVENTS);
     const removed = this.removed.get(keyOf(namespace, name));
-    return recordFromCluster(
-      job,
-      pods,
-      events,
-      removed ? [...removed.values()] : []
+    return this.decorate(
+      recordFromCluster(job, pods, events, removed ? [...removed.values()] : [])
     );
+  }
+
+  /**
+   * Builds a job's record again (its decoration changed) and tells the
+   * listeners when it differs.
+   *
+   * @param namespace - the job's namespace
+   * @param name - the job's name
+   */
+  refresh(namespace: string, name: string): void {
+    this.updateByName(namespace, name);
   }
 
   /** After a (re)list of MPIJobs: recompute all, drop the vanished. */

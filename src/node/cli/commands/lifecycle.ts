@@ -69,13 +69,19 @@ async function waitFor(
         if (job.status.phase === phase) {
           finish(null, job);
         } else if (TERMINAL.has(job.status.phase)) {
-          const detail =
-            job.status.phase === 'Failed' ? `: ${job.status.message}` : '';
-          finish(
-            new CliError([
-              `mpijobs/${name} ended ${job.status.phase}, not ${phase}${detail}`
-            ])
-          );
+          const ended = (final: IJobRecord): void =>
+            finish(
+              new CliError([
+                `mpijobs/${name} ended ${final.status.phase}, not ${phase}${final.status.phase === 'Failed' ? `: ${final.status.message}` : ''}`
+              ])
+            );
+          // The backend's own read may know more of a failure (on
+          // Kubernetes, the cause in the launcher's log).
+          if (job.status.phase === 'Failed') {
+            backend.get(namespace, name).then(ended, () => ended(job));
+          } else {
+            ended(job);
+          }
         }
       };
       const timer = setTimeout(

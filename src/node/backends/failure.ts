@@ -1,5 +1,6 @@
 /**
- * Which rank made a local job fail, and why, from its output.
+ * Which rank made a job fail, and why, from its output (a local job's, or a
+ * Kubernetes launcher's log).
  *
  * Evidence, strongest first: the rank the MPI names in its abort message
  * (the packaged program's excepthook prints the traceback, then calls MPI
@@ -13,10 +14,10 @@
  * stderr only where the program marks it, so the evidence is looked for in
  * both streams.
  */
-import { mapTraceback } from '../../../core/notebook';
-import type { IPackagedProgram } from '../../../core/notebook';
-import type { IOutputLine } from '../../../core/mpiOutput';
-import { signalOfExitCode } from './procs';
+import { mapTraceback } from '../../core/notebook';
+import type { IPackagedProgram } from '../../core/notebook';
+import type { IOutputLine } from '../../core/mpiOutput';
+import { signalOfExitCode } from './local/procs';
 
 /** The rank blamed for a failure. */
 export interface IRankCulprit {
