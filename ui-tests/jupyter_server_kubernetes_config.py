@@ -20,3 +20,6 @@ if not _kubeconfig.exists():
 
 os.environ["MPIJOB_BACKEND"] = "kubernetes"
 os.environ["KUBECONFIG"] = str(_kubeconfig)
+# As an admin sets it for a platform: notebook jobs get an image with Python
+# (testenv's runtime image), not the built-in MPI base image.
+os.environ.setdefault("MPIJOB_DEFAULT_IMAGE", "mpijob.test/runtime:openmpi4")

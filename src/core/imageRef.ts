@@ -83,3 +83,28 @@ export function imageReferenceProblem(image: string): string | null {
   }
   return null;
 }
+
+// MPI base images that hold an MPI and sshd but no Python: a notebook's
+// program cannot start in them (mpi-operator's own images, the built-in
+// defaults when no image is set).
+const WITHOUT_PYTHON = new Set([
+  'mpioperator/base',
+  'mpioperator/openmpi',
+  'mpioperator/openmpi-builder',
+  'mpioperator/intel',
+  'mpioperator/intel-builder',
+  'mpioperator/mpich',
+  'mpioperator/mpich-builder'
+]);
+
+/**
+ * Whether an image is a known MPI base image without Python.
+ *
+ * @param image - an image reference
+ * @returns its repository when it is one, else null
+ */
+export function knownImageWithoutPython(image: string): string | null {
+  const name = image.split('@')[0].replace(/:[^/:]*$/, '');
+  const repository = name.replace(/^(?:docker\.io|index\.docker\.io)\//, '');
+  return WITHOUT_PYTHON.has(repository) ? repository : null;
+}

@@ -476,3 +476,32 @@ describe('mpijob create --dry-run=client', () => {
     );
   });
 });
+
+describe('the default image', () => {
+  it('should come from the admin’s environment, and admin default-image should say how', async () => {
+    const env = { MPIJOB_DEFAULT_IMAGE: '', MPIJOB_DEFAULT_IMAGE_MPICH: '' };
+    const builtIn = await mpijob(['admin', 'default-image'], { env });
+    expect(builtIn.stdout).toMatch(
+      /^ {2}OpenMPI +mpioperator\/openmpi:latest \(built in: no Python, notebook jobs fail preflight\)$/m
+    );
+    expect(builtIn.stdout).toContain('MPIJOB_DEFAULT_IMAGE=');
+    expect(builtIn.stdout).toContain('"jupyterlab-mpijob:plugin"');
+    const set = {
+      MPIJOB_DEFAULT_IMAGE: 'quay.io/team/run:1',
+      MPIJOB_DEFAULT_IMAGE_MPICH: 'quay.io/team/mpich:2'
+    };
+    const shown = await mpijob(['admin', 'default-image'], { env: set });
+    expect(shown.stdout).toMatch(/^ {2}OpenMPI +quay\.io\/team\/run:1$/m);
+    expect(shown.stdout).toMatch(/^ {2}MPICH +quay\.io\/team\/mpich:2$/m);
+    const rendered = await mpijob(
+      ['render', '--from-notebook', NOTEBOOK, '--mpi', 'mpich', '-o', 'json'],
+      { env: set }
+    );
+    const job = JSON.parse(rendered.stdout).items.find(
+      (o: { kind: string }) => o.kind === 'MPIJob'
+    );
+    expect(
+      job.spec.mpiReplicaSpecs.Worker.template.spec.containers[0].image
+    ).toBe('quay.io/team/mpich:2');
+  });
+});

@@ -90,21 +90,26 @@ async function withFile<T>(
 /** `mpijob preflight -o json` for the example notebook with these flags. */
 async function preflightOf(
   ns: string,
-  flags: string[]
+  flags: string[],
+  env: NodeJS.ProcessEnv = {}
 ): Promise<{
   code: number;
   checks: Map<string, { ok: boolean; message: string; fix?: string }>;
 }> {
-  const result = await kube([
-    'preflight',
-    '-n',
-    ns,
-    '--from-notebook',
-    NOTEBOOK,
-    ...flags,
-    '-o',
-    'json'
-  ]);
+  const result = await kube(
+    [
+      'preflight',
+      '-n',
+      ns,
+      '--from-notebook',
+      NOTEBOOK,
+      ...flags,
+      '-o',
+      'json'
+    ],
+    'testenv',
+    env
+  );
   const report = JSON.parse(result.stdout) as {
     checks: Array<{ name: string; ok: boolean; message: string; fix?: string }>;
   };
@@ -440,6 +445,22 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
         'the 4 GPU node(s) hold at most 4 worker(s) of 8 GPU(s) (largest node: 8 GPUs); the job has 5',
       fix: 'Use at most 4 worker(s) of 8 GPU(s), or ask an admin for more GPU nodes'
     });
+    // Without an admin's default, a notebook job would get an MPI base
+    // image without Python: refused before anything is created.
+    const bare = await preflightOf(ns, ['--workers', '1'], {
+      MPIJOB_DEFAULT_IMAGE: ''
+    });
+    expect(bare.code).toBe(1);
+    expect(bare.checks.get('image')).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(
+        /^mpioperator\/openmpi:latest is an MPI base image without Python/
+      ),
+      fix: expect.stringContaining('mpijob admin default-image')
+    });
+    expect(
+      (await preflightOf(ns, ['--workers', '1'])).checks.get('image')?.ok
+    ).toBe(true);
     const fits = await preflightOf(ns, [
       '--workers',
       '4',

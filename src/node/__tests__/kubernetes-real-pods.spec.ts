@@ -10,10 +10,12 @@
  * (realNodeNamespace), not through anything in the launch spec.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import type { IBenchResults } from '../../core/benchResults';
+import { resultsProblems } from '../../core/benchResults';
 import { JOB_NAME_LABEL } from '../../core/kube';
 import { CLI, ROOT } from './helpers';
 import {
@@ -354,6 +356,60 @@ describeWithRealNode()('MPIJobs on real pods (kubelet + containerd)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await kube(['delete', 'mpi-pi', '-n', ns]);
+    }
+  });
+
+  it('should benchmark a notebook at 1 and 2 workers on real pods, ranks spread over the workers', async () => {
+    const ns = await realNodeNamespace('real-bench');
+    const dir = mkdtempSync(join(tmpdir(), 'mpijob-real-bench-'));
+    try {
+      const output = join(dir, 'bench.json');
+      const ran = await kube([
+        'bench',
+        'run',
+        '--from-notebook',
+        NOTEBOOK,
+        '--workers',
+        '1,2',
+        '--repeats',
+        '1',
+        '--warmups',
+        '0',
+        '--image',
+        RUNTIME_IMAGES.openmpi4,
+        '--cpu',
+        '1',
+        '--memory',
+        '1Gi',
+        '-n',
+        ns,
+        '-o',
+        output
+      ]);
+      expect(ran.stderr).toContain(`results: ${output}`);
+      expect(ran.code).toBe(0);
+      const results = JSON.parse(readFileSync(output, 'utf8')) as IBenchResults;
+      expect(resultsProblems(results)).toEqual([]);
+      expect(results.summary?.basis).toBe('workload');
+      const [one, two] = results.runs.map(r => r.attempts[0]);
+      expect(one.hosts).toHaveLength(1);
+      // Two workers: one rank on each worker pod, not both on one.
+      expect([...(two.hosts ?? [])].sort()).toEqual([
+        expect.stringMatching(/-worker-0$/),
+        expect.stringMatching(/-worker-1$/)
+      ]);
+      for (const attempt of [one, two]) {
+        expect(attempt.timeline?.firstOutput).toBeGreaterThan(0);
+        expect(attempt.timeline?.workersReady).toBeGreaterThan(0);
+      }
+      console.log(
+        `real pods, Open MPI 4: ${ran.stdout
+          .split('\n')
+          .filter(l => /^(WORKERS|[12]) /.test(l))
+          .join(' | ')}`
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -148,17 +148,25 @@ export async function realNodeNamespace(prefix: string): Promise<string> {
  */
 export function kube(
   args: readonly string[],
-  context = 'testenv'
+  context = 'testenv',
+  env: NodeJS.ProcessEnv = {}
 ): Promise<ICliRun> {
-  return mpijob([
-    '--backend',
-    'kubernetes',
-    '--kubeconfig',
-    KUBECONFIG,
-    '--context',
-    context,
-    ...args
-  ]);
+  return mpijob(
+    [
+      '--backend',
+      'kubernetes',
+      '--kubeconfig',
+      KUBECONFIG,
+      '--context',
+      context,
+      ...args
+    ],
+    {
+      // As an admin sets it for a platform: notebook jobs get an image
+      // with Python, not the built-in MPI base image.
+      env: { MPIJOB_DEFAULT_IMAGE: RUNTIME_IMAGES.openmpi4, ...env }
+    }
+  );
 }
 
 /**
@@ -241,7 +249,11 @@ export async function startService(
       ...(options.args ?? [])
     ],
     {
-      env: { ...process.env, ...options.env },
+      env: {
+        ...process.env,
+        MPIJOB_DEFAULT_IMAGE: RUNTIME_IMAGES.openmpi4,
+        ...options.env
+      },
       stdio: ['ignore', 'ignore', 'pipe']
     }
   );

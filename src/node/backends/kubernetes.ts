@@ -53,6 +53,7 @@ import type { IKubeConnectionOptions } from './kubernetes/config';
 import { loadKubeConnection } from './kubernetes/config';
 import { JobWatcher } from './kubernetes/jobWatcher';
 import type { ILauncherFacts } from './kubernetes/logs';
+import { renderDefaults } from '../images';
 import { launcherFailure } from './kubernetes/failure';
 import { launcherFacts, launcherLogs } from './kubernetes/logs';
 import { kubePreflight } from './kubernetes/preflight';
@@ -136,10 +137,13 @@ export class KubernetesBackend implements IMpiJobBackend {
       namespace: spec?.namespace ?? namespace ?? this.defaultNamespace,
       // The pods' resources do not depend on the program: render without one.
       mpiJob: spec
-        ? renderJob({ ...spec, command: spec.command ?? ['true'] }, null).mpiJob
+        ? renderJob({ ...spec, command: spec.command ?? ['true'] }, null, {
+            ...renderDefaults()
+          }).mpiJob
         : undefined,
       networkPolicy: spec?.networkPolicy,
-      gang: spec?.scheduling?.gang
+      gang: spec?.scheduling?.gang,
+      runsNotebook: spec !== undefined && !spec.command
     });
   }
 
@@ -168,7 +172,9 @@ export class KubernetesBackend implements IMpiJobBackend {
         namespace,
         mpiJob,
         networkPolicy: networkPolicy !== null,
-        gang: spec?.scheduling?.gang ?? gangOf(mpiJob)
+        gang: spec?.scheduling?.gang ?? gangOf(mpiJob),
+        // The ConfigMap carries the notebook's program.
+        runsNotebook: configMap !== null
       });
       const failed = report.checks.filter(c => !c.ok && c.severity === 'error');
       if (failed.length) {

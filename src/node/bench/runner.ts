@@ -31,6 +31,7 @@ import type { IBuiltJob } from '../../core/job';
 import { renderJob } from '../../core/manifest';
 import { parseLaunchSpec } from '../../core/spec';
 import type { IMpiJobBackend } from '../backends/backend';
+import { renderDefaults } from '../images';
 import { expandHome, resolveExecutable } from '../backends/local/launch';
 import { BareMpirun, stderrSummary } from './bare';
 import { currentLoad, readEnvironment } from './environment';
@@ -253,7 +254,7 @@ async function runWorkerCount(
         ? { python: scenario.python }
         : {})
     });
-    return buildJob(spec, null);
+    return buildJob(spec, null, renderDefaults());
   };
 
   const bench = new Bench({
@@ -526,7 +527,7 @@ function notebookJob(
   return {
     spec,
     program: notebook.program,
-    rendered: renderJob(spec, notebook.program)
+    rendered: renderJob(spec, notebook.program, renderDefaults())
   };
 }
 

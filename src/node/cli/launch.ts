@@ -12,6 +12,7 @@ import { classifyDocument, prepareMpiJob } from '../../core/mpijob';
 import { generatedName } from '../../core/naming';
 import { parseLaunchSpec } from '../../core/spec';
 import { parseYamlStream } from '../../core/yamlStream';
+import { renderDefaults } from '../images';
 import { readInput, readTextInput } from '../inputs';
 import { CliError, usageError } from './errors';
 import { specFromFlags } from './specFlags';
@@ -158,7 +159,7 @@ export async function buildFromCommandLine(
     const notebookPath = spec.source?.notebook;
     const notebook =
       !spec.command && notebookPath ? await readInput(notebookPath) : null;
-    const job = buildJob(spec, notebook);
+    const job = buildJob(spec, notebook, renderDefaults());
     jobs.push(job);
     objects.push(...job.rendered.objects);
   }

@@ -14,6 +14,7 @@ import type { Submission } from '../backends/backend';
 import { ALL_NAMESPACES } from '../backends/backend';
 import type { IServiceDeps } from './context';
 import { badRequest, booleanParam, readJson, sendJson } from './http';
+import { renderDefaults } from '../images';
 import { decodeProgram, isRecord } from './protocol';
 import type { IResource } from './router';
 import { checkDnsLabel } from './router';
@@ -253,7 +254,7 @@ export function decodeSubmission(
   }
   const spec = checkSpec(body.spec, namespace);
   if (spec.command) {
-    return { kind: 'launch', job: buildJob(spec, null) };
+    return { kind: 'launch', job: buildJob(spec, null, renderDefaults()) };
   }
   if (body.program !== undefined && body.notebook !== undefined) {
     throw badRequest('give either notebook or program, not both');
@@ -262,7 +263,11 @@ export function decodeSubmission(
     const program = decodeProgram(body.program);
     return {
       kind: 'launch',
-      job: { spec, program, rendered: renderJob(spec, program) }
+      job: {
+        spec,
+        program,
+        rendered: renderJob(spec, program, renderDefaults())
+      }
     };
   }
   if (body.notebook === undefined || body.notebook === null) {
@@ -277,7 +282,10 @@ export function decodeSubmission(
       'nothing to run'
     );
   }
-  return { kind: 'launch', job: buildJob(spec, body.notebook) };
+  return {
+    kind: 'launch',
+    job: buildJob(spec, body.notebook, renderDefaults())
+  };
 }
 
 function decodeManifest(

@@ -16,6 +16,7 @@ import type {
   IPreflightReport
 } from '../../../core/jobRecord';
 import type { IKubeObject } from '../../../core/kube';
+import { knownImageWithoutPython } from '../../../core/imageRef';
 import { GPU_RESOURCE } from '../../../core/kube';
 import { parseQuantity } from '../../../core/quantity';
 import { fieldTitles } from '../../../core/spec';
@@ -102,6 +103,8 @@ export interface IKubePreflightInput {
   readonly networkPolicy?: boolean;
   /** The gang scheduler asked for, if any. */
   readonly gang?: string;
+  /** The job runs a packaged notebook (its image must hold Python and mpi4py). */
+  readonly runsNotebook?: boolean;
 }
 
 /**
@@ -204,6 +207,9 @@ export async function kubePreflight(
   );
   checks.push(...reviews);
 
+  if (input.mpiJob && input.runsNotebook) {
+    checks.push(imageCheck(input.mpiJob));
+  }
   if (input.mpiJob) {
     const gang = gangResources(input.mpiJob);
     checks.push(await quotaCheck(api, namespace, gang));
@@ -375,6 +381,28 @@ function report(checks: IPreflightCheck[]): IPreflightReport {
     ok: checks.every(c => c.ok || c.severity !== 'error'),
     checks
   };
+}
+
+// A notebook runs python3 with mpi4py in the image: an MPI base image has neither.
+function imageCheck(mpiJob: IKubeObject): IPreflightCheck {
+  const specs = (mpiJob.spec ?? {}) as {
+    mpiReplicaSpecs?: Record<
+      string,
+      { template?: { spec?: { containers?: { image?: string }[] } } }
+    >;
+  };
+  const image =
+    specs.mpiReplicaSpecs?.Launcher?.template?.spec?.containers?.[0]?.image ??
+    '';
+  const bare = knownImageWithoutPython(image);
+  return bare === null
+    ? pass('image', `image ${image}`)
+    : fail(
+        'image',
+        `${image} is an MPI base image without Python: the notebook's code needs python3 and mpi4py in the image, so every rank would fail to start`,
+        `Set "${fieldTitles('image').join(' › ')}" to an image with Python, mpi4py and the MPI (images/ in jupyterlab-mpijob has recipes to build one); an admin can make it the default (\`mpijob admin default-image\` says how)`,
+        'image'
+      );
 }
 
 function pass(name: string, message: string): IPreflightCheck {
