@@ -267,9 +267,12 @@ wait_for 60 "mpi-operator leader election" operator_ready
 # A failure leaves the control plane up for the kwok tests; the real-pod tests
 # then fail, naming what is missing.
 if [[ "${TESTENV_REAL_NODE:-1}" != 0 ]]; then
-  if (node_start); then
+  # Its output is kept: the real-pod tests quote it when the node is missing.
+  if (node_start) >"$run/logs/real-node-start.log" 2>&1; then
+    cat "$run/logs/real-node-start.log"
     echo "$REAL_NODE_NAME" >"$run/real-node"
   else
+    cat "$run/logs/real-node-start.log"
     log "the real node did not start (see above); tests that need real pods will fail"
     node_stop || true
   fi

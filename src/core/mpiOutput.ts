@@ -106,6 +106,8 @@ interface IPipeState {
   held: string;
   // Where untagged text goes: the last tag's rank until its line ends.
   current: ITarget | null;
+  // A tag was just read: the next text is the start of its chunk.
+  afterTag: boolean;
 }
 
 /** Incremental parser of one job's launcher output (both pipes). */
@@ -115,9 +117,12 @@ export class MpiOutputParser {
   private readonly ranks: number;
   private readonly handlers: IOutputHandlers;
   private readonly pipes: Record<StreamName, IPipeState> = {
-    stdout: { held: '', current: null },
-    stderr: { held: '', current: null }
+    stdout: { held: '', current: null, afterTag: false },
+    stderr: { held: '', current: null, afterTag: false }
   };
+  // Open MPI 5 (PRRTE) writes a space after every tag, Open MPI 4 none:
+  // null until a chunk tells which (see tagSpace()).
+  private spaceAfterTag: boolean | null;
   private readonly buffers = new Map<string, string>();
   private readonly targets = new Map<string, ITarget>();
 
@@ -127,6 +132,7 @@ export class MpiOutputParser {
    * @param handlers - receivers
    */
   constructor(flavor: MpiFlavor, ranks: number, handlers: IOutputHandlers) {
+    this.spaceAfterTag = flavor === 'openmpi' ? null : false;
     this.tag = new RegExp(TAGS[flavor].source, 'g');
     this.tagPrefix = TAG_PREFIXES[flavor];
     this.ranks = ranks;
@@ -151,7 +157,33 @@ export class MpiOutputParser {
         text = text.slice(0, bracket);
       }
     }
+    if (this.spaceAfterTag === null) {
+      const undecided = this.undecidedTail(text);
+      state.held = text.slice(undecided) + state.held;
+      text = text.slice(0, undecided);
+    }
     this.consume(pipe, text);
+  }
+
+  // Where a last tag starts whose chunk so far could still be an Open MPI 5
+  // host marker line (its space not yet known to be the tag's): held back
+  // until more comes. The text's length when there is none.
+  private undecidedTail(text: string): number {
+    const marker = ` ${HOST_MARKER}`;
+    const tag = this.tag;
+    tag.lastIndex = 0;
+    let last: RegExpExecArray | null = null;
+    let match: RegExpExecArray | null;
+    while ((match = tag.exec(text)) !== null) {
+      last = match;
+    }
+    if (last === null) {
+      return text.length;
+    }
+    const rest = text.slice(last.index + last[0].length);
+    return rest.length < marker.length && marker.startsWith(rest)
+      ? last.index
+      : text.length;
   }
 
   /** Flushes everything held, as the launcher has exited and its pipes closed. */
@@ -199,6 +231,7 @@ export class MpiOutputParser {
             ? 'stdout'
             : 'stderr';
       state.current = { rank, stream };
+      state.afterTag = true;
       from = match.index + match[0].length;
     }
     this.untagged(pipe, text.slice(from));
@@ -211,6 +244,13 @@ export class MpiOutputParser {
       return;
     }
     const state = this.pipes[pipe];
+    if (state.afterTag) {
+      state.afterTag = false;
+      text = this.tagSpace(text);
+      if (text === '') {
+        return;
+      }
+    }
     if (state.current === null) {
       this.append({ rank: null, stream: pipe }, text);
       return;
@@ -226,6 +266,23 @@ export class MpiOutputParser {
     if (rest !== '') {
       this.append({ rank: null, stream: pipe }, rest);
     }
+  }
+
+  // A chunk right after a tag, less the space Open MPI 5 put there. Only
+  // Open MPI 5 starts a chunk that does not begin with a space with one; a
+  // space before the program's first line (a rank's host marker) is its
+  // tag's too. Until one of those shows, a space is the program's.
+  private tagSpace(chunk: string): string {
+    if (this.spaceAfterTag === null) {
+      if (chunk.startsWith(` ${HOST_MARKER}`)) {
+        this.spaceAfterTag = true;
+      } else if (!chunk.startsWith(' ')) {
+        this.spaceAfterTag = false;
+      }
+    }
+    return this.spaceAfterTag === true && chunk.startsWith(' ')
+      ? chunk.slice(1)
+      : chunk;
   }
 
   private append(target: ITarget, text: string): void {

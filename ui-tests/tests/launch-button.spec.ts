@@ -78,7 +78,9 @@ test.describe('Launch panel', () => {
     const yaml = panel.locator('.mpijob-Yaml-text');
     await expect(yaml).toContainText('kind: MPIJob');
     await expect(yaml).toContainText(`name: ${name}`);
-    await expect(yaml).toContainText('comm.reduce(local / N, op=MPI.SUM, root=0)');
+    await expect(yaml).toContainText(
+      'comm.reduce(local / N, op=MPI.SUM, root=0)'
+    );
     await expect(panel.locator('.mpijob-Yaml-summary')).toContainText(
       '3 cells of'
     );

@@ -37,9 +37,24 @@ const EXCEPTHOOK = [
   "    mpi = _mpijob_sys.modules.get('mpi4py.MPI')",
   '    try:',
   '        if mpi is not None and mpi.Is_initialized() and not mpi.Is_finalized() and mpi.COMM_WORLD.Get_size() > 1:',
+  '            _mpijob_drain_output()',
   '            mpi.COMM_WORLD.Abort(1)',
   '    except Exception:',
-  '        pass'
+  '        pass',
+  '',
+  '',
+  'def _mpijob_drain_output():',
+  "    # Abort makes mpirun (MPICH's at once) kill every rank, with what is still unread in their pipes lost: the traceback just printed among it. Wait, briefly, until mpirun's side has read this rank's pipes.",
+  '    import fcntl, stat, struct, termios, time',
+  '    deadline = time.monotonic() + 2',
+  '    for fd in (1, 2):',
+  '        try:',
+  '            if not stat.S_ISFIFO(_mpijob_os.fstat(fd).st_mode):',
+  '                continue',
+  "            while struct.unpack('i', fcntl.ioctl(fd, termios.FIONREAD, bytes(4)))[0] > 0 and time.monotonic() < deadline:",
+  '                time.sleep(0.002)',
+  '        except OSError:',
+  '            pass'
 ];
 
 const MARKED_STDERR = [

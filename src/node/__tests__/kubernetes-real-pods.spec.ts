@@ -220,7 +220,7 @@ describeWithRealNode()('MPIJobs on real pods (kubelet + containerd)', () => {
       expect(described.stdout).toMatch(
         /^Placement:\n.*\n {2}0 +mpi-pi-worker-0 +worker 0 +real-node\n {2}1 +mpi-pi-worker-1 +worker 1 +real-node\n/m
       );
-      expect(described.stdout).not.toContain('Warning:');
+      expect(described.stdout).not.toMatch(/^Warning:/m);
       const timeline = new Map(
         [
           ...described.stdout.matchAll(
@@ -377,10 +377,13 @@ describeWithRealNode()('MPIJobs on real pods (kubelet + containerd)', () => {
         '0',
         '--image',
         RUNTIME_IMAGES.openmpi4,
+        // 2 workers and the launcher (500m) fit the node's 2 cores.
         '--cpu',
-        '1',
+        '500m',
         '--memory',
         '1Gi',
+        '--unschedulable-timeout',
+        '30',
         '-n',
         ns,
         '-o',

@@ -7,7 +7,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -67,6 +67,24 @@ export function describeWithCluster(): jest.Describe {
 }
 
 /**
+ * The end of what the real node's start printed (testenv/start.sh keeps it),
+ * so a CI log that shows only the failing test still says why.
+ *
+ * @returns its last lines, or a note that there is none
+ */
+function realNodeStartLog(): string {
+  try {
+    const text = readFileSync(
+      join(TESTENV_DIR, 'logs', 'real-node-start.log'),
+      'utf8'
+    );
+    return text.trim().split('\n').slice(-15).join('\n');
+  } catch {
+    return '(no logs/real-node-start.log: the node was never started)';
+  }
+}
+
+/**
  * `describe`, or `describe.skip` with the reason printed when the real node
  * is not up (and failing when CI says it must be).
  *
@@ -77,7 +95,7 @@ export function describeWithRealNode(): jest.Describe {
     return describe;
   }
   const why = TESTENV_UP
-    ? `the control plane at ${TESTENV_DIR} has no real node (testenv/start.sh says why; TESTENV_REAL_NODE=0 leaves it out)`
+    ? `the control plane at ${TESTENV_DIR} has no real node (TESTENV_REAL_NODE=0 leaves it out); testenv/start.sh said:\n${realNodeStartLog()}`
     : `no control plane at ${TESTENV_DIR}`;
   if (process.env.MPIJOB_TESTENV_REQUIRED === '1') {
     throw new Error(

@@ -28,7 +28,18 @@ export interface IRunJobOptions {
   readonly signal?: AbortSignal;
   /** The clock, in milliseconds (tinybench's, so samples share one clock). */
   readonly now?: () => number;
+  /**
+   * Give up when the job stays Unschedulable this long, ms (default
+   * {@link UNSCHEDULABLE_MS}).
+   */
+  readonly unschedulableMs?: number;
 }
+
+/**
+ * How long a benchmark job may stay Unschedulable. Not at once: the pods of
+ * the job before it may still hold what this one needs while they end.
+ */
+export const UNSCHEDULABLE_MS = 60_000;
 
 /** A job that ended Failed, or was stopped. */
 export class JobRunError extends Error {
@@ -77,15 +88,38 @@ export async function runJob(
   const now = options.now ?? (() => performance.now());
   const { namespace, name } = job.spec;
   let ended: (record: IJobRecord) => void = () => undefined;
-  const done = new Promise<IJobRecord>(resolve => {
+  let stuck: (error: JobRunError) => void = () => undefined;
+  const done = new Promise<IJobRecord>((resolve, reject) => {
     ended = resolve;
+    stuck = reject;
   });
+  // Settled late (a poll answered after the end) it must not go unhandled.
+  done.catch(() => undefined);
+  const unschedulableMs = options.unschedulableMs ?? UNSCHEDULABLE_MS;
+  let unschedulableSince: number | null = null;
   const check = (record: IJobRecord): void => {
-    if (
-      record.name === name &&
-      (record.status.phase === 'Succeeded' || record.status.phase === 'Failed')
-    ) {
+    if (record.name !== name) {
+      return;
+    }
+    const status = record.status;
+    if (status.phase === 'Succeeded' || status.phase === 'Failed') {
       ended(record);
+    } else if (
+      status.phase === 'Pending' &&
+      status.reason === 'Unschedulable'
+    ) {
+      unschedulableSince ??= performance.now();
+      if (performance.now() - unschedulableSince >= unschedulableMs) {
+        stuck(
+          new JobRunError(
+            name,
+            'failed',
+            `job ${name} could not be scheduled for ${Math.round(unschedulableMs / 1000)} s: ${status.message ?? 'no node fits it'}`
+          )
+        );
+      }
+    } else {
+      unschedulableSince = null;
     }
   };
   // Watch first, then submit: the end cannot be missed.
@@ -121,9 +155,12 @@ export async function runJob(
       }
       options.signal?.addEventListener('abort', onAbort, { once: true });
     });
-    poll = setInterval(() => {
-      backend.get(namespace, name).then(check, () => undefined);
-    }, POLL_MS);
+    poll = setInterval(
+      () => {
+        backend.get(namespace, name).then(check, () => undefined);
+      },
+      Math.min(POLL_MS, unschedulableMs / 2)
+    );
     const record = await Promise.race([done, stopped]);
     const e2eMs = now() - start;
     const rank0 = await readRank0(backend, namespace, name);

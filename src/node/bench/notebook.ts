@@ -50,6 +50,8 @@ export interface INotebookBenchDeps {
   readonly signal: AbortSignal;
   /** Where progress goes. */
   readonly progress: Progress;
+  /** How long a job may stay Unschedulable before its run fails, ms. */
+  readonly unschedulableMs?: number;
 }
 
 /**
@@ -122,7 +124,8 @@ export async function runNotebookBenchmark(
       cores: availableParallelism(),
       signal: deps.signal,
       progress: deps.progress,
-      cwd: plan.resultsDir
+      cwd: plan.resultsDir,
+      unschedulableMs: deps.unschedulableMs
     });
     const file = defaultResultsPath(
       plan.resultsDir,

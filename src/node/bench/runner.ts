@@ -62,6 +62,8 @@ export interface IRunScenarioOptions {
   readonly progress: Progress;
   /** Folder of the checkout, for the git commit. */
   readonly cwd: string;
+  /** How long a job may stay Unschedulable before its run fails, ms. */
+  readonly unschedulableMs?: number;
 }
 
 // The workload said it cannot run here; ends the task without an error.
@@ -342,7 +344,8 @@ async function runWorkerCount(
       const outcome = await runJob(backend, built, {
         timeoutMs,
         signal: options.signal,
-        now: () => bench.now()
+        now: () => bench.now(),
+        unschedulableMs: options.unschedulableMs
       });
       e2eSeconds = outcome.e2eMs / 1000;
       if (outcome.report?.warning) {

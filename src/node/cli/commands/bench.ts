@@ -28,6 +28,7 @@ import type { ICliContext } from '../context';
 import { namespaceOf } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';
 import { addSpecFlags, SPEC_FLAG_NAMES } from '../specFlags';
+import { UNSCHEDULABLE_MS } from '../../bench/harness';
 import { benchNotebook } from './benchNotebook';
 
 const EXAMPLES = `
@@ -90,7 +91,11 @@ export function registerBench(program: Command, context: ICliContext): void {
       '--warmups <n>',
       `Warm-up runs per worker count (a notebook: ${NOTEBOOK_BENCH.warmups}).`
     )
-    .option('--no-bare', 'Skip the bare mpirun runs (no overhead ratio).');
+    .option('--no-bare', 'Skip the bare mpirun runs (no overhead ratio).')
+    .option(
+      '--unschedulable-timeout <seconds>',
+      `Fail a run whose job no node can take for this long (default ${UNSCHEDULABLE_MS / 1000}).`
+    );
   // The job flags set up a notebook's jobs; --workers lists the counts.
   addSpecFlags(run, ['workers']);
   run.action(
@@ -278,7 +283,8 @@ async function runNotebook(
             ),
       bare: options.bare !== false,
       output: typeof options.output === 'string' ? options.output : undefined,
-      signal
+      signal,
+      unschedulableMs: unschedulableMsOf(options)
     });
   } finally {
     release();
@@ -314,7 +320,8 @@ async function runCommand(
     cores: availableParallelism(),
     signal,
     progress,
-    cwd: checkoutDir()
+    cwd: checkoutDir(),
+    unschedulableMs: unschedulableMsOf(options)
   };
   context.io.stderr.write(`${describeScenario(scenario)}\n`);
   let results: IBenchResults | null = null;
@@ -444,6 +451,18 @@ function asCliError(error: unknown, file?: string): unknown {
         : `${file}: ${line}`;
     })
   );
+}
+
+function unschedulableMsOf(
+  options: Record<string, unknown>
+): number | undefined {
+  return options.unschedulableTimeout === undefined
+    ? undefined
+    : positiveInteger(
+        options.unschedulableTimeout,
+        '--unschedulable-timeout',
+        'mpijob bench run'
+      ) * 1000;
 }
 
 function positiveInteger(

@@ -18,6 +18,7 @@ import type {
 import { benchEnded, NOTEBOOK_BENCH } from '../../../core/notebookBench';
 import { parseLaunchSpec } from '../../../core/spec';
 import type { IMpiJobBackend } from '../../backends/backend';
+import { UNSCHEDULABLE_MS } from '../../bench/harness';
 import { runNotebookBenchmark } from '../../bench/notebook';
 import { Progress } from '../../bench/progress';
 import { readResults } from '../../bench/resultsFile';
@@ -26,7 +27,7 @@ import { readTextInput } from '../../inputs';
 import { decodeRequest } from '../../service/benchmarks';
 import { backendKind } from '../connect';
 import type { ICliContext } from '../context';
-import { CliError } from '../errors';
+import { CliError, usageError } from '../errors';
 import { specFromFlags } from '../specFlags';
 
 /** How often the service's benchmark is asked for its progress (as the panel does). */
@@ -48,6 +49,8 @@ export interface INotebookBenchArgs {
   readonly output: string | undefined;
   /** Stops the benchmark (Ctrl-C). */
   readonly signal: AbortSignal;
+  /** How long a job may stay Unschedulable, ms (the harness's default when absent). */
+  readonly unschedulableMs?: number;
 }
 
 /**
@@ -91,11 +94,18 @@ export async function benchNotebook(
     resultsDir
   };
   const progress = new Progress(context.io.stderr);
-  const ran = await context.withBackend(self, backend =>
-    backend instanceof ServiceClient
-      ? throughService(backend, request, progress, args.signal)
-      : here(backend, request, progress, args.signal)
-  );
+  const ran = await context.withBackend(self, backend => {
+    if (!(backend instanceof ServiceClient)) {
+      return here(backend, request, progress, args);
+    }
+    if (args.unschedulableMs !== undefined) {
+      throw usageError(
+        `--unschedulable-timeout applies to a benchmark run by this command; the job service gives its jobs ${UNSCHEDULABLE_MS / 1000} s`,
+        'mpijob bench run'
+      );
+    }
+    return throughService(backend, request, progress, args.signal);
+  });
   if (args.output === undefined || resolve(args.output) === ran.file) {
     return ran;
   }
@@ -108,14 +118,15 @@ async function here(
   backend: IMpiJobBackend,
   request: INotebookBenchRequest,
   progress: Progress,
-  signal: AbortSignal
+  args: INotebookBenchArgs
 ): Promise<{ results: IBenchResults; file: string }> {
   const plan = decodeRequest(request);
   return runNotebookBenchmark(plan, {
     backend,
     python: plan.spec.python,
-    signal,
-    progress
+    signal: args.signal,
+    progress,
+    unschedulableMs: args.unschedulableMs
   });
 }
 
