@@ -21,8 +21,8 @@ export {
   programConfigMapName,
   renderJob
 } from './manifest';
-export type { InputDocument } from './mpijob';
-export { classifyDocument, prepareMpiJob } from './mpijob';
+export type { InputDocument } from './inputDocument';
+export { classifyDocument, prepareMpiJob } from './inputDocument';
 export { jobNameFromNotebook } from './naming';
 export type {
   CellSelection,

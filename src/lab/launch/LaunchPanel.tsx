@@ -17,7 +17,7 @@ import { defaultImageFor } from '../settings';
 import type { IMpiJobManager } from '../tokens';
 import { withNotebookFolder } from '../bench/notebookBenchmark';
 import { BenchmarkSection } from './BenchmarkSection';
-import { evaluateDraft } from './draft';
+import { evaluateDraft } from './draftEvaluation';
 import {
   createFormValidator,
   reportedPaths,

@@ -21,7 +21,7 @@ import type { ILocalRun } from '../backends/local/model';
 import type { IOutputLine, MpiFlavor } from '../../core/mpiOutput';
 import { MpiOutputParser } from '../../core/mpiOutput';
 import { replicaOutcome, statusSummary } from '../../core/status';
-import { JobStore } from '../store';
+import { JobStore } from '../backends/local/store';
 
 jest.setTimeout(30_000);
 

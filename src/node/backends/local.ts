@@ -43,7 +43,7 @@ import {
 import type { ILaunchSpec } from '../../core/spec';
 import { totalRanks } from '../../core/spec';
 import { defaultDataDir } from '../paths';
-import type { IRankedLogLine, IStoredJob } from '../store';
+import type { IRankedLogLine, IStoredJob } from './local/store';
 import {
   assertJobKey,
   JobStore,
@@ -51,7 +51,7 @@ import {
   LogWriter,
   SOURCE_MAP_FILE_NAME,
   STORE_VERSION
-} from '../store';
+} from './local/store';
 import type {
   IDisposable,
   ILogOptions,

@@ -6,7 +6,7 @@ import type { IProblem } from '../../core/errors';
 import { ValidationError } from '../../core/errors';
 import { buildJob } from '../../core/job';
 import { renderJob } from '../../core/manifest';
-import { classifyDocument, prepareMpiJob } from '../../core/mpijob';
+import { classifyDocument, prepareMpiJob } from '../../core/inputDocument';
 import { validateLaunchSpec } from '../../core/spec';
 import type { IJobRecord } from '../../core/jobRecord';
 import type { ILaunchSpec } from '../../core/spec';

@@ -14,7 +14,7 @@ import { namespaceOf } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';
 import { buildFromCommandLine } from '../launch';
 import { addNamespaceFlag, addSpecFlags, SPEC_FLAG_NAMES } from '../specFlags';
-import { formatTable } from '../table';
+import { formatTable } from '../../../core/table';
 import { Spinner } from '../terminal';
 
 const TERMINAL: ReadonlySet<JobPhase> = new Set(['Succeeded', 'Failed']);

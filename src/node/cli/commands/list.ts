@@ -8,8 +8,8 @@ import type { IJobEvent, IJobRecord } from '../../../core/jobRecord';
 import type { ICliContext } from '../context';
 import { namespaceOf } from '../context';
 import { parseFormat, printRecords } from '../printers';
-import { formatTable } from '../table';
-import type { Cell } from '../table';
+import { formatTable } from '../../../core/table';
+import type { Cell } from '../../../core/table';
 import { phaseColor } from '../terminal';
 
 const FORMATS = ['json', 'yaml', 'name', 'wide'] as const;

@@ -13,10 +13,10 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 
-import type { IProblem } from '../core/errors';
-import type { IJobRecord } from '../core/jobRecord';
-import { BackendError, jobAlreadyExists } from './backends/errors';
-import type { FailureReason } from './backends/errors';
+import type { IProblem } from '../../../core/errors';
+import type { IJobRecord } from '../../../core/jobRecord';
+import { BackendError, jobAlreadyExists } from '../errors';
+import type { FailureReason } from '../errors';
 
 /** Version of the `job.json` layout this code writes. */
 export const STORE_VERSION = 1;
