@@ -8,7 +8,7 @@ import Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
 
 import type { IProblem } from './errors';
-import { ValidationError } from './errors';
+import { errorMessage, ValidationError } from './errors';
 import { resultsSchema } from './generated/benchResultsSchema';
 import { describeAjvErrors } from './spec';
 import type { IStats, ScalingMode } from './stats';
@@ -388,7 +388,7 @@ export function readResultsText(
       problems: [
         {
           path: '',
-          message: `is not JSON: ${error instanceof Error ? error.message : String(error)}`
+          message: `is not JSON: ${errorMessage(error)}`
         }
       ]
     };

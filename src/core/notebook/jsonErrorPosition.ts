@@ -3,7 +3,7 @@
  * not all give a position, so the position is found here, for messages only.
  */
 
-import { errorMessage } from './jsonValues';
+import { errorMessage } from '../errors';
 
 /**
  * Describes where and how a JSON text that JSON.parse rejected is broken.

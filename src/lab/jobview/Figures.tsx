@@ -9,6 +9,7 @@ import React, { useEffect, useState } from 'react';
 import type { IJobFileInfo } from '../../core/jobFiles';
 import type { IJobKey } from '../commands';
 import { requestAPI, serviceUrl } from '../request';
+import { errorMessage } from '../../core/errors';
 
 /** What a figure's name says: `cell3-figure1[-rank2].png`. */
 const FIGURE_NAME = /^cell(\d+)-figure(\d+)(?:-rank(\d+))?\.png$/;
@@ -80,7 +81,7 @@ export function Figures(props: {
         }
       } catch (reason) {
         if (live) {
-          setError(reason instanceof Error ? reason.message : String(reason));
+          setError(errorMessage(reason));
         }
       }
     })();

@@ -30,6 +30,7 @@ import type { RankFilter } from './logs/LogStore';
 import { LogStore } from './logs/LogStore';
 import { LogViewer } from './logs/LogViewer';
 import { Topology } from './Topology';
+import { errorMessage } from '../../core/errors';
 
 /** What a job view needs. */
 export interface IJobViewOptions {
@@ -288,7 +289,7 @@ export class JobView extends ReactWidget {
           this.#missing = true;
         }
       } else {
-        this.#error = error instanceof Error ? error.message : String(error);
+        this.#error = errorMessage(error);
       }
       this.update();
       return null;
@@ -319,8 +320,7 @@ export class JobView extends ReactWidget {
         (error: unknown) => {
           // A deleted job's events go with it; the last ones stay shown.
           if (!this.#deleted) {
-            this.#eventsError =
-              error instanceof Error ? error.message : String(error);
+            this.#eventsError = errorMessage(error);
             this.update();
           }
         }

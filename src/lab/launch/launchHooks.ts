@@ -9,6 +9,7 @@ import type { ILaunchSpec } from '../../core/spec';
 import type { IMpiJobManager } from '../tokens';
 import type { NotebookSource } from './notebookSource';
 import type { PreflightState } from './PreflightView';
+import { errorMessage } from '../../core/errors';
 
 /**
  * The notebook's JSON, read again (debounced) whenever the open document
@@ -105,7 +106,7 @@ export function usePreflight(
           if (!stale) {
             setState({
               state: 'unreachable',
-              message: error instanceof Error ? error.message : String(error)
+              message: errorMessage(error)
             });
             setAnswered(asked);
           }

@@ -108,6 +108,7 @@ import {
   signalExitCode,
   stopJobProcesses
 } from './local/procs';
+import { errorMessage } from '../../core/errors';
 
 /** Options of {@link LocalBackend}. */
 export interface ILocalBackendOptions {
@@ -1022,7 +1023,7 @@ export class LocalBackend implements IMpiJobBackend {
     plan: ILaunchPlan,
     error: unknown
   ): Promise<void> {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return this.change(entry, run => ({
       ...run,
       phase: 'Failed',
@@ -1522,7 +1523,7 @@ export class LocalBackend implements IMpiJobBackend {
         name: 'data-dir',
         ok: false,
         severity: 'error',
-        message: `Jobs cannot be kept in ${this.dataDir}: ${error instanceof Error ? error.message : String(error)}`,
+        message: `Jobs cannot be kept in ${this.dataDir}: ${errorMessage(error)}`,
         fix: 'Make that directory writable, or set MPIJOB_DATA_DIR to one that is.'
       };
     }

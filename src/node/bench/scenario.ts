@@ -9,7 +9,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 
 import type { IProblem } from '../../core/errors';
-import { ValidationError } from '../../core/errors';
+import { errorMessage, ValidationError } from '../../core/errors';
 import { scenarioSchema } from '../../core/generated/benchScenarioSchema';
 import type { IPackagedProgram } from '../../core/notebook';
 import type { ILaunchSpec, MpiImplementation } from '../../core/spec';
@@ -174,7 +174,7 @@ export async function loadScenario(file: string): Promise<ILoadedScenario> {
     text = await fs.readFile(path, 'utf8');
   } catch (error) {
     throw new ValidationError(
-      [{ path: file, message: `cannot be read: ${errorText(error)}` }],
+      [{ path: file, message: `cannot be read: ${errorMessage(error)}` }],
       'no scenario'
     );
   }
@@ -183,7 +183,7 @@ export async function loadScenario(file: string): Promise<ILoadedScenario> {
     parsed = parseYaml(text, { prettyErrors: true });
   } catch (error) {
     throw new ValidationError(
-      [{ path: file, message: `is not valid YAML: ${errorText(error)}` }],
+      [{ path: file, message: `is not valid YAML: ${errorMessage(error)}` }],
       'invalid scenario'
     );
   }
@@ -307,13 +307,9 @@ function crossFieldProblems(scenario: IScenario): IProblem[] {
     } catch (error) {
       problems.push({
         path: 'metric.pattern',
-        message: `is not a valid regular expression: ${errorText(error)}`
+        message: `is not a valid regular expression: ${errorMessage(error)}`
       });
     }
   }
   return problems;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -3,7 +3,11 @@
  * exit 2 for bad usage.
  */
 import type { IProblem } from '../../core/errors';
-import { formatProblem, ValidationError } from '../../core/errors';
+import {
+  errorMessage,
+  formatProblem,
+  ValidationError
+} from '../../core/errors';
 import { problemField } from '../../core/spec';
 import { BackendError } from '../backends/errors';
 
@@ -121,7 +125,7 @@ export function reportError(
     }
     return ExitCode.failed;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   stderr.write(`error: ${message}\n`);
   return ExitCode.failed;
 }

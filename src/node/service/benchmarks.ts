@@ -13,7 +13,7 @@ import { basename, isAbsolute, join, resolve } from 'node:path';
 
 import { summarizeResults } from '../../core/benchResults';
 import type { IProblem } from '../../core/errors';
-import { ValidationError } from '../../core/errors';
+import { errorMessage, ValidationError } from '../../core/errors';
 import { buildJob } from '../../core/job';
 import type { INotebookBenchRecord } from '../../core/notebookBench';
 import { NOTEBOOK_BENCH } from '../../core/notebookBench';
@@ -197,7 +197,7 @@ export class NotebookBenchmarks {
       .catch((error: unknown) =>
         update({
           state: 'failed',
-          message: errorText(error),
+          message: errorMessage(error),
           finishedAt: new Date().toISOString()
         })
       )
@@ -455,8 +455,4 @@ export function benchmarkResource(deps: IServiceDeps): IResource {
       sendJson(res, 200, deps.benchmarks.interrupt(params.id));
     }
   };
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -15,6 +15,7 @@ import { serviceUrl } from '../../request';
 import type { IStreamEvent } from './eventStream';
 import { readEventStream } from './eventStream';
 import type { LogStore } from './LogStore';
+import { errorMessage } from '../../../core/errors';
 
 /** How the follower gets the output. */
 export type FollowState =
@@ -227,7 +228,7 @@ export class LogFollower implements IDisposable {
         }
       })
       .catch((error: unknown) => {
-        this.#error = error instanceof Error ? error.message : String(error);
+        this.#error = errorMessage(error);
         this.#setState('failed');
       });
   }

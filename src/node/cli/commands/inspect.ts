@@ -9,6 +9,7 @@ import type { ICliContext } from '../context';
 import { namespaceOf } from '../context';
 import { describeJob } from '../describe';
 import { usageError } from '../errors';
+import { errorMessage } from '../../../core/errors';
 
 const LOGS_EXAMPLES = `
 Examples:
@@ -86,8 +87,7 @@ export function registerInspect(program: Command, context: ICliContext): void {
             }
           } catch (error) {
             lines = {
-              unavailable:
-                error instanceof Error ? error.message : String(error)
+              unavailable: errorMessage(error)
             };
           }
           let files: IJobFileInfo[] | { unavailable: string } = [];
@@ -95,8 +95,7 @@ export function registerInspect(program: Command, context: ICliContext): void {
             files = await backend.listFiles(namespace, name);
           } catch (error) {
             files = {
-              unavailable:
-                error instanceof Error ? error.message : String(error)
+              unavailable: errorMessage(error)
             };
           }
           const report = await backend
