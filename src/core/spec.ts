@@ -3,14 +3,14 @@
  * (schema/launch-spec.json) is the single source of truth for the launch
  * panel's form, the CLI flags, the HTTP API and validation.
  */
-import Ajv from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 
 import type { IProblem } from './errors';
 import { ValidationError } from './errors';
 import { launchSpecSchema } from './generated/launchSpecSchema';
 import type { FigureRanks } from './jobFiles';
 import { imageReferenceProblem } from './imageRef';
+import { lazyValidator } from './schemaValidator';
 
 /** MPI implementations the mpi-operator supports (the CRD's enum). */
 export type MpiImplementation = 'OpenMPI' | 'Intel' | 'MPICH';
@@ -139,25 +139,10 @@ const MESSAGE_KEYWORDS = [
   'uniqueItemsMessage'
 ] as const;
 
-let compiled: ValidateFunction | null = null;
-
-/** Compiles the schema once; ajv code generation is the expensive part. */
-function validator(): ValidateFunction {
-  if (!compiled) {
-    // verbose: messages need the failing subschema (for the *Message annotations).
-    const ajv = new Ajv({
-      allErrors: true,
-      useDefaults: true,
-      strict: true,
-      verbose: true
-    });
-    for (const keyword of MESSAGE_KEYWORDS) {
-      ajv.addKeyword({ keyword, schemaType: 'string' });
-    }
-    compiled = ajv.compile(launchSpecSchema);
-  }
-  return compiled;
-}
+const validator = lazyValidator(launchSpecSchema, {
+  useDefaults: true,
+  messageKeywords: MESSAGE_KEYWORDS
+});
 
 /**
  * The titles of the fields along a spec path, as the launch panel shows

@@ -2,8 +2,7 @@
  * Benchmark scenarios: YAML files under benchmarks/scenarios, validated by
  * schema/scenario.json, with every problem reported by field path.
  */
-import Ajv from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { existsSync, promises as fs } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -15,6 +14,7 @@ import type { IPackagedProgram } from '../../core/notebook';
 import type { ILaunchSpec, MpiImplementation } from '../../core/spec';
 import { describeAjvErrors, pointerToPath } from '../../core/spec';
 import type { ScalingMode } from '../../core/stats';
+import { lazyValidator } from '../../core/schemaValidator';
 
 /** The scenario's JSON Schema (schema/scenario.json). */
 export const SCENARIO_SCHEMA = scenarioSchema;
@@ -106,22 +106,10 @@ export type ScenarioValidation =
   | { readonly ok: true; readonly scenario: IScenario }
   | { readonly ok: false; readonly problems: readonly IProblem[] };
 
-let compiled: ValidateFunction | null = null;
-
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({
-      allErrors: true,
-      useDefaults: true,
-      strict: true,
-      allowUnionTypes: true,
-      verbose: true
-    });
-    ajv.addKeyword({ keyword: 'patternMessage', schemaType: 'string' });
-    compiled = ajv.compile(scenarioSchema);
-  }
-  return compiled;
-}
+const validator = lazyValidator(scenarioSchema, {
+  useDefaults: true,
+  messageKeywords: ['patternMessage']
+});
 
 /**
  * Validates a parsed scenario and fills in defaults; the input is not modified.
