@@ -6,7 +6,7 @@
  * first use, since ajv's code generation is the expensive part.
  */
 import Ajv from 'ajv';
-import type { ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 
 /** How a schema is validated. */
 export interface ISchemaValidatorOptions {
@@ -49,4 +49,30 @@ export function lazyValidator(
     }
     return compiled;
   };
+}
+
+/** What {@link validateCopy} found. */
+export type CopyValidation =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly errors: readonly ErrorObject[] };
+
+/**
+ * Validates a copy of a value, so that the schema's defaults are filled in
+ * without modifying the input.
+ *
+ * @param validate - a compiled validator (see {@link lazyValidator})
+ * @param input - the parsed value
+ * @returns the copy, defaults filled in, or ajv's errors
+ */
+export function validateCopy(
+  validate: ValidateFunction,
+  input: unknown
+): CopyValidation {
+  const value: unknown =
+    input !== null && typeof input === 'object'
+      ? structuredClone(input)
+      : input;
+  return validate(value)
+    ? { ok: true, value }
+    : { ok: false, errors: validate.errors ?? [] };
 }

@@ -10,7 +10,7 @@ import { ValidationError } from './errors';
 import { launchSpecSchema } from './generated/launchSpecSchema';
 import type { FigureRanks } from './jobFiles';
 import { imageReferenceProblem } from './imageRef';
-import { lazyValidator } from './schemaValidator';
+import { lazyValidator, validateCopy } from './schemaValidator';
 
 /** MPI implementations the mpi-operator supports (the CRD's enum). */
 export type MpiImplementation = 'OpenMPI' | 'Intel' | 'MPICH';
@@ -205,15 +205,11 @@ export function problemField(path: string): {
  * @returns the filled spec, or every problem found with its field path
  */
 export function validateLaunchSpec(input: unknown): LaunchSpecValidation {
-  const candidate: unknown =
-    input !== null && typeof input === 'object'
-      ? structuredClone(input)
-      : input;
-  const validate = validator();
-  if (!validate(candidate)) {
-    return { ok: false, problems: describeAjvErrors(validate.errors ?? []) };
+  const checked = validateCopy(validator(), input);
+  if (!checked.ok) {
+    return { ok: false, problems: describeAjvErrors(checked.errors) };
   }
-  const spec = candidate as ILaunchSpec;
+  const spec = checked.value as ILaunchSpec;
   const problems = crossFieldProblems(spec);
   return problems.length ? { ok: false, problems } : { ok: true, spec };
 }

@@ -14,7 +14,7 @@ import type { IPackagedProgram } from '../../core/notebook';
 import type { ILaunchSpec, MpiImplementation } from '../../core/spec';
 import { describeAjvErrors, pointerToPath } from '../../core/spec';
 import type { ScalingMode } from '../../core/stats';
-import { lazyValidator } from '../../core/schemaValidator';
+import { lazyValidator, validateCopy } from '../../core/schemaValidator';
 
 /** The scenario's JSON Schema (schema/scenario.json). */
 export const SCENARIO_SCHEMA = scenarioSchema;
@@ -118,15 +118,11 @@ const validator = lazyValidator(scenarioSchema, {
  * @returns the scenario, or every problem with its field path
  */
 export function validateScenario(input: unknown): ScenarioValidation {
-  const candidate: unknown =
-    input !== null && typeof input === 'object'
-      ? structuredClone(input)
-      : input;
-  const validate = validator();
-  if (!validate(candidate)) {
-    return { ok: false, problems: scenarioAjvProblems(validate.errors ?? []) };
+  const checked = validateCopy(validator(), input);
+  if (!checked.ok) {
+    return { ok: false, problems: scenarioAjvProblems(checked.errors) };
   }
-  const scenario = candidate as IScenario;
+  const scenario = checked.value as IScenario;
   const problems = crossFieldProblems(scenario);
   return problems.length ? { ok: false, problems } : { ok: true, scenario };
 }
