@@ -270,7 +270,8 @@ function readyTime(pod: IPodLike): string | null {
     return ready;
   }
   const probed = (pod.spec?.containers ?? []).some(
-    c => c.readinessProbe != null || c.startupProbe != null
+    c =>
+      (c.readinessProbe ?? null) !== null || (c.startupProbe ?? null) !== null
   );
   const state = pod.status?.containerStatuses?.[0]?.state as
     | { terminated?: { startedAt?: TimestampLike | null } | null }
