@@ -329,16 +329,21 @@ export class JobsModel implements IDisposable {
    * Runs the backend's preflight checks.
    *
    * @param spec - the launch about to be submitted; checks that it can run
+   * @param notebook - the notebook it runs, whose code is checked as well
    * @returns the checks
    */
-  preflight(spec?: ILaunchSpec): Promise<IPreflightReport> {
+  preflight(spec?: ILaunchSpec, notebook?: unknown): Promise<IPreflightReport> {
     return requestAPI<IPreflightReport>(
       'preflight',
       spec
         ? {
             method: 'POST',
             headers: { 'Content-Type': 'application/json' },
-            body: JSON.stringify(spec)
+            body: JSON.stringify(
+              notebook !== undefined && notebook !== null
+                ? { spec, notebook }
+                : spec
+            )
           }
         : {},
       this.#settings

@@ -222,14 +222,21 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
       trans
     ]
   );
-  const preflight = usePreflight(manager, draft.spec);
+  const guessed =
+    settings.values.backend !== 'auto'
+      ? settings.values.backend
+      : lastKnownBackend();
+  // Checked as it would run: on the local backend in the notebook's folder,
+  // where the imports of modules beside the notebook resolve.
+  const preflight = usePreflight(
+    manager,
+    draft.spec && guessed === 'local' && source
+      ? withNotebookFolder(draft.spec, source.path)
+      : draft.spec,
+    draft.spec?.command ? null : deferredNotebook
+  );
   const { state: checked } = preflight;
-  const backend =
-    checked.state === 'done'
-      ? checked.report.backend
-      : settings.values.backend !== 'auto'
-        ? settings.values.backend
-        : lastKnownBackend();
+  const backend = checked.state === 'done' ? checked.report.backend : guessed;
   const layout = formLayout(backend);
   // Local ranks start in the notebook's folder, as its kernel does.
   const runnable =
