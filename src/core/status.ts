@@ -259,6 +259,10 @@ export interface IPodLike {
     readonly containers?: ReadonlyArray<{
       /** Container name. */
       readonly name: string;
+      /** Its readiness probe, if any (the start-up timeline asks). */
+      readonly readinessProbe?: unknown;
+      /** Its startup probe, if any. */
+      readonly startupProbe?: unknown;
       /** Resource limits and requests. */
       readonly resources?: {
         /** Limits, e.g. `{'nvidia.com/gpu': '1'}`. */

@@ -27,7 +27,8 @@ import type { IJobReport } from '../../core/jobReport';
 import {
   placeRanks,
   placementWarning,
-  podTimeline
+  podTimeline,
+  podsFromEvents
 } from '../../core/jobReport';
 import type { IKubeObject } from '../../core/kube';
 import {
@@ -688,8 +689,25 @@ export class KubernetesBackend implements IMpiJobBackend {
             `${OPERATOR_JOB_NAME_LABEL}=${name}`
           )
         ).items;
+    // Replicas whose pods the clean-up deleted unseen: their events remain.
+    const listed = new Set(pods.map(p => p.metadata?.name));
+    const gone = [
+      ...(record.topology.launcher ? [record.topology.launcher] : []),
+      ...record.topology.workers
+    ].filter(r => r.podName !== null && !listed.has(r.podName));
+    if (gone.length > 0) {
+      const events = await this.api
+        .listEvents(namespace)
+        .catch(() => ({ items: [] }));
+      pods.push(
+        ...(podsFromEvents(
+          gone.map(r => ({ podName: r.podName as string, role: r.role })),
+          events.items
+        ) as PodObject[])
+      );
+    }
     const facts = await this.facts(namespace, name, record);
-    const placement = placeRanks(facts.hosts, record.topology);
+    const placement = placeRanks(facts.hosts, record.topology, name);
     return {
       placement,
       warning: placementWarning(
