@@ -17,6 +17,7 @@ import type {
   INamespaceList,
   IPreflightReport
 } from '../core/jobRecord';
+import { SSE_EVENTS } from '../core/serviceEvents';
 import type { ILaunchSpec } from '../core/spec';
 import { EventStreamSource } from './eventStream';
 import { MpiJobResponseError, requestAPI } from './request';
@@ -402,9 +403,9 @@ export class JobsModel implements IJobsModel {
   }
 
   #onEvent(event: IServerSentEvent): void {
-    if (event.event === 'status') {
+    if (event.event === SSE_EVENTS.status) {
       this.#apply(JSON.parse(event.data) as IJobEvent);
-    } else if (event.event === 'resync') {
+    } else if (event.event === SSE_EVENTS.resync) {
       this.refresh().catch(() => undefined);
     }
   }

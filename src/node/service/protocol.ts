@@ -1,7 +1,7 @@
 /**
  * The wire format of the job service, shared by the server and
- * {@link ServiceClient}: request bodies, SSE event names and how a packaged
- * program travels (the problem document and the SSE format are core's).
+ * {@link ServiceClient}: request bodies and how a packaged program travels
+ * (the problem document, the SSE format and its event names are core's).
  */
 import type { IProblem } from '../../core/errors';
 import { ValidationError } from '../../core/errors';
@@ -16,22 +16,7 @@ export const API_PREFIX = '/api';
 export const NDJSON_MEDIA_TYPE = 'application/x-ndjson';
 
 export { SSE_MEDIA_TYPE } from '../../core/eventStream';
-
-/** SSE event names of the service. */
-export const SSE_EVENTS = {
-  /** A job changed; data is an {@link IJobEvent}. */
-  status: 'status',
-  /** A line of output; data is an {@link ILogLine}. */
-  log: 'log',
-  /** The job ended and every line was sent; data is the final {@link IJobRecord}. */
-  end: 'end',
-  /** The replay buffer no longer reaches back to `Last-Event-ID`: every job follows as ADDED. */
-  resync: 'resync',
-  /** The initial (or resync) list is complete; its id is where a resume starts. */
-  synced: 'synced',
-  /** A job stream failed after it started; data is an {@link IProblemDocument}. */
-  error: 'error'
-} as const;
+export { SSE_EVENTS } from '../../core/serviceEvents';
 
 /** What `GET /api/health` answers. */
 export interface IHealth {

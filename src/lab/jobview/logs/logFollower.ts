@@ -13,6 +13,7 @@ import type { IJobKey } from '../../../core/jobKey';
 import { jobApiPath } from '../../../core/jobKey';
 import type { IJobEvent, IJobRecord, ILogLine } from '../../../core/jobRecord';
 import { decodeProblem } from '../../../core/problem';
+import { SSE_EVENTS } from '../../../core/serviceEvents';
 import { EventStreamSource } from '../../eventStream';
 import { isFinal } from '../../phase';
 import { fetchAPI, MpiJobResponseError, requestAPI } from '../../request';
@@ -171,18 +172,18 @@ export class LogFollower implements IDisposable {
       }
     };
     for (const { event, data } of events) {
-      if (event === 'log') {
+      if (event === SSE_EVENTS.log) {
         lines.push(JSON.parse(data) as ILogLine);
-      } else if (event === 'status') {
+      } else if (event === SSE_EVENTS.status) {
         flush();
         const change = JSON.parse(data) as IJobEvent;
         this.#status(change.job, change.type === 'DELETED');
-      } else if (event === 'end') {
+      } else if (event === SSE_EVENTS.end) {
         flush();
         this.#status(JSON.parse(data) as IJobRecord, false);
         this.#setState('ended');
         this.#close();
-      } else if (event === 'error') {
+      } else if (event === SSE_EVENTS.error) {
         flush();
         this.#error = decodeProblem(JSON.parse(data), 500)?.detail ?? '';
       }
