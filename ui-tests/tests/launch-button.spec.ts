@@ -204,13 +204,17 @@ test.describe('Launch panel', () => {
     await panel.getByRole('button', { name: 'Cancel' }).click();
     await expect(panel).toHaveCount(0);
 
-    // The Run menu.
+    // The Run menu: the launch plugin's entries, then the sidebar plugin's.
     await page.menu.open('Run');
     await expect(
       page.locator('.lm-Menu-itemLabel', {
         hasText: 'Launch Selected Cells as MPIJob'
       })
     ).toBeVisible();
+    const labels = await page.locator('.lm-Menu-itemLabel').allInnerTexts();
+    expect(labels.indexOf('Show MPI Jobs')).toBeGreaterThan(
+      labels.indexOf('Launch Selected Cells as MPIJob')
+    );
     await page.keyboard.press('Escape');
 
     // Command palette.

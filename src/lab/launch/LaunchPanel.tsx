@@ -8,6 +8,7 @@ import type { ReadonlyJSONObject } from '@lumino/coreutils';
 import React, { useDeferredValue, useEffect, useMemo, useState } from 'react';
 
 import type { IProblem } from '../../core/errors';
+import { jobKey } from '../../core/jobKey';
 import type { IJobRecord, INamespaceList } from '../../core/jobRecord';
 import type { OpenCell } from '../CellText';
 import { useSignal } from '../hooks';
@@ -192,9 +193,7 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
     };
   }, [manager, namespace, access]);
 
-  const jobNames = manager.model.jobs
-    .map(j => `${j.namespace}/${j.name}`)
-    .join('\n');
+  const jobNames = manager.model.jobs.map(jobKey).join('\n');
   const deferredValues = useDeferredValue(values);
   const deferredNotebook = useDeferredValue(notebook);
   const draft = useMemo(
