@@ -8,13 +8,13 @@ import React, { useEffect, useState } from 'react';
 
 import type { INamespaceList } from '../../core/jobRecord';
 import { useSignal } from '../hooks';
-import type { JobsModel, NamespaceScope } from '../model';
+import type { IJobsModel, NamespaceScope } from '../tokens';
 import { errorMessage } from '../../core/errors';
 
 /** Properties of {@link NamespacePicker}. */
 export interface INamespacePickerProps {
   /** The jobs model whose scope is chosen. */
-  readonly model: JobsModel;
+  readonly model: IJobsModel;
   /** Translations. */
   readonly trans: TranslationBundle;
 }

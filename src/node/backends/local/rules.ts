@@ -197,21 +197,25 @@ const program: IRule = {
       ];
     }
     const line = (p: IProblem): string => `${p.path}: ${p.message}`;
+    if (verdict.syntax) {
+      // Code that does not compile has no imports to check yet.
+      return [
+        {
+          name: 'program',
+          ok: false,
+          severity: 'error',
+          message: `the notebook's code does not compile: ${line(verdict.syntax)}`,
+          fix: 'Fix that line (Python 3 syntax), or leave the cell out (skip-mpijob tag, or the cell selection)'
+        }
+      ];
+    }
     return [
-      verdict.syntax
-        ? {
-            name: 'program',
-            ok: false,
-            severity: 'error',
-            message: `the notebook's code does not compile: ${line(verdict.syntax)}`,
-            fix: 'Fix that line (Python 3 syntax), or leave the cell out (skip-mpijob tag, or the cell selection)'
-          }
-        : {
-            name: 'program',
-            ok: true,
-            severity: 'error',
-            message: `the notebook's code compiles with ${python}`
-          },
+      {
+        name: 'program',
+        ok: true,
+        severity: 'error',
+        message: `the notebook's code compiles with ${python}`
+      },
       verdict.missing.length > 0
         ? {
             name: 'imports',
