@@ -96,8 +96,9 @@ export interface IJobsModel extends IDisposable {
    * Runs the backend's preflight checks.
    *
    * @param spec - the launch about to be submitted
+   * @param notebook - the notebook it runs, whose code is checked as well
    */
-  preflight(spec?: ILaunchSpec): Promise<IPreflightReport>;
+  preflight(spec?: ILaunchSpec, notebook?: unknown): Promise<IPreflightReport>;
 }
 
 /** Shared state of the MPIJob plugins. */
