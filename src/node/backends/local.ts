@@ -39,6 +39,7 @@ import { placeRanks, TIMELINE_STEPS } from '../../core/jobReport';
 import type { IPackagedProgram } from '../../core/notebook';
 import { encodeSourceMap, PROGRAM_FILE_NAME } from '../../core/notebook';
 import type { ILaunchSpec } from '../../core/spec';
+import { jobKey } from '../../core/jobKey';
 import { defaultDataDir } from '../paths';
 import type {
   IDisposable,
@@ -49,7 +50,7 @@ import type {
 import { ALL_NAMESPACES } from './backend';
 import { BackendError, jobAlreadyExists, jobNotFound } from './errors';
 import type { IEntry } from './local/entry';
-import { keyOf, newEntry } from './local/entry';
+import { newEntry } from './local/entry';
 import { listJobFiles, readJobFile } from './local/files';
 import { JobHub } from './local/hub';
 import { jobLauncherArgs } from './local/launch';
@@ -229,7 +230,7 @@ export class LocalBackend implements IMpiJobBackend {
     const job = submission.job;
     const spec = job.spec;
     assertJobKey(spec.namespace, spec.name, 'Invalid');
-    const key = keyOf(spec.namespace, spec.name);
+    const key = jobKey(spec);
     const plan = await planLaunch(this.machine, job);
     if (
       this.entries.has(key) ||
@@ -323,7 +324,7 @@ export class LocalBackend implements IMpiJobBackend {
     const stored = await this.store.list(namespace);
     const seen = new Set<string>();
     const records = stored.map(job => {
-      const key = keyOf(job.record.namespace, job.record.name);
+      const key = jobKey(job.record);
       seen.add(key);
       // This backend's copy of its own jobs may be newer than a save in flight.
       return this.entries.get(key)?.stored.record ?? job.record;
@@ -385,7 +386,7 @@ export class LocalBackend implements IMpiJobBackend {
   async get(namespace: string, name: string): Promise<IJobRecord> {
     await this.ready;
     assertJobKey(namespace, name);
-    const entry = this.entries.get(keyOf(namespace, name));
+    const entry = this.entries.get(jobKey({ namespace, name }));
     if (entry && !entry.deleting) {
       return entry.stored.record;
     }
@@ -442,7 +443,7 @@ export class LocalBackend implements IMpiJobBackend {
    */
   async report(namespace: string, name: string): Promise<IJobReport> {
     const record = await this.get(namespace, name);
-    const entry = this.entries.get(keyOf(namespace, name));
+    const entry = this.entries.get(jobKey({ namespace, name }));
     const active = entry?.active ?? null;
     const run = (await this.store.read(namespace, name))?.run;
     const hosts = active?.hosts ?? run?.hosts ?? {};
@@ -517,7 +518,7 @@ export class LocalBackend implements IMpiJobBackend {
   async delete(namespace: string, name: string): Promise<IJobRecord> {
     await this.ready;
     assertJobKey(namespace, name);
-    const key = keyOf(namespace, name);
+    const key = jobKey({ namespace, name });
     const running = this.deletions.get(key);
     if (running !== undefined) {
       await running.catch(() => undefined);
@@ -572,7 +573,7 @@ export class LocalBackend implements IMpiJobBackend {
     this.resourceVersion = Math.max(this.resourceVersion, scan.resourceVersion);
     const orphans = scan.orphans.map(job => {
       const entry = newEntry(baseOf(job.record), job);
-      this.entries.set(keyOf(job.record.namespace, job.record.name), entry);
+      this.entries.set(jobKey(job.record), entry);
       return entry;
     });
     await Promise.all(orphans.map(entry => this.recover(entry)));
@@ -622,14 +623,14 @@ export class LocalBackend implements IMpiJobBackend {
       if (!entry.deleting) {
         this.hub.emit({ type: 'MODIFIED', job: stored.record });
       }
-      this.hub.notify(keyOf(entry.base.namespace, entry.base.name));
+      this.hub.notify(jobKey(entry.base));
     });
     entry.queue = next.catch(() => undefined);
     return entry.queue;
   }
 
   private async remove(namespace: string, name: string): Promise<IJobRecord> {
-    const key = keyOf(namespace, name);
+    const key = jobKey({ namespace, name });
     const entry = this.entries.get(key);
     let record: IJobRecord;
     let launcher: IProcessIdentity | null;
@@ -695,7 +696,7 @@ export class LocalBackend implements IMpiJobBackend {
     name: string,
     uid: string
   ): Promise<boolean> {
-    const entry = this.entries.get(keyOf(namespace, name));
+    const entry = this.entries.get(jobKey({ namespace, name }));
     if (entry !== undefined && entry.base.uid === uid) {
       // The record turns final only after all output reached the files.
       return entry.deleting || isFinished(entry.stored.run.phase);

@@ -82,14 +82,3 @@ export function newEntry(
     deleting: false
   };
 }
-
-/**
- * The key of a job in the backend's maps.
- *
- * @param namespace - its namespace
- * @param name - its name
- * @returns `namespace/name`
- */
-export function keyOf(namespace: string, name: string): string {
-  return `${namespace}/${name}`;
-}

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import type { IJobRecord, ILogLine } from '../../../core/jobRecord';
 import type { IPackagedProgram } from '../../../core/notebook';
 import { decodeSourceMap, mapTraceback } from '../../../core/notebook';
+import { jobKey } from '../../../core/jobKey';
 import type { ILogOptions } from '../backend';
 import { assertRankOf, BackendError } from '../errors';
-import { keyOf } from './entry';
 import type { IRankedLogLine } from './store';
 import { assertJobKey, LogCursor, SOURCE_MAP_FILE_NAME } from './store';
 
@@ -72,7 +72,7 @@ export async function* followLogs(
       `tail must be a whole number from 0, not ${String(tail)}`
     );
   }
-  const key = keyOf(namespace, name);
+  const key = jobKey({ namespace, name });
   // The job must exist; this also reads its uid for the end check.
   const first = await source.get(namespace, name);
   assertRankOf(rank, first.workers * first.slotsPerWorker);

@@ -11,6 +11,7 @@ import { errorMessage } from '../../../core/errors';
 import { FileAssembler } from '../../../core/jobFiles';
 import { MpiOutputParser } from '../../../core/mpiOutput';
 import type { ILaunchSpec } from '../../../core/spec';
+import { jobKey } from '../../../core/jobKey';
 import {
   describeLauncherFailure,
   describeRankFailure,
@@ -18,7 +19,6 @@ import {
   FailureTracker
 } from '../failure';
 import type { IActiveRun, IEntry, ILaunchPlan } from './entry';
-import { keyOf } from './entry';
 import { JobFileWriter } from './files';
 import { ensureMpichAbiDir, expandHome, launchEnv } from './launch';
 import type { ILocalFailure, ILocalRun } from './model';
@@ -77,7 +77,7 @@ export async function startRun(
   jobDir: string
 ): Promise<void> {
   const spec = entry.base.spec as ILaunchSpec;
-  const key = keyOf(entry.base.namespace, entry.base.name);
+  const key = jobKey(entry.base);
   const abiDir =
     plan.flavor === 'mpich'
       ? await ensureMpichAbiDir(host.dataDir, plan.launcher.path).catch(
