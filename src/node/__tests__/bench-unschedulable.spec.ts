@@ -63,7 +63,7 @@ describeWithCluster()('a benchmark job no node can take', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 
   it('should refuse a bad --unschedulable-timeout, naming the flag', async () => {
     const ran = await kube([
