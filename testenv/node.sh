@@ -53,6 +53,45 @@ cgroup_hierarchies() {
   for h in /sys/fs/cgroup/*/; do [[ -f "$h/cgroup.procs" ]] && echo "${h%/}"; done
 }
 
+# Who made each bridge: a file per bridge naming the node folder, on tmpfs
+# like the bridge itself, so both go at a reboot. A bridge whose owner is
+# gone (a run killed before stop.sh, its checkout since deleted, as on a CI
+# machine that is reused) is reclaimed instead of blocking every later run.
+node_owners=/run/mpijob-testenv
+
+# node_cgroups_kill / node_cgroups_remove: processes in the node's cgroup
+# subtree, then the subtree itself, leaves first (rmdir fails while a
+# process is still inside).
+node_cgroups_kill() {
+  local h
+  for h in $(cgroup_hierarchies); do
+    [[ -d "$h/$node_cgroup" ]] || continue
+    find "$h/$node_cgroup" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+  done
+}
+node_cgroups_remove() {
+  local h
+  for h in $(cgroup_hierarchies); do
+    [[ -d "$h/$node_cgroup" ]] || continue
+    for _ in $(seq 1 20); do
+      find "$h/$node_cgroup" -depth -type d -exec rmdir {} + 2>/dev/null
+      [[ -d "$h/$node_cgroup" ]] || break
+      sleep 0.5
+    done
+  done
+}
+
+# node_bridge_in_use: true when the bridge's owner still runs (its
+# containerd is alive); prints the owner's folder.
+node_bridge_in_use() {
+  local owner pid
+  owner="$(cat "$node_owners/$TESTENV_NODE_BRIDGE" 2>/dev/null)" || owner=""
+  echo "${owner:-unknown}"
+  [[ -n "$owner" && -f "$owner/../containerd.pid" ]] || return 1
+  pid="$(cat "$owner/../containerd.pid")"
+  kill -0 "$pid" 2>/dev/null
+}
+
 node_start() {
   node_paths
   local missing
@@ -61,8 +100,17 @@ node_start() {
   # Before anything is made: node_stop removes what $node_dir names, and
   # this bridge (and the cgroups named after it) would be someone else's.
   if ip link show "$TESTENV_NODE_BRIDGE" >/dev/null 2>&1; then
-    die "a network interface $TESTENV_NODE_BRIDGE exists already: another testenv's real node (give this one TESTENV_NODE_BRIDGE and TESTENV_NODE_SUBNET of its own), or one left by a crash (ip link del $TESTENV_NODE_BRIDGE)"
+    local owner
+    if owner="$(node_bridge_in_use)"; then
+      die "the network interface $TESTENV_NODE_BRIDGE belongs to the running testenv at $owner (stop it with its stop.sh, or give this one TESTENV_NODE_BRIDGE and TESTENV_NODE_SUBNET of its own)"
+    fi
+    log "real node: reclaiming $TESTENV_NODE_BRIDGE and its cgroups, left by a testenv that no longer runs ($owner)"
+    node_cgroups_kill
+    node_cgroups_remove
+    ip link del "$TESTENV_NODE_BRIDGE" || die "could not remove the stale network interface $TESTENV_NODE_BRIDGE"
   fi
+  mkdir -p "$node_owners"
+  echo "$node_dir" >"$node_owners/$TESTENV_NODE_BRIDGE"
   local started_node=$SECONDS
   mkdir -p "$node_dir"/{containerd,cni/net.d,cni/ipam,kubelet/pki,pod-logs,volume-plugins}
   printf 'TESTENV_NODE_BRIDGE=%q\nTESTENV_NODE_SUBNET=%q\n' "$TESTENV_NODE_BRIDGE" "$TESTENV_NODE_SUBNET" >"$node_dir/settings"
@@ -263,26 +311,15 @@ node_stop() {
       kill -KILL "${p#/proc/}" 2>/dev/null
     fi
   done
-  local h
-  for h in $(cgroup_hierarchies); do
-    [[ -d "$h/$node_cgroup" ]] || continue
-    find "$h/$node_cgroup" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-  done
+  node_cgroups_kill
   # Mounts (rootfs overlays, /dev/shm, volumes, network namespaces), deepest first.
   local m
   while read -r m; do umount -l "$m" 2>/dev/null; done < <(
     awk -v dir="$node_dir/" 'index($5, dir) == 1 { print $5 }' /proc/self/mountinfo | sort -r
   )
-  # Cgroups, leaves first (rmdir fails while a process is still inside).
-  for h in $(cgroup_hierarchies); do
-    [[ -d "$h/$node_cgroup" ]] || continue
-    for _ in $(seq 1 20); do
-      find "$h/$node_cgroup" -depth -type d -exec rmdir {} + 2>/dev/null
-      [[ -d "$h/$node_cgroup" ]] || break
-      sleep 0.5
-    done
-  done
+  node_cgroups_remove
   ip link del "$TESTENV_NODE_BRIDGE" 2>/dev/null
+  rm -f "$node_owners/$TESTENV_NODE_BRIDGE"
   # A killed shim leaves its socket in /run/containerd/s, named by the hash
   # of containerd's socket, namespace and shim (= sandbox) id; libcni's cache
   # at its fixed path keeps each pod's results, for our network and for the
