@@ -14,7 +14,8 @@ import {
 } from '../../images';
 import type { ICliContext } from '../context';
 import { namespaceOf } from '../context';
-import { OBJECT_FORMATS, parseFormat, printObjects } from '../printers';
+import { parseFormat } from '../outputFormat';
+import { OBJECT_FORMATS, printObjects } from '../printers';
 import { addNamespaceFlag } from '../specFlags';
 
 const EXAMPLES = `

@@ -4,19 +4,11 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 
-import type { Submission } from '../../backends/backend';
 import type { ICliContext } from '../context';
-import { usageError } from '../errors';
-import { backendKind } from '../connect';
-import {
-  buildFromCommandLine,
-  COMMAND_HELP,
-  printWarnings,
-  programAfterDashes
-} from '../launch';
+import { COMMAND_HELP, launchFromCommandLine } from '../launch';
+import { parseFormat } from '../outputFormat';
 import {
   OBJECT_FORMATS,
-  parseFormat,
   printObjects,
   printRecords,
   resourceName
@@ -80,11 +72,6 @@ export function registerCreate(program: Command, context: ICliContext): void {
       options: Record<string, unknown>,
       self: Command
     ) => {
-      const program = programAfterDashes(
-        operands,
-        context.argv,
-        'mpijob create'
-      );
       const format =
         options.output === undefined
           ? null
@@ -93,20 +80,13 @@ export function registerCreate(program: Command, context: ICliContext): void {
               OBJECT_FORMATS,
               'mpijob create'
             );
-      if (!options.filename && !options.fromNotebook && !program.length) {
-        throw usageError(
-          'must specify one of -f, --from-notebook or -- COMMAND',
-          'mpijob create'
-        );
-      }
-      const local = backendKind(self.optsWithGlobals()) === 'local';
-      const request = await buildFromCommandLine(
+      const { request, submissions } = await launchFromCommandLine(
+        operands,
+        context.argv,
         options,
-        'mpijob create',
-        program,
-        local ? process.cwd() : undefined
+        self,
+        context.io.stderr
       );
-      printWarnings(context.io.stderr, request.warnings);
       const out = context.io.stdout;
       if (options.dryRun === 'client') {
         if (format) {
@@ -119,12 +99,6 @@ export function registerCreate(program: Command, context: ICliContext): void {
         return;
       }
       const dryRun = options.dryRun === 'server';
-      const submissions: Submission[] = [
-        ...request.jobs.map(job => ({ kind: 'launch', job }) as const),
-        ...request.manifests.map(
-          object => ({ kind: 'manifest', object }) as const
-        )
-      ];
       await context.withBackend(self, async backend => {
         const records = [];
         for (const submission of submissions) {
@@ -137,7 +111,7 @@ export function registerCreate(program: Command, context: ICliContext): void {
           }
         }
         if (format) {
-          out.write(printRecords(records, format));
+          out.write(printRecords(records, { kind: format }));
         }
       });
     }

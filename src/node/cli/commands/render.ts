@@ -10,7 +10,8 @@ import {
   printWarnings,
   programAfterDashes
 } from '../launch';
-import { parseFormat, printObjects } from '../printers';
+import { parseFormat } from '../outputFormat';
+import { printObjects } from '../printers';
 import { addNamespaceFlag, addSpecFlags } from '../specFlags';
 
 const EXAMPLES = `
