@@ -386,7 +386,7 @@ describeWithRealNode()('MPIJobs on real pods (kubelet + containerd)', () => {
         '30',
         '-n',
         ns,
-        '-o',
+        '--out',
         output
       ]);
       expect(ran.stderr).toContain(`results: ${output}`);
