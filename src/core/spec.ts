@@ -3,12 +3,12 @@
  * (schema/launch-spec.json) is the single source of truth for the launch
  * panel's form, the CLI flags, the HTTP API and validation.
  */
-import Ajv from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 
 import type { IProblem } from './errors';
 import { ValidationError } from './errors';
 import { launchSpecSchema } from './generated/launchSpecSchema';
+import { validate as precompiledValidator } from './generated/launchSpecValidator';
 import type { FigureRanks } from './jobFiles';
 import { imageReferenceProblem } from './imageRef';
 
@@ -129,34 +129,12 @@ export function totalRanks(
 }
 
 /**
- * Our own schema annotations: `<keyword>Message` is the sentence shown when
- * that keyword fails, e.g. `patternMessage`, `minimumMessage`.
+ * The schema's validator: ajv compiled it at build time (standalone code,
+ * scripts/embed-schemas.mjs), so neither ajv nor its code generation loads
+ * at run time.
  */
-const MESSAGE_KEYWORDS = [
-  'patternMessage',
-  'minimumMessage',
-  'minItemsMessage',
-  'uniqueItemsMessage'
-] as const;
-
-let compiled: ValidateFunction | null = null;
-
-/** Compiles the schema once; ajv code generation is the expensive part. */
 function validator(): ValidateFunction {
-  if (!compiled) {
-    // verbose: messages need the failing subschema (for the *Message annotations).
-    const ajv = new Ajv({
-      allErrors: true,
-      useDefaults: true,
-      strict: true,
-      verbose: true
-    });
-    for (const keyword of MESSAGE_KEYWORDS) {
-      ajv.addKeyword({ keyword, schemaType: 'string' });
-    }
-    compiled = ajv.compile(launchSpecSchema);
-  }
-  return compiled;
+  return precompiledValidator as unknown as ValidateFunction;
 }
 
 /**

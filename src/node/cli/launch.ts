@@ -48,10 +48,6 @@ export function printWarnings(
   }
 }
 
-/** Help of the `[command...]` operand of `create` and `render`. */
-export const COMMAND_HELP =
-  'After --: a program to run on every rank instead of notebook cells (mpirun is added in front). On the local backend it starts in the current directory unless --workdir names another.';
-
 /**
  * The program after `--` (`mpijob create … -- python3 train.py`). Commander
  * hands over the operands before and after `--` alike; only the command

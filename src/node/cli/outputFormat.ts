@@ -5,6 +5,12 @@
  */
 import { usageError } from './errors';
 
+/** Formats every command accepts for objects. */
+export const OBJECT_FORMATS = ['json', 'yaml', 'name'] as const;
+
+/** One of {@link OBJECT_FORMATS}. */
+export type ObjectFormat = (typeof OBJECT_FORMATS)[number];
+
 /** A printer of objects that takes no template. */
 export type PlainFormat = 'json' | 'yaml' | 'name';
 

@@ -6,14 +6,8 @@ import type { IKubeObject } from '../../core/kube';
 import { toYamlStream } from '../../core/yamlStream';
 import { jobObject, objectList } from './jobObject';
 import { queryPath, renderTemplate, valueText } from './jsonpath';
-import type { PrintFormat } from './outputFormat';
+import type { ObjectFormat, PrintFormat } from './outputFormat';
 import { formatTable } from './table';
-
-/** Formats every command accepts for objects. */
-export const OBJECT_FORMATS = ['json', 'yaml', 'name'] as const;
-
-/** One of {@link OBJECT_FORMATS}. */
-export type ObjectFormat = (typeof OBJECT_FORMATS)[number];
 
 const RESOURCE_NAMES: Record<string, string> = {
   MPIJob: 'mpijob.kubeflow.org',

@@ -5,15 +5,8 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 
 import type { ICliContext } from '../context';
-import { COMMAND_HELP, launchFromCommandLine } from '../launch';
-import { parseFormat } from '../outputFormat';
-import {
-  OBJECT_FORMATS,
-  printObjects,
-  printRecords,
-  resourceName
-} from '../printers';
-import { addNamespaceFlag, addSpecFlags } from '../specFlags';
+import { OBJECT_FORMATS, parseFormat } from '../outputFormat';
+import { addNamespaceFlag, addSpecFlags, COMMAND_HELP } from '../specFlags';
 
 const EXAMPLES = `
 Examples:
@@ -80,6 +73,11 @@ export function registerCreate(program: Command, context: ICliContext): void {
               OBJECT_FORMATS,
               'mpijob create'
             );
+      // Loaded when the command runs, not for its help (see render).
+      const [
+        { launchFromCommandLine },
+        { printObjects, printRecords, resourceName }
+      ] = await Promise.all([import('../launch'), import('../printers')]);
       const { request, submissions } = await launchFromCommandLine(
         operands,
         context.argv,

@@ -8,7 +8,6 @@ import { backendKind } from '../connect';
 import type { ICliContext } from '../context';
 import { namespaceOf } from '../context';
 import { CliError } from '../errors';
-import { buildFromCommandLine } from '../launch';
 import { addNamespaceFlag, addSpecFlags, SPEC_FLAG_NAMES } from '../specFlags';
 import { formatTable } from '../table';
 
@@ -46,6 +45,7 @@ export function registerPreflight(
       // With job flags, check that job; otherwise the namespace in general.
       const asksJob = SPEC_FLAG_NAMES.some(name => options[name] !== undefined);
       const local = backendKind(self.optsWithGlobals()) === 'local';
+      const { buildFromCommandLine } = await import('../launch');
       const job = asksJob
         ? (
             await buildFromCommandLine(

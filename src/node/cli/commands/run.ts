@@ -7,9 +7,8 @@ import type { Command } from 'commander';
 import type { IMpiJobBackend } from '../../backends/backend';
 import type { ICliContext } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';
-import { COMMAND_HELP, launchFromCommandLine } from '../launch';
 import { formatLogLine } from '../logLine';
-import { addNamespaceFlag, addSpecFlags } from '../specFlags';
+import { addNamespaceFlag, addSpecFlags, COMMAND_HELP } from '../specFlags';
 
 const EXAMPLES = `
 Examples:
@@ -63,6 +62,7 @@ export function registerRun(program: Command, context: ICliContext): void {
       if (typeof options.filename === 'string') {
         options.filename = [options.filename];
       }
+      const { launchFromCommandLine } = await import('../launch');
       const { submissions } = await launchFromCommandLine(
         operands,
         context.argv,
