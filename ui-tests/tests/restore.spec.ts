@@ -1,9 +1,10 @@
 import { expect, test } from '@jupyterlab/galata';
 
+import type { IJobRecord } from '../../src/core/jobRecord';
 import { openJobsSidebar } from './helpers';
 
 /** A small finished job, as the service would describe it. */
-const JOB = {
+const JOB: IJobRecord = {
   name: 'restored-job',
   namespace: 'default',
   uid: 'uid-restored-job',
