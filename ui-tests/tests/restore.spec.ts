@@ -1,7 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 
 import type { IJobRecord } from '../../src/core/jobRecord';
-import { openJobsSidebar } from './helpers';
+import { openJobsSidebar, waitForSavedLayout } from './helpers';
 
 /** A small finished job, as the service would describe it. */
 const JOB: IJobRecord = {
@@ -82,8 +82,7 @@ test('restores the jobs sidebar and open job views after a reload', async ({
   );
   await expect(view.locator('.mpijob-LogViewer-scroller')).toBeFocused();
 
-  // JupyterLab saves the layout shortly after it changes.
-  await page.waitForTimeout(2000);
+  await waitForSavedLayout(page, 'restored-job');
   // Playwright's own reload: Galata's waits for the Launcher tab, which the
   // restored job view replaces.
   await Promise.all([
