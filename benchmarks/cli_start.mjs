@@ -9,8 +9,9 @@
 //
 // The commands take turns, one sample each per round, so a noisy machine
 // hits them alike. Writes a results file (schema/results.json, kind micro,
-// one run per command with its wall-clock `series.latency` in seconds and the
-// median's ratio to `node -e 0` and to the bare mpirun in `metrics`) to
+// one run per command: its wall-clock `series.latency` in milliseconds, as
+// `bench micro` writes it, and in `metrics` its median and the median's
+// ratios to `node -e 0` and to the bare mpirun) to
 // benchmarks/results/cli-start-<time>.json; `node scripts/bench-readme.mjs`
 // puts its table into benchmarks/README.md.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -215,7 +216,11 @@ const results = {
       vsBareMpirun: medians[i] / bare
     },
     series: {
-      wall: { unit: 's', samples: samples[i], stats: stats(samples[i]) }
+      latency: {
+        unit: 'ms',
+        samples: samples[i].map(s => s * 1000),
+        stats: stats(samples[i].map(s => s * 1000))
+      }
     }
   })),
   summary: null
