@@ -14,6 +14,7 @@
 // ratios to `node -e 0` and to the bare mpirun) to
 // benchmarks/results/cli-start-<time>.json; `node scripts/bench-readme.mjs`
 // puts its table into benchmarks/README.md.
+import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -110,39 +111,23 @@ function once(command) {
   return seconds;
 }
 
-function stats(samples) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const n = sorted.length;
-  const mean = sorted.reduce((a, b) => a + b, 0) / n;
-  const variance = sorted.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
-  const sd = Math.sqrt(variance);
-  const sem = sd / Math.sqrt(n);
-  // Student's t at 97.5 % for n − 1 degrees of freedom (n ≥ 3), as tinybench.
-  const T = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262];
-  const moe = sem * (T[n - 2] ?? 1.96);
-  const quantile = q => {
-    const at = (n - 1) * q;
-    const low = Math.floor(at);
-    return (
-      sorted[low] +
-      (sorted[Math.min(low + 1, n - 1)] - sorted[low]) * (at - low)
-    );
-  };
-  return {
-    mean,
-    min: sorted[0],
-    max: sorted[n - 1],
-    sd,
-    variance,
-    sem,
-    moe,
-    p50: quantile(0.5),
-    p90: quantile(0.9),
-    p99: quantile(0.99),
-    samplesCount: n,
-    rme: (moe / mean) * 100
-  };
+/**
+ * The project's own statistics (src/core/stats.ts, what every results file
+ * holds), bundled on the fly: this script runs without a TypeScript build.
+ */
+async function projectStats() {
+  const { outputFiles } = await build({
+    entryPoints: [join(ROOT, 'src', 'core', 'stats.ts')],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    logLevel: 'error'
+  });
+  const code = Buffer.from(outputFiles[0].text).toString('base64');
+  return import(`data:text/javascript;base64,${code}`);
 }
+const { computeStats: stats } = await projectStats();
 
 function text(file, args) {
   try {

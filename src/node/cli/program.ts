@@ -84,82 +84,37 @@ export async function runCli(
   }
 }
 
-/** A verb: its names and how to load the module that adds it. */
-interface IVerb {
-  /** Names and aliases on the command line. */
-  readonly names: readonly string[];
-  /** Loads the verb's module and adds its command. */
-  readonly register: (program: Command, context: ICliContext) => Promise<void>;
-}
+/** How a verb's module adds its command. */
+type Register = (program: Command, context: ICliContext) => void;
 
 /**
- * Every verb, in help order. Each is a module of its own, loaded only when
- * it runs (or for help), so a command parses only the code it uses.
+ * Every verb by its names, in help order, with how to load the module that
+ * adds it. Each is a module of its own, loaded only when it runs (or for
+ * help), so a command parses only the code it uses.
  */
-const VERBS: readonly IVerb[] = [
-  {
-    names: ['create'],
-    register: async (p, c) =>
-      (await import('./commands/create')).registerCreate(p, c)
-  },
-  {
-    names: ['run'],
-    register: async (p, c) => (await import('./commands/run')).registerRun(p, c)
-  },
-  {
-    names: ['list', 'get'],
-    register: async (p, c) =>
-      (await import('./commands/list')).registerList(p, c)
-  },
-  {
-    names: ['describe'],
-    register: async (p, c) =>
-      (await import('./commands/describe')).registerDescribe(p, c)
-  },
-  {
-    names: ['logs'],
-    register: async (p, c) =>
-      (await import('./commands/logs')).registerLogs(p, c)
-  },
-  {
-    names: ['delete'],
-    register: async (p, c) =>
-      (await import('./commands/delete')).registerDelete(p, c)
-  },
-  {
-    names: ['wait'],
-    register: async (p, c) =>
-      (await import('./commands/wait')).registerWait(p, c)
-  },
-  {
-    names: ['preflight'],
-    register: async (p, c) =>
-      (await import('./commands/preflight')).registerPreflight(p, c)
-  },
-  {
-    names: ['cp'],
-    register: async (p, c) => (await import('./commands/cp')).registerCp(p, c)
-  },
-  {
-    names: ['render'],
-    register: async (p, c) =>
-      (await import('./commands/render')).registerRender(p, c)
-  },
-  {
-    names: ['serve'],
-    register: async (p, c) =>
-      (await import('./commands/serve')).registerServe(p, c)
-  },
-  {
-    names: ['bench'],
-    register: async (p, c) =>
-      (await import('./commands/bench')).registerBench(p, c)
-  },
-  {
-    names: ['admin'],
-    register: async (p, c) =>
-      (await import('./commands/admin')).registerAdmin(p, c)
-  }
+const VERBS: readonly (readonly [
+  readonly string[],
+  () => Promise<Register>
+])[] = [
+  [['create'], () => import('./commands/create').then(m => m.registerCreate)],
+  [['run'], () => import('./commands/run').then(m => m.registerRun)],
+  [['list', 'get'], () => import('./commands/list').then(m => m.registerList)],
+  [
+    ['describe'],
+    () => import('./commands/describe').then(m => m.registerDescribe)
+  ],
+  [['logs'], () => import('./commands/logs').then(m => m.registerLogs)],
+  [['delete'], () => import('./commands/delete').then(m => m.registerDelete)],
+  [['wait'], () => import('./commands/wait').then(m => m.registerWait)],
+  [
+    ['preflight'],
+    () => import('./commands/preflight').then(m => m.registerPreflight)
+  ],
+  [['cp'], () => import('./commands/cp').then(m => m.registerCp)],
+  [['render'], () => import('./commands/render').then(m => m.registerRender)],
+  [['serve'], () => import('./commands/serve').then(m => m.registerServe)],
+  [['bench'], () => import('./commands/bench').then(m => m.registerBench)],
+  [['admin'], () => import('./commands/admin').then(m => m.registerAdmin)]
 ];
 
 /** Global flags that take a value (`--backend local get`). */
@@ -203,12 +158,12 @@ async function registerVerbs(
   argv: readonly string[]
 ): Promise<void> {
   const name = verbArgument(argv);
-  const verb = name === null ? null : VERBS.find(v => v.names.includes(name));
+  const verb = VERBS.find(([names]) => name !== null && names.includes(name));
   if (verb) {
-    await verb.register(program, context);
+    (await verb[1]())(program, context);
   } else if (!(name === null && argv.includes('--version'))) {
-    for (const each of VERBS) {
-      await each.register(program, context);
+    for (const register of await Promise.all(VERBS.map(([, load]) => load()))) {
+      register(program, context);
     }
   }
 }

@@ -6,7 +6,12 @@ import type { Command } from 'commander';
 
 import type { ICliContext } from '../context';
 import { OBJECT_FORMATS, parseFormat } from '../outputFormat';
-import { addNamespaceFlag, addSpecFlags, COMMAND_HELP } from '../specFlags';
+import {
+  addGenerateNameFlag,
+  addNamespaceFlag,
+  addSpecFlags,
+  COMMAND_HELP
+} from '../specFlags';
 
 const EXAMPLES = `
 Examples:
@@ -54,12 +59,8 @@ export function registerCreate(program: Command, context: ICliContext): void {
       '-o, --output <format>',
       `Output format: ${OBJECT_FORMATS.join(', ')}.`
     )
-    .option(
-      '--generate-name',
-      'Add a random 5-character suffix to each job name, so reruns never collide.'
-    )
     .addHelpText('after', EXAMPLES);
-  addSpecFlags(addNamespaceFlag(command)).action(
+  addSpecFlags(addNamespaceFlag(addGenerateNameFlag(command))).action(
     async (
       operands: string[],
       options: Record<string, unknown>,

@@ -8,7 +8,12 @@ import type { IMpiJobBackend } from '../../backends/backend';
 import type { ICliContext } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';
 import { formatLogLine } from '../logLine';
-import { addNamespaceFlag, addSpecFlags, COMMAND_HELP } from '../specFlags';
+import {
+  addGenerateNameFlag,
+  addNamespaceFlag,
+  addSpecFlags,
+  COMMAND_HELP
+} from '../specFlags';
 
 const EXAMPLES = `
 Examples:
@@ -45,15 +50,11 @@ export function registerRun(program: Command, context: ICliContext): void {
     )
     .option('--rm', 'Delete the job once it has ended (or when interrupted).')
     .option(
-      '--generate-name',
-      'Add a random 5-character suffix to the job name, so reruns never collide.'
-    )
-    .option(
       '--timestamps',
       'Start each line with the time it was captured (RFC 3339).'
     )
     .addHelpText('after', EXAMPLES);
-  addSpecFlags(addNamespaceFlag(command)).action(
+  addSpecFlags(addNamespaceFlag(addGenerateNameFlag(command))).action(
     async (
       operands: string[],
       options: Record<string, unknown>,
