@@ -1,7 +1,8 @@
 /**
- * Jest projects: `core` and `node` are plain TypeScript run by ts-jest in a
- * Node environment (fast, no Babel over JupyterLab's ESM). The `lab` project
- * is added when the UI grows unit tests of its own.
+ * Jest projects: `core`, `node` and `lab` are plain TypeScript run by ts-jest
+ * in a Node environment (fast, no Babel over JupyterLab's ESM). `lab` tests
+ * the frontend's modules that need no DOM: JupyterLab's services and Lumino
+ * load as CommonJS, and Node has fetch, streams and Response.
  */
 const tsJest = [
   'ts-jest',
@@ -38,6 +39,12 @@ module.exports = {
       testEnvironment: 'node',
       testRegex: 'src/node/.*/.*.spec.ts$',
       ...esmOnly
+    },
+    {
+      displayName: 'lab',
+      testEnvironment: 'node',
+      testRegex: 'src/lab/.*/.*.spec.ts$',
+      transform: { '^.+\\.ts$': tsJest }
     }
   ],
   coverageDirectory: 'coverage',

@@ -4,15 +4,14 @@
  * viewer derives from them. Pure: no I/O.
  */
 import type { TimelineStep } from './jobReport';
-import Ajv from 'ajv';
-import type { ValidateFunction } from 'ajv';
 
 import type { IProblem } from './errors';
-import { ValidationError } from './errors';
+import { errorMessage, ValidationError } from './errors';
 import { resultsSchema } from './generated/benchResultsSchema';
 import { describeAjvErrors } from './spec';
 import type { IStats, ScalingMode } from './stats';
 import { computeStats, scalingTable } from './stats';
+import { lazyValidator } from './schemaValidator';
 
 /** Version of the results format; bumped on incompatible changes. */
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -317,21 +316,9 @@ export function summarizeResults(
   return { mode, basis, baselineWorkers: table.baselineWorkers, rows };
 }
 
-let compiled: ValidateFunction | null = null;
-
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({
-      allErrors: true,
-      strict: true,
-      allowUnionTypes: true,
-      verbose: true
-    });
-    ajv.addKeyword({ keyword: 'patternMessage', schemaType: 'string' });
-    compiled = ajv.compile(resultsSchema);
-  }
-  return compiled;
-}
+const validator = lazyValidator(resultsSchema, {
+  messageKeywords: ['patternMessage']
+});
 
 /**
  * Checks a parsed results file against schema/results.json.
@@ -388,7 +375,7 @@ export function readResultsText(
       problems: [
         {
           path: '',
-          message: `is not JSON: ${error instanceof Error ? error.message : String(error)}`
+          message: `is not JSON: ${errorMessage(error)}`
         }
       ]
     };

@@ -51,14 +51,11 @@ export function assert(condition: unknown, message: string): asserts condition {
 }
 
 /**
- * Turns anything thrown into an Error.
+ * The message of anything thrown, for a line of text.
  *
  * @param value - a caught value
- * @returns `value` itself when it is an Error, else an Error describing it
+ * @returns an Error's message, else the value as a string
  */
-export function toError(value: unknown): Error {
-  if (value instanceof Error) {
-    return value;
-  }
-  return new Error(typeof value === 'string' ? value : JSON.stringify(value));
+export function errorMessage(value: unknown): string {
+  return value instanceof Error ? value.message : String(value);
 }

@@ -3,7 +3,7 @@
  * Names are listed explicitly so the public surface is a decision.
  */
 export type { IProblem } from './errors';
-export { assert, formatProblem, toError, ValidationError } from './errors';
+export { assert, formatProblem, ValidationError } from './errors';
 export type { IBuiltJob } from './job';
 export { buildJob, cellSelection } from './job';
 export type { IKubeObject, IObjectMeta } from './kube';
@@ -21,8 +21,8 @@ export {
   programConfigMapName,
   renderJob
 } from './manifest';
-export type { InputDocument } from './mpijob';
-export { classifyDocument, prepareMpiJob } from './mpijob';
+export type { InputDocument } from './inputDocument';
+export { classifyDocument, prepareMpiJob } from './inputDocument';
 export { jobNameFromNotebook } from './naming';
 export type {
   CellSelection,

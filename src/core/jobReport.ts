@@ -7,7 +7,13 @@
  * without a hostfile runs every rank on the launcher and still succeeds):
  * that gets a warning, and a benchmark of it no speedup. Pure.
  */
-import type { IPodLike, ITopology, TimestampLike } from './status';
+import type {
+  IEventLike,
+  IPodLike,
+  IReplicaNode,
+  ITopology,
+  TimestampLike
+} from './status';
 import { JOB_ROLE_LABEL, toIso } from './status';
 
 /** Starts the line a rank prints as it starts: `<marker><host name>`. */
@@ -75,19 +81,27 @@ export interface IJobReport {
  *
  * @param hosts - each rank's host, by rank
  * @param topology - the job's replicas (pod names are the hosts on Kubernetes)
+ * @param jobName - the job's name: mpi-operator names the launcher's host
+ *   `<job>-launcher`, not after its pod
  * @returns one placement per rank, by rank
  */
 export function placeRanks(
   hosts: Readonly<Record<number, string>>,
-  topology: ITopology
+  topology: ITopology,
+  jobName?: string
 ): IRankPlacement[] {
   const replicas = [
     ...(topology.launcher ? [topology.launcher] : []),
     ...topology.workers
   ];
+  const isHost = (replica: IReplicaNode, host: string): boolean =>
+    replica.podName === host ||
+    (replica.role === 'launcher' &&
+      jobName !== undefined &&
+      host === `${jobName}-launcher`);
   return Object.entries(hosts)
     .map(([rank, host]) => {
-      const replica = replicas.find(r => r.podName === host);
+      const replica = replicas.find(r => isHost(r, host));
       return {
         rank: Number(rank),
         host,
@@ -153,12 +167,60 @@ export function podTimeline(
     created,
     scheduled: latest(pods.map(p => conditionTime(p, 'PodScheduled'))),
     containersStarted: latest(pods.map(containerStarted)),
-    workersReady: latest(workers.map(p => conditionTime(p, 'Ready'))),
+    workersReady: latest(workers.map(readyTime)),
     mpirunStarted: launcher ? containerStarted(launcher) : null,
     firstOutput,
     finished
   };
   return TIMELINE_STEPS.map(step => ({ step, at: at[step] }));
+}
+
+/**
+ * Pods that are gone as their events remember them (`Scheduled`, `Started`):
+ * enough for {@link podTimeline} when the operator's clean-up deleted a
+ * job's workers and no watch saw them last (a fresh `describe`).
+ *
+ * @param replicas - the gone replicas: pod name and role
+ * @param events - events of the job's namespace
+ * @returns one pod-like object per replica
+ */
+export function podsFromEvents(
+  replicas: ReadonlyArray<{ readonly podName: string; readonly role: string }>,
+  events: readonly IEventLike[]
+): IPodLike[] {
+  const at = (podName: string, reason: string): string | null => {
+    const event = events.find(
+      e =>
+        e.involvedObject?.kind === 'Pod' &&
+        e.involvedObject.name === podName &&
+        e.reason === reason
+    );
+    return event
+      ? toIso(event.eventTime ?? event.lastTimestamp ?? event.firstTimestamp)
+      : null;
+  };
+  return replicas.map(({ podName, role }) => {
+    const scheduled = at(podName, 'Scheduled');
+    const started = at(podName, 'Started');
+    return {
+      metadata: { name: podName, labels: { [JOB_ROLE_LABEL]: role } },
+      status: {
+        conditions: scheduled
+          ? [
+              {
+                type: 'PodScheduled',
+                status: 'True',
+                lastTransitionTime: scheduled
+              }
+            ]
+          : [],
+        // Its container ran and is gone: it ended.
+        containerStatuses: started
+          ? [{ name: role, state: { terminated: { startedAt: started } } }]
+          : []
+      }
+    } as unknown as IPodLike;
+  });
 }
 
 /**
@@ -196,6 +258,26 @@ function conditionTime(pod: IPodLike, type: string): string | null {
   return condition?.status === 'True'
     ? toIso(condition.lastTransitionTime)
     : null;
+}
+
+// When a pod turned Ready. A pod whose container has ended is no longer
+// Ready (a finished job's, or one the operator deleted); without probes it
+// was from the moment its container started (Kubernetes' rule), which the
+// container's terminated state still tells.
+function readyTime(pod: IPodLike): string | null {
+  const ready = conditionTime(pod, 'Ready');
+  if (ready !== null) {
+    return ready;
+  }
+  const probed = (pod.spec?.containers ?? []).some(
+    c =>
+      (c.readinessProbe ?? null) !== null || (c.startupProbe ?? null) !== null
+  );
+  const state = pod.status?.containerStatuses?.[0]?.state as
+    | { terminated?: { startedAt?: TimestampLike | null } | null }
+    | null
+    | undefined;
+  return probed ? null : toIso(state?.terminated?.startedAt);
 }
 
 function containerStarted(pod: IPodLike): string | null {

@@ -11,6 +11,7 @@ import { launchSpecSchema } from './generated/launchSpecSchema';
 import { validate as precompiledValidator } from './generated/launchSpecValidator';
 import type { FigureRanks } from './jobFiles';
 import { imageReferenceProblem } from './imageRef';
+import { validateCopy } from './validateCopy';
 
 /** MPI implementations the mpi-operator supports (the CRD's enum). */
 export type MpiImplementation = 'OpenMPI' | 'Intel' | 'MPICH';
@@ -198,15 +199,11 @@ export function problemField(path: string): {
  * @returns the filled spec, or every problem found with its field path
  */
 export function validateLaunchSpec(input: unknown): LaunchSpecValidation {
-  const candidate: unknown =
-    input !== null && typeof input === 'object'
-      ? structuredClone(input)
-      : input;
-  const validate = validator();
-  if (!validate(candidate)) {
-    return { ok: false, problems: describeAjvErrors(validate.errors ?? []) };
+  const checked = validateCopy(validator(), input);
+  if (!checked.ok) {
+    return { ok: false, problems: describeAjvErrors(checked.errors) };
   }
-  const spec = candidate as ILaunchSpec;
+  const spec = checked.value as ILaunchSpec;
   const problems = crossFieldProblems(spec);
   return problems.length ? { ok: false, problems } : { ok: true, spec };
 }

@@ -4,6 +4,8 @@
  */
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
+import type { IJobKey } from '../core/jobKey';
+
 export namespace CommandIDs {
   /** Open the launch panel for the current notebook (or `path`, or a job to rerun). */
   export const launch = 'mpijob:launch';
@@ -25,12 +27,7 @@ export namespace CommandIDs {
 }
 
 /** Names one job; the arguments of the job commands. */
-export interface IJobKey {
-  /** Namespace of the job. */
-  readonly namespace: string;
-  /** Name of the job. */
-  readonly name: string;
-}
+export type { IJobKey } from '../core/jobKey';
 
 /** Reads a job key from command arguments, or null when they name none. */
 export function jobKeyFromArgs(
@@ -40,9 +37,4 @@ export function jobKeyFromArgs(
   return typeof namespace === 'string' && typeof name === 'string'
     ? { namespace, name }
     : null;
-}
-
-/** The string form `namespace/name` of a job key. */
-export function jobKeyString(key: IJobKey): string {
-  return `${key.namespace}/${key.name}`;
 }

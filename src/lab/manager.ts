@@ -6,15 +6,14 @@ import { Signal } from '@lumino/signaling';
 
 import type { IJobRecord } from '../core/jobRecord';
 import type { IJobKey } from './commands';
-import type { JobsModel } from './model';
-import type { IMpiJobManager, ProgramSourceMap } from './tokens';
+import type { IJobsModel, IMpiJobManager, ProgramSourceMap } from './tokens';
 
 /** Source maps kept per session; older ones are dropped first. */
 const MAX_SOURCE_MAPS = 200;
 
-/** Shared state of the MPIJob plugins around one {@link JobsModel}. */
+/** Shared state of the MPIJob plugins around one {@link IJobsModel}. */
 export class MpiJobManager implements IMpiJobManager {
-  readonly #model: JobsModel;
+  readonly #model: IJobsModel;
   readonly #launched = new Set<string>();
   readonly #sourceMaps = new Map<string, ProgramSourceMap>();
   readonly #activeJobChanged = new Signal<IMpiJobManager, IJobKey | null>(this);
@@ -24,12 +23,12 @@ export class MpiJobManager implements IMpiJobManager {
   /**
    * @param model - the live jobs model to share
    */
-  constructor(model: JobsModel) {
+  constructor(model: IJobsModel) {
     this.#model = model;
   }
 
   /** Every job of the service, live. */
-  get model(): JobsModel {
+  get model(): IJobsModel {
     return this.#model;
   }
 

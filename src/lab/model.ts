@@ -5,38 +5,32 @@
  * backing-off poll only while the stream is down.
  */
 import { ServerConnection } from '@jupyterlab/services';
-import type { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
 
+import type { IServerSentEvent } from '../core/eventStream';
+import { jobApiPath, jobKey } from '../core/jobKey';
 import type {
   IJobEvent,
   IJobRecord,
   INamespaceList,
   IPreflightReport
 } from '../core/jobRecord';
+import { SSE_EVENTS } from '../core/serviceEvents';
 import type { ILaunchSpec } from '../core/spec';
-import { requestAPI, serviceUrl } from './request';
-
-/** How the model hears about changes. */
-export type ConnectionState = 'connecting' | 'live' | 'polling' | 'unavailable';
+import { EventStreamSource } from './eventStream';
+import { MpiJobResponseError, requestAPI } from './request';
+import type { ConnectionState, IJobsModel, NamespaceScope } from './tokens';
 
 /** Failed checks before the model reports the service missing. */
 const CHECKS_BEFORE_UNAVAILABLE = 3;
 
-function key(job: Pick<IJobRecord, 'namespace' | 'name'>): string {
-  return `${job.namespace}/${job.name}`;
-}
+/** Wait before reconnecting a stream that broke off, unless it says otherwise (`retry`). */
+const RECONNECT_MS = 3000;
 
-/**
- * Which namespaces the jobs list shows: some, or every one the user may
- * see; null for the service's current namespace.
- */
-export type NamespaceScope =
-  | { readonly all: true }
-  | { readonly all: false; readonly namespaces: readonly string[] }
-  | null;
+/** Wait before trying the stream again after the service refused it. */
+const RETRY_REFUSED_MS = 15000;
 
 /**
  * The query parameters of a scope.
@@ -58,7 +52,7 @@ export function scopeQuery(scope: NamespaceScope): string {
 }
 
 /** The jobs of the namespaces shown, live. */
-export class JobsModel implements IDisposable {
+export class JobsModel implements IJobsModel {
   readonly #settings: ServerConnection.ISettings;
   readonly #jobs = new Map<string, IJobRecord>();
   readonly #jobsChanged = new Signal<this, readonly IJobRecord[]>(this);
@@ -70,7 +64,7 @@ export class JobsModel implements IDisposable {
   #namespaces: Promise<INamespaceList> | null = null;
   #current: string | null = null;
   #namespacesAt = 0;
-  #source: EventSource | null = null;
+  #stream: AbortController | null = null;
   #started = false;
   #state: ConnectionState = 'connecting';
   #failures = 0;
@@ -147,8 +141,8 @@ export class JobsModel implements IDisposable {
     this.#jobsChanged.emit(this.jobs);
     this.#scopeChanged.emit(scope);
     if (this.#started && !this.#disposed) {
-      this.#source?.close();
-      this.#source = null;
+      this.#stream?.abort();
+      this.#stream = null;
       this.#connect();
     }
   }
@@ -222,7 +216,7 @@ export class JobsModel implements IDisposable {
    * @returns the job, or undefined
    */
   find(namespace: string, name: string): IJobRecord | undefined {
-    return this.#jobs.get(`${namespace}/${name}`);
+    return this.#jobs.get(jobKey({ namespace, name }));
   }
 
   /** Connects to the event stream (and lists the jobs). */
@@ -243,7 +237,7 @@ export class JobsModel implements IDisposable {
       this.#replaceAll(body.items);
       this.#failures = 0;
       if (this.#state === 'unavailable') {
-        this.#setState(this.#source ? 'connecting' : 'polling');
+        this.#setState(this.#stream ? 'connecting' : 'polling');
       }
     } catch (error) {
       this.#failures += 1;
@@ -303,7 +297,7 @@ export class JobsModel implements IDisposable {
         });
       }
       // The stream may have brought it (and newer states) already.
-      if (!this.#jobs.has(key(record))) {
+      if (!this.#jobs.has(jobKey(record))) {
         this.#apply({ type: 'ADDED', job: record });
       }
     }
@@ -317,7 +311,7 @@ export class JobsModel implements IDisposable {
    */
   async delete(namespace: string, name: string): Promise<IJobRecord> {
     const record = await requestAPI<IJobRecord>(
-      `jobs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`,
+      jobApiPath({ namespace, name }),
       { method: 'DELETE' },
       this.#settings
     );
@@ -329,16 +323,21 @@ export class JobsModel implements IDisposable {
    * Runs the backend's preflight checks.
    *
    * @param spec - the launch about to be submitted; checks that it can run
+   * @param notebook - the notebook it runs, whose code is checked as well
    * @returns the checks
    */
-  preflight(spec?: ILaunchSpec): Promise<IPreflightReport> {
+  preflight(spec?: ILaunchSpec, notebook?: unknown): Promise<IPreflightReport> {
     return requestAPI<IPreflightReport>(
       'preflight',
       spec
         ? {
             method: 'POST',
             headers: { 'Content-Type': 'application/json' },
-            body: JSON.stringify(spec)
+            body: JSON.stringify(
+              notebook !== undefined && notebook !== null
+                ? { spec, notebook }
+                : spec
+            )
           }
         : {},
       this.#settings
@@ -351,53 +350,69 @@ export class JobsModel implements IDisposable {
       return;
     }
     this.#disposed = true;
-    this.#source?.close();
-    this.#source = null;
+    this.#stream?.abort();
+    this.#stream = null;
     this.#poll.dispose();
     Signal.clearData(this);
   }
 
   #connect(): void {
-    if (typeof EventSource === 'undefined') {
-      this.#fallBackToPolling();
-      return;
-    }
-    const url = new URL(
-      serviceUrl('events', this.#settings),
-      window.location.href
+    const abort = new AbortController();
+    this.#stream = abort;
+    void this.#follow(abort.signal);
+  }
+
+  /**
+   * Follows the change feed as `EventSource` would (reconnecting with
+   * `Last-Event-ID` after a cut, polling meanwhile), but through the
+   * service's one request path: the token goes in a header, not the URL.
+   */
+  async #follow(signal: AbortSignal): Promise<void> {
+    const query = scopeQuery(this.#scope);
+    const stream = new EventStreamSource(
+      query ? `events?${query}` : 'events',
+      this.#settings
     );
-    new URLSearchParams(scopeQuery(this.#scope)).forEach((value, name) =>
-      url.searchParams.append(name, value)
-    );
-    if (this.#settings.token) {
-      // EventSource cannot send headers; Jupyter also accepts the token here.
-      url.searchParams.set('token', this.#settings.token);
-    }
-    const source = new EventSource(url.toString(), { withCredentials: true });
-    this.#source = source;
-    source.addEventListener('open', () => {
-      this.#failures = 0;
-      this.#poll.stop().catch(() => undefined);
-      this.#setState('live');
-    });
-    source.addEventListener('status', event => {
-      this.#apply(
-        JSON.parse((event as MessageEvent<string>).data) as IJobEvent
-      );
-    });
-    source.addEventListener('resync', () => {
-      this.refresh().catch(() => undefined);
-    });
-    source.addEventListener('error', () => {
-      // The browser reconnects by itself (sending Last-Event-ID); poll meanwhile.
-      if (source.readyState === EventSource.CLOSED) {
-        this.#source = null;
-        this.#fallBackToPolling();
-      } else if (this.#state === 'live') {
+    while (!signal.aborted) {
+      try {
+        await stream.read(
+          {
+            onOpen: () => {
+              this.#failures = 0;
+              this.#poll.stop().catch(() => undefined);
+              this.#setState('live');
+            },
+            onEvents: events => events.forEach(e => this.#onEvent(e))
+          },
+          signal
+        );
+      } catch (error) {
+        if (!signal.aborted && error instanceof MpiJobResponseError) {
+          // Refused (as EventSource fails on an HTTP error): poll, try later.
+          this.#stream = null;
+          this.#fallBackToPolling();
+          return;
+        }
+      }
+      if (signal.aborted) {
+        return;
+      }
+      if (this.#state === 'live') {
         this.#setState('connecting');
         this.#poll.start().catch(() => undefined);
       }
-    });
+      await new Promise(resolve =>
+        setTimeout(resolve, stream.retryMs(RECONNECT_MS))
+      );
+    }
+  }
+
+  #onEvent(event: IServerSentEvent): void {
+    if (event.event === SSE_EVENTS.status) {
+      this.#apply(JSON.parse(event.data) as IJobEvent);
+    } else if (event.event === SSE_EVENTS.resync) {
+      this.refresh().catch(() => undefined);
+    }
   }
 
   #fallBackToPolling(): void {
@@ -405,22 +420,22 @@ export class JobsModel implements IDisposable {
     this.#poll.start().catch(() => undefined);
     // Try the stream again later; a service that restarted streams again.
     setTimeout(() => {
-      if (!this.#disposed && !this.#source) {
+      if (!this.#disposed && !this.#stream) {
         this.#connect();
       }
-    }, 15000);
+    }, RETRY_REFUSED_MS);
   }
 
   #replaceAll(jobs: readonly IJobRecord[]): void {
     this.#jobs.clear();
     for (const job of jobs) {
-      this.#jobs.set(key(job), job);
+      this.#jobs.set(jobKey(job), job);
     }
     this.#jobsChanged.emit(this.jobs);
   }
 
   #apply(event: IJobEvent): void {
-    const id = key(event.job);
+    const id = jobKey(event.job);
     const known = this.#jobs.get(id);
     if (event.type === 'DELETED') {
       if (!known) {

@@ -5,19 +5,10 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import type { IProblem } from '../core/errors';
+import type { IProblemDetails } from '../core/problem';
+import { decodeProblem } from '../core/problem';
 
-/** The problem+json body of a failed request. */
-export interface IProblemDetails {
-  /** Kubernetes-style reason, e.g. `NotFound`, `Invalid`. */
-  title: string;
-  /** HTTP status. */
-  status: number;
-  /** What happened, in kubectl's words. */
-  detail: string;
-  /** Field problems, for validation errors. */
-  errors?: IProblem[];
-}
+export type { IProblemDetails } from '../core/problem';
 
 /** A failed request to the service, keeping its problem+json body. */
 export class MpiJobResponseError extends ServerConnection.ResponseError {
@@ -52,20 +43,21 @@ export function serviceUrl(
 }
 
 /**
- * Calls the service and parses its JSON answer.
+ * Calls the service through Jupyter's connection (its auth headers: the
+ * token never goes in a URL) and checks the status.
  *
  * @param path - path below `api/`
  * @param init - fetch options
  * @param settings - server settings
- * @returns the parsed body
+ * @returns the response, status 2xx, its body unread
  * @throws {ServerConnection.NetworkError} when the server cannot be reached
- * @throws {MpiJobResponseError} for a non-2xx answer
+ * @throws {MpiJobResponseError} for a non-2xx answer, with its problem+json body
  */
-export async function requestAPI<T>(
+export async function fetchAPI(
   path: string,
   init: RequestInit = {},
   settings: ServerConnection.ISettings = ServerConnection.makeSettings()
-): Promise<T> {
+): Promise<Response> {
   let response: Response;
   try {
     response = await ServerConnection.makeRequest(
@@ -76,7 +68,37 @@ export async function requestAPI<T>(
   } catch (error) {
     throw new ServerConnection.NetworkError(error as TypeError);
   }
-  const text = await response.text();
+  if (!response.ok) {
+    let body: unknown = null;
+    try {
+      body = JSON.parse(await response.text());
+    } catch {
+      // Not ours (a proxy's page, say): the status line is all there is.
+    }
+    throw new MpiJobResponseError(
+      response,
+      decodeProblem(body, response.status)
+    );
+  }
+  return response;
+}
+
+/**
+ * Calls the service and parses its JSON answer.
+ *
+ * @param path - path below `api/`
+ * @param init - fetch options
+ * @param settings - server settings
+ * @returns the parsed body (null for an empty one)
+ * @throws {ServerConnection.NetworkError} when the server cannot be reached
+ * @throws {MpiJobResponseError} for a non-2xx answer
+ */
+export async function requestAPI<T>(
+  path: string,
+  init: RequestInit = {},
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): Promise<T> {
+  const text = await (await fetchAPI(path, init, settings)).text();
   let body: unknown = null;
   if (text) {
     try {
@@ -84,13 +106,6 @@ export async function requestAPI<T>(
     } catch {
       body = null;
     }
-  }
-  if (!response.ok) {
-    const problem =
-      body && typeof body === 'object' && 'detail' in body
-        ? (body as IProblemDetails)
-        : null;
-    throw new MpiJobResponseError(response, problem);
   }
   return body as T;
 }

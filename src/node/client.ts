@@ -11,7 +11,8 @@
 import { Agent, request } from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 
-import type { IProblem } from '../core/errors';
+import type { IServerSentEvent } from '../core/eventStream';
+import { EventStreamParser } from '../core/eventStream';
 import type {
   BackendKind,
   IJobEvent,
@@ -27,7 +28,13 @@ import type {
   INotebookBenchRecord,
   INotebookBenchRequest
 } from '../core/notebookBench';
+import { jobApiPath, jobKey } from '../core/jobKey';
 import type { IPackagedProgram } from '../core/notebook';
+import {
+  decodeProblem,
+  isFailureReason,
+  reasonForStatus
+} from '../core/problem';
 import type { ILaunchSpec } from '../core/spec';
 import type {
   IDisposable,
@@ -36,10 +43,7 @@ import type {
   Submission
 } from './backends/backend';
 import { ALL_NAMESPACES } from './backends/backend';
-import type { FailureReason } from './backends/errors';
 import { BackendError } from './backends/errors';
-import { EventStreamParser } from './service/eventStreamParser';
-import type { IParsedEvent } from './service/eventStreamParser';
 import type { IHealth, ISubmitRequest } from './service/protocol';
 import {
   API_PREFIX,
@@ -69,20 +73,6 @@ export interface IServiceClientOptions {
   /** Told why a watch connection failed before it reconnects. */
   readonly onWatchError?: (error: BackendError) => void;
 }
-
-const FAILURE_REASONS: ReadonlySet<string> = new Set<FailureReason>([
-  'BadRequest',
-  'Invalid',
-  'NotFound',
-  'AlreadyExists',
-  'Conflict',
-  'Forbidden',
-  'Unauthorized',
-  'RequestEntityTooLarge',
-  'ServiceUnavailable',
-  'InternalError',
-  'Timeout'
-]);
 
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set([
   '127.0.0.1',
@@ -633,7 +623,11 @@ export class ServiceClient implements IMpiJobBackend {
       );
     }
     if (isRecord(value) && value.error !== undefined) {
-      throw problemError(value.error, 500, this.where);
+      throw problemError(
+        value.error,
+        500,
+        `the MPI job service at ${this.where} answered 500`
+      );
     }
     return value as ILogLine;
   }
@@ -646,11 +640,9 @@ export class ServiceClient implements IMpiJobBackend {
       // Not ours (a proxy's page, say): the status line is all there is.
     }
     const status = res.statusCode ?? 500;
-    if (isRecord(document)) {
-      return problemError(document, status, this.where);
-    }
-    return new BackendError(
-      reasonForStatus(status),
+    return problemError(
+      document,
+      status,
       `the MPI job service at ${this.where} answered ${status} ${res.statusMessage ?? ''}`.trim()
     );
   }
@@ -738,13 +730,12 @@ class EventWatch {
       });
       this.attempt = 0;
       this.relist = null;
-      const parser = new EventStreamParser(
-        e => this.onEvent(e),
-        this.lastEventId
-      );
+      const parser = new EventStreamParser(this.lastEventId);
       res.setEncoding('utf8');
       for await (const chunk of res) {
-        parser.push(chunk as string);
+        for (const event of parser.push(chunk as string)) {
+          this.onEvent(event);
+        }
       }
       throw new Error('the service closed the event stream');
     } catch (error) {
@@ -770,7 +761,7 @@ class EventWatch {
     }, delay);
   }
 
-  private onEvent(parsed: IParsedEvent): void {
+  private onEvent(parsed: IServerSentEvent): void {
     if (this.disposed) {
       return;
     }
@@ -792,7 +783,7 @@ class EventWatch {
     const event = JSON.parse(parsed.data) as IJobEvent;
     if (!parsed.hasId) {
       // Part of a list after a resync: compared with what the listener saw at `synced`.
-      this.relist?.set(key(event.job), event.job);
+      this.relist?.set(jobKey(event.job), event.job);
       return;
     }
     this.lastEventId = parsed.lastEventId;
@@ -817,9 +808,9 @@ class EventWatch {
 
   private deliver(event: IJobEvent): void {
     if (event.type === 'DELETED') {
-      this.known.delete(key(event.job));
+      this.known.delete(jobKey(event.job));
     } else {
-      this.known.set(key(event.job), event.job);
+      this.known.set(jobKey(event.job), event.job);
     }
     this.listener(event);
   }
@@ -829,64 +820,31 @@ class EventWatch {
  * Turns a problem document into the error the CLI prints as
  * `Error from server (Reason): detail`.
  *
- * @param document - the parsed problem
+ * @param document - the parsed body (or a log line's `error`)
  * @param status - the HTTP status
- * @param where - the service, for messages
+ * @param fallback - the sentence when the body says nothing
  * @returns the error
  */
-export function problemError(
+function problemError(
   document: unknown,
   status: number,
-  where: string
+  fallback: string
 ): BackendError {
-  const doc = isRecord(document) ? document : {};
-  const title = typeof doc.title === 'string' ? doc.title : '';
-  const reason = FAILURE_REASONS.has(title)
-    ? (title as FailureReason)
-    : reasonForStatus(typeof doc.status === 'number' ? doc.status : status);
-  const detail =
-    typeof doc.detail === 'string'
-      ? doc.detail
-      : typeof doc.message === 'string'
-        ? doc.message
-        : `the MPI job service at ${where} answered ${status}`;
-  const listed = Array.isArray(doc.errors) ? doc.errors : [];
-  const problems: IProblem[] = listed.filter(isRecord).map(p => ({
-    path: String(p.path ?? ''),
-    message: String(p.message ?? '')
-  }));
-  return new BackendError(reason, detail, problems);
-}
-
-function reasonForStatus(status: number): FailureReason {
-  switch (status) {
-    case 401:
-      return 'Unauthorized';
-    case 403:
-      return 'Forbidden';
-    case 404:
-      return 'NotFound';
-    case 409:
-      return 'Conflict';
-    case 413:
-      return 'RequestEntityTooLarge';
-    case 422:
-      return 'Invalid';
-    case 503:
-      return 'ServiceUnavailable';
-    case 504:
-      return 'Timeout';
-    default:
-      return status >= 400 && status < 500 ? 'BadRequest' : 'InternalError';
+  const problem = decodeProblem(document, status);
+  if (!problem) {
+    return new BackendError(reasonForStatus(status), fallback);
   }
+  return new BackendError(
+    isFailureReason(problem.title)
+      ? problem.title
+      : reasonForStatus(problem.status),
+    problem.detail,
+    problem.errors
+  );
 }
 
 function jobPath(namespace: string, name: string): string {
-  return `/jobs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
-}
-
-function key(job: Pick<IJobRecord, 'namespace' | 'name'>): string {
-  return `${job.namespace}/${job.name}`;
+  return `/${jobApiPath({ namespace, name })}`;
 }
 
 async function readText(res: IncomingMessage): Promise<string> {

@@ -4,6 +4,7 @@
  */
 import { endOnBrokenPipe } from './cli/brokenPipe';
 import { runCli } from './cli/program';
+import { errorMessage } from '../core/errors';
 
 endOnBrokenPipe([process.stdout, process.stderr]);
 runCli(process.argv.slice(2), {
@@ -17,9 +18,7 @@ runCli(process.argv.slice(2), {
     setTimeout(() => process.exit(code), 200).unref();
   },
   (error: unknown) => {
-    process.stderr.write(
-      `error: ${error instanceof Error ? error.message : String(error)}\n`
-    );
+    process.stderr.write(`error: ${errorMessage(error)}\n`);
     process.exitCode = 1;
   }
 );

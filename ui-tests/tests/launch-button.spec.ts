@@ -204,13 +204,17 @@ test.describe('Launch panel', () => {
     await panel.getByRole('button', { name: 'Cancel' }).click();
     await expect(panel).toHaveCount(0);
 
-    // The Run menu.
+    // The Run menu: the launch plugin's entries, then the sidebar plugin's.
     await page.menu.open('Run');
     await expect(
       page.locator('.lm-Menu-itemLabel', {
         hasText: 'Launch Selected Cells as MPIJob'
       })
     ).toBeVisible();
+    const labels = await page.locator('.lm-Menu-itemLabel').allInnerTexts();
+    expect(labels.indexOf('Show MPI Jobs')).toBeGreaterThan(
+      labels.indexOf('Launch Selected Cells as MPIJob')
+    );
     await page.keyboard.press('Escape');
 
     // Command palette.
@@ -508,6 +512,63 @@ test.describe('Launch panel, first run', () => {
       .check();
     await expect(check).toHaveClass(/mpijob-mod-warning/, { timeout: 60000 });
     await expect(check).toContainText('"Allow more ranks than cores" is on');
+    await expect(submitButton(panel)).toBeEnabled();
+  });
+
+  test('checks the notebook’s code as it is edited: syntax and imports', async ({
+    page,
+    tmpPath
+  }) => {
+    // A module beside the notebook imports (ranks start in its folder); one
+    // that is nowhere does not; nor does Python 2 syntax compile.
+    await page.contents.uploadContent(
+      'VALUE = 1\n',
+      'text',
+      `${tmpPath}/beside_it.py`
+    );
+    await page.notebook.createNew('code.ipynb');
+    await page.notebook.setCell(0, 'code', 'import beside_it');
+    await page.notebook.addCell('code', 'import no_such_module_here');
+    await page.notebook.addCell('code', 'print "hello"');
+    const panel = await openLaunchPanel(page);
+    const check = (name: string): Locator =>
+      panel.locator('.mpijob-Preflight-check', {
+        has: page.locator('.mpijob-Preflight-name', {
+          hasText: new RegExp(`^${name}$`)
+        })
+      });
+    await expect(check('program')).toHaveClass(/mpijob-mod-error/, {
+      timeout: 60000
+    });
+    await expect(check('program')).toContainText('cell 3, line 1');
+    // Code that does not compile has no imports checked yet.
+    await expect(check('imports')).toHaveCount(0);
+    await expect(submitButton(panel)).toBeDisabled();
+
+    // Fixed in the notebook, the checks follow it.
+    // By the tab's exact title: "Launch code.ipynb" has it too.
+    const notebookTab = page.locator('.lm-TabBar-tab', {
+      has: page.locator('.lm-TabBar-tabLabel', { hasText: /^code\.ipynb$/ })
+    });
+    await notebookTab.click();
+    await page.notebook.setCell(2, 'code', 'print("hello")');
+    const launchTab = page.locator('.lm-TabBar-tab', {
+      hasText: 'Launch code'
+    });
+    await launchTab.click();
+    await expect(check('imports')).toHaveClass(/mpijob-mod-error/, {
+      timeout: 60000
+    });
+    await expect(check('program')).toHaveClass(/mpijob-mod-ok/);
+    await expect(check('imports')).toContainText('no_such_module_here');
+    await expect(check('imports')).not.toContainText('beside_it');
+    await expect(submitButton(panel)).toBeDisabled();
+    await notebookTab.click();
+    await page.notebook.setCell(1, 'code', 'import os');
+    await launchTab.click();
+    await expect(check('imports')).toHaveClass(/mpijob-mod-ok/, {
+      timeout: 60000
+    });
     await expect(submitButton(panel)).toBeEnabled();
   });
 

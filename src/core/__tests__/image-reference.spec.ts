@@ -5,7 +5,7 @@
  */
 import { imageReferenceProblem } from '../imageRef';
 import { validateLaunchSpec } from '../spec';
-import { classifyDocument, prepareMpiJob } from '../mpijob';
+import { classifyDocument, prepareMpiJob } from '../inputDocument';
 
 describe('imageReferenceProblem', () => {
   it.each([

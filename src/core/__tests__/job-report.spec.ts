@@ -8,6 +8,7 @@ import {
   placeRanks,
   placementWarning,
   podTimeline,
+  podsFromEvents,
   timelineSeconds
 } from '../jobReport';
 import type { IPodLike, IReplicaNode, ITopology } from '../status';
@@ -68,6 +69,16 @@ describe('rank placement', () => {
     );
     expect(placementWarning(launcher, 2, 2)).toMatch(
       /^2 of 2 rank\(s\) ran on the launcher \(pi-launcher-x7k2p\).*--hostfile \/etc\/mpi\/hostfile$/
+    );
+    // The launcher's host is named after the job (the operator sets it).
+    const hostname = placeRanks(
+      { 0: 'pi-launcher', 1: 'pi-launcher' },
+      TOPOLOGY,
+      'pi'
+    );
+    expect(hostname.map(p => p.role)).toEqual(['launcher', 'launcher']);
+    expect(placementWarning(hostname, 2, 2)).toMatch(
+      /^2 of 2 rank\(s\) ran on the launcher \(pi-launcher\)/
     );
     const oneWorker = placeRanks(
       { 0: 'pi-worker-0', 1: 'pi-worker-0' },
@@ -140,6 +151,93 @@ describe('start-up timeline', () => {
       firstOutput: 9.5,
       finished: 20
     });
+  });
+
+  it('should take a worker whose container ended as ready from its start unless a probe decided', () => {
+    // What the API gives once the job is over: no pod is Ready any more.
+    const finished = (probe: boolean): IPodLike =>
+      ({
+        metadata: { labels: { 'training.kubeflow.org/job-role': 'worker' } },
+        spec: {
+          containers: [
+            { name: 'c', ...(probe ? { readinessProbe: { exec: {} } } : {}) }
+          ]
+        },
+        status: {
+          // As the operator's clean-up last shows it: deleted while running.
+          phase: 'Running',
+          conditions: [
+            {
+              type: 'Ready',
+              status: 'False',
+              reason: 'PodCompleted',
+              lastTransitionTime: '2026-12-01T10:00:30Z'
+            }
+          ],
+          containerStatuses: [
+            {
+              name: 'c',
+              state: {
+                terminated: {
+                  startedAt: '2026-12-01T10:00:04Z',
+                  finishedAt: '2026-12-01T10:00:29Z'
+                }
+              }
+            }
+          ]
+        }
+      }) as unknown as IPodLike;
+    const ready = (probe: boolean): number | null | undefined =>
+      timelineSeconds(
+        podTimeline(
+          '2026-12-01T10:00:00Z',
+          '2026-12-01T10:00:30Z',
+          [finished(probe)],
+          null
+        )
+      ).workersReady;
+    expect(ready(false)).toBe(4);
+    expect(ready(true)).toBeNull();
+  });
+
+  it('should take deleted workers from their events when no watch saw them last', () => {
+    const event = (pod: string, reason: string, time: string) => ({
+      reason,
+      involvedObject: { kind: 'Pod', name: pod },
+      ...(reason === 'Scheduled'
+        ? { eventTime: time }
+        : { lastTimestamp: time })
+    });
+    const pods = podsFromEvents(
+      [
+        { podName: 'pi-worker-0', role: 'worker' },
+        { podName: 'pi-worker-1', role: 'worker' }
+      ],
+      [
+        event('pi-worker-0', 'Scheduled', '2026-12-01T10:00:01.250000Z'),
+        event('pi-worker-1', 'Scheduled', '2026-12-01T10:00:01.500000Z'),
+        event('pi-worker-0', 'Started', '2026-12-01T10:00:03Z'),
+        event('pi-worker-1', 'Started', '2026-12-01T10:00:04Z'),
+        event('pi-worker-2', 'Started', '2026-12-01T10:00:09Z')
+      ]
+    );
+    const seconds = timelineSeconds(
+      podTimeline('2026-12-01T10:00:00Z', '2026-12-01T10:00:20Z', pods, null)
+    );
+    expect(seconds).toMatchObject({
+      scheduled: 1.5,
+      containersStarted: 4,
+      workersReady: 4
+    });
+    // A worker without events stays unknown, and so does the step.
+    const unknown = podsFromEvents(
+      [{ podName: 'pi-worker-9', role: 'worker' }],
+      []
+    );
+    expect(
+      timelineSeconds(podTimeline('2026-12-01T10:00:00Z', null, unknown, null))
+        .workersReady
+    ).toBeNull();
   });
 
   it('should leave a step open while a pod has not reached it', () => {

@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors';
-import { classifyDocument, prepareMpiJob } from '../mpijob';
+import { classifyDocument, prepareMpiJob } from '../inputDocument';
 import { parseYamlStream, toYamlStream } from '../yamlStream';
 import { crdErrors, upstreamExamples } from './helpers/reference';
 

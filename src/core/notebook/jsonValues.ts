@@ -53,13 +53,3 @@ export function describe(value: unknown): string {
       return `a ${typeof value}`;
   }
 }
-
-/**
- * The message of anything thrown.
- *
- * @param error - a caught value
- * @returns its message, or its text form when it is not an Error
- */
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

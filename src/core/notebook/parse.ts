@@ -6,7 +6,7 @@
 
 import { ValidationError } from '../errors';
 import type { IProblem } from '../errors';
-import { jsonErrorDetail } from './jsonErrorPosition';
+import { jsonErrorDetail } from '../jsonErrorPosition';
 import { describe, isCount, isRecord, MAX_PROBLEMS } from './jsonValues';
 import { DEFAULT_NOTEBOOK_PATH } from './model';
 import { upgradeFromV3 } from './nbformat3';
@@ -62,7 +62,7 @@ function decodeInput(input: unknown, notebookPath: string): unknown {
       [
         {
           path: '',
-          message: `the notebook is not valid JSON (${jsonErrorDetail(error, text)}); it may be truncated or not a notebook at all`
+          message: `the notebook is not valid JSON (${text.trim() === '' ? 'the file is empty' : jsonErrorDetail(error, text)}); it may be truncated or not a notebook at all`
         }
       ],
       summary

@@ -3,15 +3,9 @@
  * rewriting tracebacks, and the compact encoding stored next to the program.
  */
 
-import { ValidationError } from '../errors';
+import { errorMessage, ValidationError } from '../errors';
 import type { IProblem } from '../errors';
-import {
-  describe,
-  errorMessage,
-  isCount,
-  isRecord,
-  MAX_PROBLEMS
-} from './jsonValues';
+import { describe, isCount, isRecord, MAX_PROBLEMS } from './jsonValues';
 import { PROGRAM_FILE_NAME } from './model';
 import type { IPackagedProgram, ISourceLocation } from './model';
 

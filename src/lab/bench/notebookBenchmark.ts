@@ -14,6 +14,7 @@ import type {
 } from '../../core/notebookBench';
 import { benchEnded } from '../../core/notebookBench';
 import { requestAPI } from '../request';
+import { errorMessage } from '../../core/errors';
 
 /** Folder of a notebook's benchmark results, beside the notebook. */
 export const RESULTS_FOLDER = 'benchmarks';
@@ -147,7 +148,7 @@ export async function runNotebookBenchmark(
         message: trans.__(
           'Lost the benchmark of %1: %2',
           spec.name,
-          error instanceof Error ? error.message : String(error)
+          errorMessage(error)
         ),
         autoClose: false
       });

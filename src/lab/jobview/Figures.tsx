@@ -2,13 +2,14 @@
  * The figures a job's cells left (matplotlib, as the inline backend would
  * show them under the cell), fetched from the service as the job moves on.
  */
-import { ServerConnection } from '@jupyterlab/services';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useState } from 'react';
 
 import type { IJobFileInfo } from '../../core/jobFiles';
+import { jobApiPath } from '../../core/jobKey';
 import type { IJobKey } from '../commands';
-import { requestAPI, serviceUrl } from '../request';
+import { fetchAPI, requestAPI } from '../request';
+import { errorMessage } from '../../core/errors';
 
 /** What a figure's name says: `cell3-figure1[-rank2].png`. */
 const FIGURE_NAME = /^cell(\d+)-figure(\d+)(?:-rank(\d+))?\.png$/;
@@ -18,20 +19,10 @@ interface IShown {
   readonly url: string;
 }
 
-function filesPath(key: IJobKey): string {
-  return `jobs/${encodeURIComponent(key.namespace)}/${encodeURIComponent(key.name)}/files`;
-}
-
 async function fetchImage(key: IJobKey, name: string): Promise<string> {
-  const settings = ServerConnection.makeSettings();
-  const response = await ServerConnection.makeRequest(
-    serviceUrl(`${filesPath(key)}/${encodeURIComponent(name)}`, settings),
-    {},
-    settings
+  const response = await fetchAPI(
+    jobApiPath(key, `files/${encodeURIComponent(name)}`)
   );
-  if (!response.ok) {
-    throw new Error(`${response.status} ${response.statusText}`);
-  }
   return URL.createObjectURL(await response.blob());
 }
 
@@ -62,7 +53,7 @@ export function Figures(props: {
     void (async () => {
       try {
         const list = await requestAPI<{ items: IJobFileInfo[] }>(
-          filesPath(jobKey)
+          jobApiPath(jobKey, 'files')
         );
         const images = list.items.filter(f => FIGURE_NAME.test(f.name));
         const next: IShown[] = [];
@@ -80,7 +71,7 @@ export function Figures(props: {
         }
       } catch (reason) {
         if (live) {
-          setError(reason instanceof Error ? reason.message : String(reason));
+          setError(errorMessage(reason));
         }
       }
     })();

@@ -8,6 +8,7 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import React, { useEffect } from 'react';
 
+import { jobApiPath } from '../../core/jobKey';
 import type {
   IJobEvent,
   IJobKubeEvent,
@@ -17,9 +18,8 @@ import { mapTraceback } from '../../core/notebook';
 import type { IReplicaNode } from '../../core/status';
 import type { OpenCell } from '../CellText';
 import type { IJobKey } from '../commands';
-import type { JobsModel } from '../model';
 import { MpiJobResponseError, requestAPI } from '../request';
-import type { IMpiJobManager } from '../tokens';
+import type { IJobsModel, IMpiJobManager } from '../tokens';
 import { Conditions } from './Conditions';
 import { Figures } from './Figures';
 import { StartupReport } from './StartupReport';
@@ -30,6 +30,7 @@ import type { RankFilter } from './logs/LogStore';
 import { LogStore } from './logs/LogStore';
 import { LogViewer } from './logs/LogViewer';
 import { Topology } from './Topology';
+import { errorMessage } from '../../core/errors';
 
 /** What a job view needs. */
 export interface IJobViewOptions {
@@ -258,7 +259,7 @@ export class JobView extends ReactWidget {
     this.focusLogs();
   }
 
-  #onJobChanged(_: JobsModel, event: IJobEvent): void {
+  #onJobChanged(_: IJobsModel, event: IJobEvent): void {
     const { namespace, name } = this.#options.jobKey;
     if (event.job.namespace === namespace && event.job.name === name) {
       this.#apply(event.job, event.type === 'DELETED');
@@ -271,11 +272,8 @@ export class JobView extends ReactWidget {
    * @returns the job, or null when it does not exist (then the view says so)
    */
   async #check(): Promise<IJobRecord | null> {
-    const { namespace, name } = this.#options.jobKey;
     try {
-      return await requestAPI<IJobRecord>(
-        `jobs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`
-      );
+      return await requestAPI<IJobRecord>(jobApiPath(this.#options.jobKey));
     } catch (error) {
       if (
         error instanceof MpiJobResponseError &&
@@ -288,7 +286,7 @@ export class JobView extends ReactWidget {
           this.#missing = true;
         }
       } else {
-        this.#error = error instanceof Error ? error.message : String(error);
+        this.#error = errorMessage(error);
       }
       this.update();
       return null;
@@ -307,9 +305,8 @@ export class JobView extends ReactWidget {
     this.#eventsOf = job.resourceVersion;
     window.clearTimeout(this.#eventsTimer);
     this.#eventsTimer = window.setTimeout(() => {
-      const { namespace, name } = this.#options.jobKey;
       requestAPI<{ items: IJobKubeEvent[] }>(
-        `jobs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/events`
+        jobApiPath(this.#options.jobKey, 'events')
       ).then(
         body => {
           this.#events = body.items;
@@ -319,8 +316,7 @@ export class JobView extends ReactWidget {
         (error: unknown) => {
           // A deleted job's events go with it; the last ones stay shown.
           if (!this.#deleted) {
-            this.#eventsError =
-              error instanceof Error ? error.message : String(error);
+            this.#eventsError = errorMessage(error);
             this.update();
           }
         }

@@ -6,6 +6,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import React, { useEffect, useState } from 'react';
 
+import { jobApiPath } from '../../core/jobKey';
 import type { IJobReport, TimelineStep } from '../../core/jobReport';
 import { timelineSeconds } from '../../core/jobReport';
 import type { IJobKey } from '../commands';
@@ -33,9 +34,7 @@ export function StartupReport(props: {
       return;
     }
     let live = true;
-    requestAPI<IJobReport>(
-      `jobs/${encodeURIComponent(jobKey.namespace)}/${encodeURIComponent(jobKey.name)}/report`
-    ).then(
+    requestAPI<IJobReport>(jobApiPath(jobKey, 'report')).then(
       next => live && setReport(next),
       // The job's other sections say what is wrong with it.
       () => undefined

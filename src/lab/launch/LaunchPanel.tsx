@@ -8,6 +8,7 @@ import type { ReadonlyJSONObject } from '@lumino/coreutils';
 import React, { useDeferredValue, useEffect, useMemo, useState } from 'react';
 
 import type { IProblem } from '../../core/errors';
+import { jobKey } from '../../core/jobKey';
 import type { IJobRecord, INamespaceList } from '../../core/jobRecord';
 import type { OpenCell } from '../CellText';
 import { useSignal } from '../hooks';
@@ -17,7 +18,7 @@ import { defaultImageFor } from '../settings';
 import type { IMpiJobManager } from '../tokens';
 import { withNotebookFolder } from '../bench/notebookBenchmark';
 import { BenchmarkSection } from './BenchmarkSection';
-import { evaluateDraft } from './draft';
+import { evaluateDraft } from './draftEvaluation';
 import {
   createFormValidator,
   reportedPaths,
@@ -192,9 +193,7 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
     };
   }, [manager, namespace, access]);
 
-  const jobNames = manager.model.jobs
-    .map(j => `${j.namespace}/${j.name}`)
-    .join('\n');
+  const jobNames = manager.model.jobs.map(jobKey).join('\n');
   const deferredValues = useDeferredValue(values);
   const deferredNotebook = useDeferredValue(notebook);
   const draft = useMemo(
@@ -222,14 +221,21 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
       trans
     ]
   );
-  const preflight = usePreflight(manager, draft.spec);
+  const guessed =
+    settings.values.backend !== 'auto'
+      ? settings.values.backend
+      : lastKnownBackend();
+  // Checked as it would run: on the local backend in the notebook's folder,
+  // where the imports of modules beside the notebook resolve.
+  const preflight = usePreflight(
+    manager,
+    draft.spec && guessed === 'local' && source
+      ? withNotebookFolder(draft.spec, source.path)
+      : draft.spec,
+    draft.spec?.command ? null : deferredNotebook
+  );
   const { state: checked } = preflight;
-  const backend =
-    checked.state === 'done'
-      ? checked.report.backend
-      : settings.values.backend !== 'auto'
-        ? settings.values.backend
-        : lastKnownBackend();
+  const backend = checked.state === 'done' ? checked.report.backend : guessed;
   const layout = formLayout(backend);
   // Local ranks start in the notebook's folder, as its kernel does.
   const runnable =

@@ -8,7 +8,7 @@ import React from 'react';
 
 import type { IProblem } from '../../core/errors';
 import { fieldTitles } from '../../core/spec';
-import type { IDraftState } from './draft';
+import type { IDraftState } from './draftEvaluation';
 import type { IPreflight } from './launchHooks';
 
 /** Problems named one by one in the reasons; the rest are counted. */

@@ -9,6 +9,7 @@ import type { ILaunchSpec } from '../../core/spec';
 import type { IMpiJobManager } from '../tokens';
 import type { NotebookSource } from './notebookSource';
 import type { PreflightState } from './PreflightView';
+import { errorMessage } from '../../core/errors';
 
 /**
  * The notebook's JSON, read again (debounced) whenever the open document
@@ -73,13 +74,30 @@ export interface IPreflight {
  *
  * @param manager - the shared manager
  * @param spec - the launch as it is now; null while it is invalid
+ * @param notebook - the notebook it runs (its code is checked too: syntax,
+ *   imports the ranks' Python lacks); null for a command
  * @returns the checks, whether they are current, and a re-check
  */
 export function usePreflight(
   manager: IMpiJobManager,
-  spec: ILaunchSpec | null
+  spec: ILaunchSpec | null,
+  notebook: unknown = null
 ): IPreflight {
-  const key = spec ? JSON.stringify(spec) : '';
+  // A new notebook object is a new notebook content (useNotebook): counted,
+  // not serialized into the key on every render.
+  const notebookRef = useRef<{ value: unknown; version: number }>({
+    value: notebook,
+    version: 0
+  });
+  if (notebookRef.current.value !== notebook) {
+    notebookRef.current = {
+      value: notebook,
+      version: notebookRef.current.version + 1
+    };
+  }
+  const key = spec
+    ? `${notebookRef.current.version}:${JSON.stringify(spec)}`
+    : '';
   const [round, setRound] = useState(0);
   const asked = `${round}:${key}`;
   const [state, setState] = useState<PreflightState>({ state: 'pending' });
@@ -93,24 +111,29 @@ export function usePreflight(
     const delay = started.current ? PREFLIGHT_DEBOUNCE_MS : 0;
     started.current = true;
     const timer = window.setTimeout(() => {
-      manager.model.preflight(specRef.current ?? undefined).then(
-        report => {
-          knownBackend = report.backend;
-          if (!stale) {
-            setState({ state: 'done', report });
-            setAnswered(asked);
+      manager.model
+        .preflight(
+          specRef.current ?? undefined,
+          specRef.current ? notebookRef.current.value : null
+        )
+        .then(
+          report => {
+            knownBackend = report.backend;
+            if (!stale) {
+              setState({ state: 'done', report });
+              setAnswered(asked);
+            }
+          },
+          (error: unknown) => {
+            if (!stale) {
+              setState({
+                state: 'unreachable',
+                message: errorMessage(error)
+              });
+              setAnswered(asked);
+            }
           }
-        },
-        (error: unknown) => {
-          if (!stale) {
-            setState({
-              state: 'unreachable',
-              message: error instanceof Error ? error.message : String(error)
-            });
-            setAnswered(asked);
-          }
-        }
-      );
+        );
     }, delay);
     return () => {
       stale = true;

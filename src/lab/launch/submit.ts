@@ -10,6 +10,7 @@ import type { IJobRecord } from '../../core/jobRecord';
 import type { ILaunchSpec } from '../../core/spec';
 import { MpiJobResponseError } from '../request';
 import type { IMpiJobManager, ProgramSourceMap } from '../tokens';
+import { errorMessage } from '../../core/errors';
 
 /** How long the in-progress notification shows at least. */
 const MIN_PENDING_MS = 600;
@@ -67,7 +68,7 @@ export function describeFailure(
   }
   return {
     reason: null,
-    detail: error instanceof Error ? error.message : String(error),
+    detail: errorMessage(error),
     problems: []
   };
 }

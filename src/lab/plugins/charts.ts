@@ -30,6 +30,7 @@ import {
 } from '../bench/resultsWidget';
 import { CommandIDs } from '../commands';
 import { benchChartIcon } from '../icons';
+import { errorMessage } from '../../core/errors';
 
 /** Paths named by command arguments: `paths`, else `path`. */
 function pathsFromArgs(args: Record<string, unknown>): string[] {
@@ -113,10 +114,7 @@ export const chartsPlugin: JupyterFrontEndPlugin<void> = {
           problems: [
             {
               path: '',
-              message: trans.__(
-                'cannot be read: %1',
-                error instanceof Error ? error.message : String(error)
-              )
+              message: trans.__('cannot be read: %1', errorMessage(error))
             }
           ]
         };

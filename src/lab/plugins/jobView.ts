@@ -9,8 +9,9 @@ import { ILabShell, ILayoutRestorer } from '@jupyterlab/application';
 import { MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
+import { jobApiPath, jobKey } from '../../core/jobKey';
 import type { IJobRecord } from '../../core/jobRecord';
-import { CommandIDs, jobKeyFromArgs, jobKeyString } from '../commands';
+import { CommandIDs, jobKeyFromArgs } from '../commands';
 import { mpijobIcon } from '../icons';
 import { JobView } from '../jobview/JobView';
 import { MpiJobResponseError, requestAPI } from '../request';
@@ -63,9 +64,7 @@ export const jobViewPlugin: JupyterFrontEndPlugin<void> = {
           // ran on another backend), the tab closes quietly.
           const exists =
             manager.model.find(key.namespace, key.name) !== undefined ||
-            (await requestAPI(
-              `jobs/${encodeURIComponent(key.namespace)}/${encodeURIComponent(key.name)}`
-            ).then(
+            (await requestAPI(jobApiPath(key)).then(
               () => true,
               (error: unknown) =>
                 !(
@@ -124,7 +123,7 @@ export const jobViewPlugin: JupyterFrontEndPlugin<void> = {
       void restorer.restore(tracker, {
         command: CommandIDs.openJob,
         args: widget => ({ ...widget.content.jobKey, restored: true }),
-        name: widget => jobKeyString(widget.content.jobKey)
+        name: widget => jobKey(widget.content.jobKey)
       });
     }
   }

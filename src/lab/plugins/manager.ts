@@ -9,8 +9,8 @@ import { IStateDB } from '@jupyterlab/statedb';
 import type { ReadonlyPartialJSONValue } from '@lumino/coreutils';
 
 import { MpiJobManager } from '../manager';
-import type { NamespaceScope } from '../model';
 import { JobsModel } from '../model';
+import type { NamespaceScope } from '../tokens';
 import { IMpiJobManager } from '../tokens';
 
 /** Where the namespaces the jobs list shows are kept between sessions. */

@@ -11,6 +11,7 @@ import {
 } from '@jupyterlab/ui-components';
 import React, { useMemo, useState } from 'react';
 
+import { jobKey } from '../../core/jobKey';
 import type { JobPhase } from '../../core/status';
 import { useNow, useSignal } from '../hooks';
 import { mpijobIcon } from '../icons';
@@ -162,7 +163,7 @@ function JobsView(
         <ul className="mpijob-Jobs-list" aria-label={trans.__('Jobs')}>
           {shown.map(job => (
             <JobCard
-              key={`${job.namespace}/${job.name}`}
+              key={jobKey(job)}
               job={job}
               active={
                 active?.namespace === job.namespace && active.name === job.name

@@ -8,12 +8,13 @@ import React, { useEffect, useState } from 'react';
 
 import type { INamespaceList } from '../../core/jobRecord';
 import { useSignal } from '../hooks';
-import type { JobsModel, NamespaceScope } from '../model';
+import type { IJobsModel, NamespaceScope } from '../tokens';
+import { errorMessage } from '../../core/errors';
 
 /** Properties of {@link NamespacePicker}. */
 export interface INamespacePickerProps {
   /** The jobs model whose scope is chosen. */
-  readonly model: JobsModel;
+  readonly model: IJobsModel;
   /** Translations. */
   readonly trans: TranslationBundle;
 }
@@ -43,8 +44,7 @@ export function NamespacePicker(
     // Opened, the list is the cluster's as it is now.
     model.namespaces(open).then(
       list => live && setAccess(list),
-      (e: unknown) =>
-        live && setError(e instanceof Error ? e.message : String(e))
+      (e: unknown) => live && setError(errorMessage(e))
     );
     return () => {
       live = false;

@@ -7,9 +7,8 @@ import type { IDisposable } from '@lumino/disposable';
 
 import type { IJobEvent, IJobRecord } from '../../core/jobRecord';
 import { statusSummary } from '../../core/status';
-import type { JobsModel } from '../model';
 import { isFinal } from '../phase';
-import type { IMpiJobManager } from '../tokens';
+import type { IJobsModel, IMpiJobManager } from '../tokens';
 
 /**
  * Emits a success or error notification, with an action that opens the
@@ -27,7 +26,7 @@ export function notifyJobEnds(
 ): IDisposable {
   const notified = new Set<string>();
   let disposed = false;
-  const slot = (_: JobsModel, event: IJobEvent): void => {
+  const slot = (_: IJobsModel, event: IJobEvent): void => {
     const { job } = event;
     const phase = job.status.phase;
     if (

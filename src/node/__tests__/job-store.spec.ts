@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { IJobRecord } from '../../core/jobRecord';
 import { BackendError } from '../backends/errors';
 import { defaultDataDir } from '../paths';
-import type { IStoredJob } from '../store';
+import type { IStoredJob } from '../backends/local/store';
 import {
   assertJobKey,
   JobStore,
@@ -17,7 +17,7 @@ import {
   LogCursor,
   LogWriter,
   RECORD_FILE_NAME
-} from '../store';
+} from '../backends/local/store';
 
 interface ITestRun {
   pid: number;

@@ -211,6 +211,10 @@ describeWithRealNode()('MPIJobs on real pods (kubelet + containerd)', () => {
         hosts.set(Number(match[1]), match[3]);
       }
       expect(followed.stdout).toMatch(/pi = 3\.14159\d* .* on 2 ranks/);
+      if (hosts.size !== 2) {
+        // Seen once and not since: keep what was followed for the next time.
+        console.log(`followed: ${JSON.stringify(followed.stdout)}`);
+      }
       expect([...hosts.entries()].sort()).toEqual([
         [0, 'mpi-pi-worker-0'],
         [1, 'mpi-pi-worker-1']
@@ -348,10 +352,10 @@ describeWithRealNode()('MPIJobs on real pods (kubelet + containerd)', () => {
       expect(waited.stderr).toBe('');
       const described = await kube(['describe', 'mpi-pi', '-n', ns]);
       expect(described.stdout).toMatch(
-        /^Warning: +2 of 2 rank\(s\) ran on the launcher \(mpi-pi-launcher-\S+\), not on a worker/m
+        /^Warning: +2 of 2 rank\(s\) ran on the launcher \(mpi-pi-launcher\S*\), not on a worker/m
       );
       expect(described.stdout).toMatch(
-        /^Placement:\n.*\n {2}0 +mpi-pi-launcher-\S+ +launcher /m
+        /^Placement:\n.*\n {2}0 +mpi-pi-launcher\S* +launcher /m
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

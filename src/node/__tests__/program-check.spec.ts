@@ -146,6 +146,8 @@ describe('a notebook checked with the ranks’ Python before it runs', () => {
         /^the notebook's code does not compile: cell 1, line 1: SyntaxError/
       )
     });
+    // Nothing is said of its imports until it compiles.
+    expect(report.checks.find(c => c.name === 'imports')).toBeUndefined();
     const good = job('good', ['import numpy']);
     const fine = await backend.preflight(good.spec, undefined, good.program);
     expect(

@@ -12,7 +12,7 @@ import { buildJob } from '../../core/job';
 import { parseLaunchSpec } from '../../core/spec';
 import { ServiceClient } from '../client';
 import { createService } from '../service';
-import type { IParsedEvent } from '../service/eventStreamParser';
+import type { IServerSentEvent } from '../../core/eventStream';
 import type { IHarness } from './fixtures/service/harness';
 import {
   call,
@@ -36,10 +36,10 @@ afterAll(async () => {
   await h?.close();
 });
 
-const synced = (e: IParsedEvent): boolean => e.event === 'synced';
-const changes = (events: IParsedEvent[]): IParsedEvent[] =>
+const synced = (e: IServerSentEvent): boolean => e.event === 'synced';
+const changes = (events: IServerSentEvent[]): IServerSentEvent[] =>
   events.filter(e => e.event === 'status' && e.hasId);
-const wire = (events: IParsedEvent[]): [number, string][] =>
+const wire = (events: IServerSentEvent[]): [number, string][] =>
   events.map(e => [Number(e.lastEventId), e.data]);
 
 async function submitCommand(name: string, target = h.target): Promise<void> {
@@ -343,7 +343,7 @@ describe('one job /api/jobs/{namespace}/{name}/stream', () => {
     const whole = await SseReader.open(h.target, path);
     await whole.waitFor(e => e.event === 'end');
     await whole.ended;
-    const logs = (events: IParsedEvent[]): [number, string][] =>
+    const logs = (events: IServerSentEvent[]): [number, string][] =>
       wire(events.filter(e => e.event === 'log'));
     const all = logs(whole.events);
     expect(all.map(([id]) => id)).toEqual(all.map((_, i) => i + 1));

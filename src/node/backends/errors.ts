@@ -3,34 +3,10 @@
  * can answer problem+json and the CLI can print kubectl's wording.
  */
 import type { IProblem } from '../../core/errors';
+import type { FailureReason } from '../../core/problem';
+import { REASON_STATUS } from '../../core/problem';
 
-/** Kubernetes `metav1.StatusReason` values we use. */
-export type FailureReason =
-  | 'BadRequest'
-  | 'Invalid'
-  | 'NotFound'
-  | 'AlreadyExists'
-  | 'Conflict'
-  | 'Forbidden'
-  | 'Unauthorized'
-  | 'RequestEntityTooLarge'
-  | 'ServiceUnavailable'
-  | 'InternalError'
-  | 'Timeout';
-
-const STATUS: Record<FailureReason, number> = {
-  BadRequest: 400,
-  Invalid: 422,
-  NotFound: 404,
-  AlreadyExists: 409,
-  Conflict: 409,
-  Forbidden: 403,
-  Unauthorized: 401,
-  RequestEntityTooLarge: 413,
-  ServiceUnavailable: 503,
-  InternalError: 500,
-  Timeout: 504
-};
+export type { FailureReason } from '../../core/problem';
 
 /** A failure a backend reports; its message reads like the API server's. */
 export class BackendError extends Error {
@@ -54,7 +30,7 @@ export class BackendError extends Error {
     super(message);
     this.name = 'BackendError';
     this.reason = reason;
-    this.status = STATUS[reason];
+    this.status = REASON_STATUS[reason];
     this.problems = problems;
   }
 }

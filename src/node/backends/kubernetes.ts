@@ -6,12 +6,7 @@
  * them. Status comes from core's reduction of the MPIJob, its pods and
  * events, kept current by one set of watches per namespace.
  */
-import {
-  jobKubeEvents,
-  recordFromCluster,
-  SPEC_ANNOTATION
-} from '../../core/clusterRecord';
-import type { IProblem } from '../../core/errors';
+import { jobKubeEvents, recordFromCluster } from '../../core/clusterRecord';
 import type {
   IJobEvent,
   IJobKubeEvent,
@@ -19,7 +14,6 @@ import type {
   ILogLine,
   INamespaceAccess,
   INamespaceList,
-  IPreflightCheck,
   IPreflightReport
 } from '../../core/jobRecord';
 import type { IJobFile, IJobFileInfo } from '../../core/jobFiles';
@@ -27,7 +21,8 @@ import type { IJobReport } from '../../core/jobReport';
 import {
   placeRanks,
   placementWarning,
-  podTimeline
+  podTimeline,
+  podsFromEvents
 } from '../../core/jobReport';
 import type { IKubeObject } from '../../core/kube';
 import {
@@ -57,6 +52,7 @@ import { renderDefaults } from '../images';
 import { launcherFailure } from './kubernetes/failure';
 import { launcherFacts, launcherLogs } from './kubernetes/logs';
 import { kubePreflight } from './kubernetes/preflight';
+import { gangOf, objectsOf, preflightRefusal } from './kubernetes/submission';
 import { ResourceWatch } from './kubernetes/resourceWatch';
 import type { PodObject } from './kubernetes/api';
 
@@ -688,8 +684,25 @@ export class KubernetesBackend implements IMpiJobBackend {
             `${OPERATOR_JOB_NAME_LABEL}=${name}`
           )
         ).items;
+    // Replicas whose pods the clean-up deleted unseen: their events remain.
+    const listed = new Set(pods.map(p => p.metadata?.name));
+    const gone = [
+      ...(record.topology.launcher ? [record.topology.launcher] : []),
+      ...record.topology.workers
+    ].filter(r => r.podName !== null && !listed.has(r.podName));
+    if (gone.length > 0) {
+      const events = await this.api
+        .listEvents(namespace)
+        .catch(() => ({ items: [] }));
+      pods.push(
+        ...(podsFromEvents(
+          gone.map(r => ({ podName: r.podName as string, role: r.role })),
+          events.items
+        ) as PodObject[])
+      );
+    }
     const facts = await this.facts(namespace, name, record);
-    const placement = placeRanks(facts.hosts, record.topology);
+    const placement = placeRanks(facts.hosts, record.topology, name);
     return {
       placement,
       warning: placementWarning(
@@ -819,89 +832,6 @@ export class KubernetesBackend implements IMpiJobBackend {
       throw new BackendError('ServiceUnavailable', 'the backend is closed');
     }
   }
-}
-
-interface IObjects {
-  readonly mpiJob: IKubeObject;
-  readonly configMap: IKubeObject | null;
-  readonly networkPolicy: IKubeObject | null;
-  readonly spec: ILaunchSpec | null;
-}
-
-function objectsOf(submission: Submission, namespace: string): IObjects {
-  if (submission.kind === 'manifest') {
-    const object = submission.object;
-    return {
-      mpiJob: {
-        ...object,
-        metadata: {
-          ...object.metadata,
-          namespace: object.metadata.namespace ?? namespace
-        }
-      },
-      configMap: null,
-      networkPolicy: null,
-      spec: null
-    };
-  }
-  const { rendered, spec } = submission.job;
-  const mpiJob = rendered.mpiJob;
-  return {
-    mpiJob: {
-      ...mpiJob,
-      metadata: {
-        ...mpiJob.metadata,
-        annotations: {
-          ...(mpiJob.metadata.annotations ?? {}),
-          [SPEC_ANNOTATION]: JSON.stringify(spec)
-        }
-      }
-    },
-    configMap: rendered.configMap,
-    networkPolicy: rendered.networkPolicy,
-    spec
-  };
-}
-
-/**
- * The error for a launch preflight refused: 503 when the cluster cannot be
- * used, 403 when the user lacks a permission, 422 (Invalid, with the
- * fields at fault) when the job does not fit (GPUs, quota, gang scheduler,
- * namespace): nothing is forbidden then, the job must change.
- *
- * @param failed - the failed error-severity checks
- * @param fromSpec - whether the job came from a launch spec (its fields can be named)
- * @returns the error
- */
-function preflightRefusal(
-  failed: readonly IPreflightCheck[],
-  fromSpec: boolean
-): BackendError {
-  const detail = `preflight failed, nothing was created: ${failed
-    .map(c => `${c.message}${c.fix ? ` (${c.fix})` : ''}`)
-    .join('; ')}`;
-  if (failed.some(c => c.name === 'api' || c.name === 'crd')) {
-    return new BackendError('ServiceUnavailable', detail);
-  }
-  if (failed.some(c => c.name.startsWith('rbac:'))) {
-    return new BackendError('Forbidden', detail);
-  }
-  const problems: IProblem[] = fromSpec
-    ? failed.map(c => ({
-        path: c.path ?? '',
-        message: c.fix ? `${c.message}. ${c.fix}` : c.message
-      }))
-    : [];
-  return new BackendError('Invalid', detail, problems);
-}
-
-function gangOf(mpiJob: IKubeObject): string | undefined {
-  const policy = (
-    mpiJob.spec as { runPolicy?: { schedulingPolicy?: unknown } } | undefined
-  )?.runPolicy?.schedulingPolicy;
-  // A manifest with a schedulingPolicy needs a gang scheduler; which one is
-  // the operator's setting, so either will do.
-  return policy ? 'any' : undefined;
 }
 
 function belongsTo(pod: PodObject, job: IKubeObject): boolean {

@@ -30,6 +30,7 @@ import { currentLoad, readEnvironment } from './environment';
 import { largeJob, syntheticNotebook } from './microInputs';
 import type { Progress } from './progress';
 import { assertValid } from './runner';
+import { errorMessage } from '../../core/errors';
 
 /** Options of {@link runMicroBenchmarks}. */
 export interface IMicroOptions {
@@ -105,7 +106,7 @@ export async function runMicroBenchmarks(
         blankRun(
           task.name,
           options.signal.aborted ? 'interrupted' : 'errored',
-          error instanceof Error ? error.message : String(error),
+          errorMessage(error),
           at
         )
       );
@@ -169,9 +170,7 @@ async function measure(
         : 'interrupted';
   const reason =
     result.state === 'errored'
-      ? result.error instanceof Error
-        ? result.error.message
-        : String(result.error)
+      ? errorMessage(result.error)
       : state === 'interrupted'
         ? 'interrupted'
         : null;

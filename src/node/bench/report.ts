@@ -20,7 +20,7 @@ import {
   SUMMARY_HEADERS,
   summaryCells
 } from '../../core/benchReport';
-import { formatTable } from '../cli/table';
+import { formatTable } from '../../core/table';
 
 export { environmentLines, SUMMARY_HEADERS, summaryCells };
 

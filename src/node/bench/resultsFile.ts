@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 
 import type { IBenchResults } from '../../core/benchResults';
 import { parseResults } from '../../core/benchResults';
-import { ValidationError } from '../../core/errors';
+import { errorMessage, ValidationError } from '../../core/errors';
 
 /**
  * The default file of a run: `<dir>/<name>-<YYYYMMDD-HHMMSS>.json` (UTC).
@@ -54,7 +54,7 @@ export async function readResults(path: string): Promise<IBenchResults> {
     text = await fs.readFile(path, 'utf8');
   } catch (error) {
     throw new ValidationError(
-      [{ path, message: `cannot be read: ${errorText(error)}` }],
+      [{ path, message: `cannot be read: ${errorMessage(error)}` }],
       'no results'
     );
   }
@@ -63,7 +63,7 @@ export async function readResults(path: string): Promise<IBenchResults> {
     parsed = JSON.parse(text);
   } catch (error) {
     throw new ValidationError(
-      [{ path, message: `is not JSON: ${errorText(error)}` }],
+      [{ path, message: `is not JSON: ${errorMessage(error)}` }],
       'invalid results'
     );
   }
@@ -82,8 +82,4 @@ export async function readResults(path: string): Promise<IBenchResults> {
     }
     throw error;
   }
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -24,7 +24,7 @@ import {
   SERIES,
   summarizeResults
 } from '../../core/benchResults';
-import { formatProblem } from '../../core/errors';
+import { errorMessage, formatProblem } from '../../core/errors';
 import { timelineSeconds } from '../../core/jobReport';
 import { buildJob } from '../../core/job';
 import type { IBuiltJob } from '../../core/job';
@@ -108,7 +108,7 @@ export async function runScenario(
       bare = await BareMpirun.open(scenario.mpiImplementation);
     } catch (error) {
       options.progress.line(
-        `warning: no bare mpirun runs: ${errorText(error)}`
+        `warning: no bare mpirun runs: ${errorMessage(error)}`
       );
     }
   }
@@ -316,7 +316,7 @@ async function runWorkerCount(
       // A baseline that cannot run must not sink the benchmark: the jobs
       // are measured without it, and the results say why it is missing.
       bare = null;
-      bareSkipped = errorText(error);
+      bareSkipped = errorMessage(error);
       // Its series would no longer pair with the jobs'; the attempts keep
       // the times of the bare runs that did finish.
       samples.bare.length = 0;
@@ -432,7 +432,7 @@ async function runWorkerCount(
           workloadSeconds: null,
           e2eSeconds,
           metrics: null,
-          message: errorText(error)
+          message: errorMessage(error)
         });
       }
       throw error;
@@ -449,7 +449,7 @@ async function runWorkerCount(
   } catch (error) {
     // tinybench reports task errors in the task; this is anything else.
     state = 'errored';
-    reason = errorText(error);
+    reason = errorMessage(error);
   }
   const task: Task | undefined = bench.tasks[0];
   const result = task?.result;
@@ -464,7 +464,7 @@ async function runWorkerCount(
         reason = 'interrupted';
       } else {
         state = 'errored';
-        reason = errorText(error);
+        reason = errorMessage(error);
       }
     } else if (result.state !== 'completed') {
       state = 'interrupted';
@@ -559,8 +559,4 @@ function emptyRun(
 /** One line saying what a scenario runs, where and how often. */
 export function describeScenario(scenario: IScenario): string {
   return `${scenario.name}: ${scenario.workload ?? scenario.notebook ?? scenario.command?.join(' ')} on ${scenario.workers.join(', ')} worker(s) × ${scenario.ranksPerWorker} rank(s), ${scenario.warmups} warm-up(s) + ${scenario.repeats} run(s) each, ${scenario.scaling} scaling, ${scenario.backend} backend`;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -2,19 +2,19 @@
  * Benchmark scenarios: YAML files under benchmarks/scenarios, validated by
  * schema/scenario.json, with every problem reported by field path.
  */
-import Ajv from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { existsSync, promises as fs } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 
 import type { IProblem } from '../../core/errors';
-import { ValidationError } from '../../core/errors';
+import { errorMessage, ValidationError } from '../../core/errors';
 import { scenarioSchema } from '../../core/generated/benchScenarioSchema';
 import type { IPackagedProgram } from '../../core/notebook';
 import type { ILaunchSpec, MpiImplementation } from '../../core/spec';
 import { describeAjvErrors, pointerToPath } from '../../core/spec';
 import type { ScalingMode } from '../../core/stats';
+import { lazyValidator, validateCopy } from '../../core/schemaValidator';
 
 /** The scenario's JSON Schema (schema/scenario.json). */
 export const SCENARIO_SCHEMA = scenarioSchema;
@@ -106,22 +106,10 @@ export type ScenarioValidation =
   | { readonly ok: true; readonly scenario: IScenario }
   | { readonly ok: false; readonly problems: readonly IProblem[] };
 
-let compiled: ValidateFunction | null = null;
-
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({
-      allErrors: true,
-      useDefaults: true,
-      strict: true,
-      allowUnionTypes: true,
-      verbose: true
-    });
-    ajv.addKeyword({ keyword: 'patternMessage', schemaType: 'string' });
-    compiled = ajv.compile(scenarioSchema);
-  }
-  return compiled;
-}
+const validator = lazyValidator(scenarioSchema, {
+  useDefaults: true,
+  messageKeywords: ['patternMessage']
+});
 
 /**
  * Validates a parsed scenario and fills in defaults; the input is not modified.
@@ -130,15 +118,11 @@ function validator(): ValidateFunction {
  * @returns the scenario, or every problem with its field path
  */
 export function validateScenario(input: unknown): ScenarioValidation {
-  const candidate: unknown =
-    input !== null && typeof input === 'object'
-      ? structuredClone(input)
-      : input;
-  const validate = validator();
-  if (!validate(candidate)) {
-    return { ok: false, problems: scenarioAjvProblems(validate.errors ?? []) };
+  const checked = validateCopy(validator(), input);
+  if (!checked.ok) {
+    return { ok: false, problems: scenarioAjvProblems(checked.errors) };
   }
-  const scenario = candidate as IScenario;
+  const scenario = checked.value as IScenario;
   const problems = crossFieldProblems(scenario);
   return problems.length ? { ok: false, problems } : { ok: true, scenario };
 }
@@ -174,7 +158,7 @@ export async function loadScenario(file: string): Promise<ILoadedScenario> {
     text = await fs.readFile(path, 'utf8');
   } catch (error) {
     throw new ValidationError(
-      [{ path: file, message: `cannot be read: ${errorText(error)}` }],
+      [{ path: file, message: `cannot be read: ${errorMessage(error)}` }],
       'no scenario'
     );
   }
@@ -183,7 +167,7 @@ export async function loadScenario(file: string): Promise<ILoadedScenario> {
     parsed = parseYaml(text, { prettyErrors: true });
   } catch (error) {
     throw new ValidationError(
-      [{ path: file, message: `is not valid YAML: ${errorText(error)}` }],
+      [{ path: file, message: `is not valid YAML: ${errorMessage(error)}` }],
       'invalid scenario'
     );
   }
@@ -307,13 +291,9 @@ function crossFieldProblems(scenario: IScenario): IProblem[] {
     } catch (error) {
       problems.push({
         path: 'metric.pattern',
-        message: `is not a valid regular expression: ${errorText(error)}`
+        message: `is not a valid regular expression: ${errorMessage(error)}`
       });
     }
   }
   return problems;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

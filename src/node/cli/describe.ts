@@ -7,7 +7,7 @@ import type { IJobReport } from '../../core/jobReport';
 import { TIMELINE_TITLES, timelineSeconds } from '../../core/jobReport';
 import type { IJobRecord, ILogLine } from '../../core/jobRecord';
 import { replicaOutcome } from '../../core/status';
-import { formatTable } from './table';
+import { formatTable } from '../../core/table';
 
 // Width of the `Name:` column.
 const FIELD_WIDTH = 18;

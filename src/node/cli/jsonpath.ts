@@ -6,6 +6,7 @@
  */
 import { JSONPath } from 'jsonpath-plus';
 
+import { errorMessage } from '../../core/errors';
 import { CliError, ExitCode } from './errors';
 
 /** A template, read into parts. */
@@ -46,9 +47,7 @@ export function queryPath(path: string, value: unknown): unknown[] {
     }) as unknown[];
   } catch (error) {
     throw new CliError(
-      [
-        `error executing jsonpath "${path}": ${error instanceof Error ? error.message : String(error)}`
-      ],
+      [`error executing jsonpath "${path}": ${errorMessage(error)}`],
       ExitCode.usage
     );
   }

@@ -10,7 +10,7 @@ import { formatProblem } from '../../core/errors';
 import type { IBuiltJob } from '../../core/job';
 import { buildJob } from '../../core/job';
 import type { IKubeObject } from '../../core/kube';
-import { classifyDocument, prepareMpiJob } from '../../core/mpijob';
+import { classifyDocument, prepareMpiJob } from '../../core/inputDocument';
 import { generatedName } from '../../core/naming';
 import { parseLaunchSpec } from '../../core/spec';
 import { parseYamlStream } from '../../core/yamlStream';

@@ -7,7 +7,7 @@ import { toYamlStream } from '../../core/yamlStream';
 import { jobObject, objectList } from './jobObject';
 import { queryPath, renderTemplate, valueText } from './jsonpath';
 import type { ObjectFormat, PrintFormat } from './outputFormat';
-import { formatTable } from './table';
+import { formatTable } from '../../core/table';
 
 const RESOURCE_NAMES: Record<string, string> = {
   MPIJob: 'mpijob.kubeflow.org',

@@ -3,7 +3,11 @@
  * when a command fails: it needs the launch-spec module to name fields.
  */
 import type { IProblem } from '../../core/errors';
-import { formatProblem, ValidationError } from '../../core/errors';
+import {
+  errorMessage,
+  formatProblem,
+  ValidationError
+} from '../../core/errors';
 import { problemField } from '../../core/spec';
 import { BackendError } from '../backends/errors';
 import { CliError, ExitCode } from './errors';
@@ -74,7 +78,7 @@ export function reportError(
     }
     return ExitCode.failed;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   stderr.write(`error: ${message}\n`);
   return ExitCode.failed;
 }

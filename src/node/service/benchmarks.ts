@@ -12,11 +12,14 @@ import { homedir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 
 import { summarizeResults } from '../../core/benchResults';
+import { benchRequestSchema } from '../../core/generated/benchRequestSchema';
 import type { IProblem } from '../../core/errors';
-import { ValidationError } from '../../core/errors';
+import { errorMessage, ValidationError } from '../../core/errors';
 import { buildJob } from '../../core/job';
 import type { INotebookBenchRecord } from '../../core/notebookBench';
 import { NOTEBOOK_BENCH } from '../../core/notebookBench';
+import { lazyValidator } from '../../core/schemaValidator';
+import { describeAjvErrors } from '../../core/spec';
 import type { IMpiJobBackend } from '../backends/backend';
 import { LocalBackend } from '../backends/local';
 import type { INotebookBenchPlan } from '../bench/notebook';
@@ -30,16 +33,6 @@ import type { IResource } from './router';
 
 /** Harness lines kept in a record. */
 const MAX_LINES = 50;
-
-const REQUEST_FIELDS = [
-  'spec',
-  'notebook',
-  'workers',
-  'repeats',
-  'warmups',
-  'bare',
-  'resultsDir'
-];
 
 /** Options of {@link NotebookBenchmarks}. */
 export interface INotebookBenchmarksOptions {
@@ -197,7 +190,7 @@ export class NotebookBenchmarks {
       .catch((error: unknown) =>
         update({
           state: 'failed',
-          message: errorText(error),
+          message: errorMessage(error),
           finishedAt: new Date().toISOString()
         })
       )
@@ -272,6 +265,41 @@ export class NotebookBenchmarks {
   }
 }
 
+// The request's shape, from schema/openapi.yaml (BenchmarkRequest); the
+// spec and the notebook are checked after it, by checkSpec and packaging.
+const requestValidator = lazyValidator(benchRequestSchema, {
+  useDefaults: true
+});
+
+// One sentence per field, whatever the schema found wrong with it: a list
+// of worker counts is judged as a whole.
+const FIELD_SENTENCES: Readonly<Record<string, string>> = {
+  workers: `must list 1 to ${NOTEBOOK_BENCH.maxCounts} different worker counts from 1 to ${NOTEBOOK_BENCH.maxWorkers}, e.g. [1, 2, 4]`,
+  repeats: `must be a whole number from 1 to ${NOTEBOOK_BENCH.maxRepeats}`,
+  warmups: `must be a whole number from 0 to ${NOTEBOOK_BENCH.maxWarmups}`,
+  bare: 'must be true or false',
+  resultsDir:
+    'must be an absolute folder on the service’s machine (or start with ~/)'
+};
+
+// The schema's problems as the request's fields' sentences, one per field:
+// unknown fields first, then in the schema's order.
+function requestProblems(found: readonly IProblem[]): IProblem[] {
+  const order = Object.keys(benchRequestSchema.properties);
+  const byPath = new Map<string, IProblem>();
+  for (const problem of found) {
+    const field = /^[^.[]*/.exec(problem.path)?.[0] ?? problem.path;
+    const sentence = FIELD_SENTENCES[field];
+    const mapped = sentence ? { path: field, message: sentence } : problem;
+    if (!byPath.has(mapped.path)) {
+      byPath.set(mapped.path, mapped);
+    }
+  }
+  return [...byPath.values()].sort(
+    (a, b) => order.indexOf(a.path) - order.indexOf(b.path)
+  );
+}
+
 /** A checked benchmark request, its notebook packaged. */
 export type IDecodedRequest = INotebookBenchPlan;
 
@@ -299,80 +327,24 @@ export function decodeRequest(
       'invalid benchmark request'
     );
   }
-  const problems: IProblem[] = Object.keys(body)
-    .filter(k => !REQUEST_FIELDS.includes(k))
-    .map(k => ({
-      path: k,
-      message: `is not a known field; known fields are: ${REQUEST_FIELDS.join(', ')}`
-    }));
-  const workers = body.workers;
-  if (
-    !Array.isArray(workers) ||
-    workers.length === 0 ||
-    workers.length > NOTEBOOK_BENCH.maxCounts ||
-    !workers.every(
-      n => Number.isInteger(n) && n >= 1 && n <= NOTEBOOK_BENCH.maxWorkers
-    ) ||
-    new Set(workers).size !== workers.length
-  ) {
-    problems.push({
-      path: 'workers',
-      message: `must list 1 to ${NOTEBOOK_BENCH.maxCounts} different worker counts from 1 to ${NOTEBOOK_BENCH.maxWorkers}, e.g. [1, 2, 4]`
-    });
-  }
-  const count = (
-    field: 'repeats' | 'warmups',
-    min: number,
-    max: number,
-    fallback: number
-  ): number => {
-    const value = body[field];
-    if (value === undefined) {
-      return fallback;
-    }
-    if (
-      typeof value !== 'number' ||
-      !Number.isInteger(value) ||
-      value < min ||
-      value > max
-    ) {
-      problems.push({
-        path: field,
-        message: `must be a whole number from ${min} to ${max}`
-      });
-    }
-    return Number(value);
-  };
-  const repeats = count(
-    'repeats',
-    1,
-    NOTEBOOK_BENCH.maxRepeats,
-    NOTEBOOK_BENCH.repeats
-  );
-  const warmups = count(
-    'warmups',
-    0,
-    NOTEBOOK_BENCH.maxWarmups,
-    NOTEBOOK_BENCH.warmups
-  );
-  if (body.bare !== undefined && typeof body.bare !== 'boolean') {
-    problems.push({ path: 'bare', message: 'must be true or false' });
-  }
+  // Defaults are filled into a copy; only top-level fields have them.
+  const request: Record<string, unknown> = { ...body };
+  const validate = requestValidator();
+  const problems = validate(request)
+    ? []
+    : requestProblems(describeAjvErrors(validate.errors ?? []));
   let resultsDir = defaultDir;
-  if (body.resultsDir !== undefined) {
-    const dir = body.resultsDir;
+  if (typeof request.resultsDir === 'string') {
+    const dir = request.resultsDir;
     const expanded =
-      typeof dir === 'string' && (dir === '~' || dir.startsWith('~/'))
-        ? join(homedir(), dir.slice(1))
-        : dir;
-    if (typeof expanded !== 'string' || !isAbsolute(expanded)) {
+      dir === '~' || dir.startsWith('~/') ? join(homedir(), dir.slice(1)) : dir;
+    if (isAbsolute(expanded)) {
+      resultsDir = resolve(expanded);
+    } else {
       problems.push({
         path: 'resultsDir',
-        message:
-          'must be an absolute folder on the service’s machine (or start with ~/)'
+        message: FIELD_SENTENCES.resultsDir
       });
-    } else {
-      resultsDir = resolve(expanded);
     }
   }
   if (problems.length) {
@@ -410,10 +382,10 @@ export function decodeRequest(
   return {
     spec,
     program,
-    workers: [...(workers as number[])].sort((a, b) => a - b),
-    repeats,
-    warmups,
-    bare: body.bare !== false,
+    workers: [...(request.workers as number[])].sort((a, b) => a - b),
+    repeats: request.repeats as number,
+    warmups: request.warmups as number,
+    bare: request.bare !== false,
     resultsDir
   };
 }
@@ -455,8 +427,4 @@ export function benchmarkResource(deps: IServiceDeps): IResource {
       sendJson(res, 200, deps.benchmarks.interrupt(params.id));
     }
   };
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -6,9 +6,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { IProblem } from '../../core/errors';
 import { ValidationError } from '../../core/errors';
+import { jsonErrorDetail } from '../../core/jsonErrorPosition';
+import type { IProblemDocument } from '../../core/problem';
+import { encodeProblem, PROBLEM_MEDIA_TYPE } from '../../core/problem';
 import { BackendError } from '../backends/errors';
-import type { IProblemDocument } from './protocol';
-import { PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX } from './protocol';
 
 /** A failure answered as problem+json, for conditions the backend never sees. */
 export class HttpProblem extends Error {
@@ -90,17 +91,10 @@ export function toProblem(
   } else if (error instanceof Error) {
     detail = `internal error: ${error.message}`;
   }
-  const document: IProblemDocument = {
-    type: `${PROBLEM_TYPE_PREFIX}${reason}`,
-    title: reason,
-    status,
-    detail,
-    instance,
-    message: detail,
-    ...(problems.length
-      ? { errors: problems.map(p => ({ path: p.path, message: p.message })) }
-      : {})
-  };
+  const document = encodeProblem(
+    { status, reason, detail, problems },
+    instance
+  );
   return { document, headers };
 }
 
@@ -256,142 +250,9 @@ export async function readJson(
     return JSON.parse(text);
   } catch (error) {
     throw badRequest(
-      `the request body is not valid JSON: ${describeJsonError(text, error)}`
+      `the request body is not valid JSON: ${jsonErrorDetail(error, text)}`
     );
   }
-}
-
-/**
- * Names where JSON text breaks. V8's messages only sometimes give a
- * position, so the text is scanned again (only after a failed parse).
- */
-function describeJsonError(text: string, error: unknown): string {
-  let position: number | null;
-  try {
-    position = new JsonScanner(text).failure();
-  } catch {
-    // Nesting too deep to scan recursively: V8's own words will do.
-    position = null;
-  }
-  if (position === null) {
-    return error instanceof Error ? error.message : String(error);
-  }
-  const before = text.slice(0, position).split(/\r\n|\r|\n/);
-  const where = `line ${before.length}, column ${before[before.length - 1].length + 1} (position ${position})`;
-  return position >= text.length
-    ? `unexpected end of input at ${where}`
-    : `unexpected ${JSON.stringify(String.fromCodePoint(text.codePointAt(position) ?? 0))} at ${where}`;
-}
-
-/** A strict JSON (RFC 8259) recognizer that reports the offset of the first error. */
-class JsonScanner {
-  private i = 0;
-
-  constructor(private readonly s: string) {}
-
-  /** The offset of the first error, or null when the text is valid JSON. */
-  failure(): number | null {
-    try {
-      this.ws();
-      this.value();
-      this.ws();
-      if (this.i < this.s.length) {
-        throw new ScanError(this.i);
-      }
-      return null;
-    } catch (error) {
-      if (error instanceof ScanError) {
-        return error.position;
-      }
-      throw error;
-    }
-  }
-
-  private ws(): void {
-    while (/[ \t\n\r]/.test(this.s[this.i] ?? '')) {
-      this.i++;
-    }
-  }
-
-  private expect(char: string): void {
-    if (this.s[this.i] !== char) {
-      throw new ScanError(this.i);
-    }
-    this.i++;
-  }
-
-  private value(): void {
-    const c = this.s[this.i];
-    if (c === '{') {
-      this.sequence('}', () => {
-        this.string();
-        this.ws();
-        this.expect(':');
-        this.ws();
-        this.value();
-      });
-    } else if (c === '[') {
-      this.sequence(']', () => this.value());
-    } else if (c === '"') {
-      this.string();
-    } else {
-      const match =
-        /true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-      match.lastIndex = this.i;
-      const found = match.exec(this.s);
-      if (!found) {
-        throw new ScanError(this.i);
-      }
-      this.i += found[0].length;
-    }
-  }
-
-  private sequence(close: string, item: () => void): void {
-    this.i++;
-    this.ws();
-    if (this.s[this.i] === close) {
-      this.i++;
-      return;
-    }
-    for (;;) {
-      this.ws();
-      item();
-      this.ws();
-      if (this.s[this.i] === ',') {
-        this.i++;
-      } else {
-        this.expect(close);
-        return;
-      }
-    }
-  }
-
-  private string(): void {
-    this.expect('"');
-    for (;;) {
-      const c = this.s[this.i];
-      if (c === undefined || c < ' ') {
-        throw new ScanError(this.i);
-      }
-      this.i++;
-      if (c === '"') {
-        return;
-      }
-      if (c === '\\') {
-        const escape = /["\\/bfnrt]|u[0-9a-fA-F]{4}/y;
-        escape.lastIndex = this.i;
-        const found = escape.exec(this.s);
-        if (!found) {
-          throw new ScanError(this.i);
-        }
-        this.i += found[0].length;
-      }
-    }
-  }
-}
-
-class ScanError {
-  constructor(readonly position: number) {}
 }
 
 /**

@@ -7,6 +7,7 @@
  * without a gap and can reconnect with `Last-Event-ID` without losing or
  * repeating a change.
  */
+import { jobKey } from '../../core/jobKey';
 import type { IJobEvent, IJobRecord } from '../../core/jobRecord';
 import type { JobPhase } from '../../core/status';
 import type { IDisposable, IMpiJobBackend } from '../backends/backend';
@@ -34,16 +35,6 @@ export interface ISequencedEvent {
 
 /** Receives every change after it subscribed. */
 export type HubListener = (event: ISequencedEvent) => void;
-
-/**
- * Identifies a job across the backend.
- *
- * @param job - namespace and name
- * @returns `namespace/name`
- */
-export function jobKey(job: Pick<IJobRecord, 'namespace' | 'name'>): string {
-  return `${job.namespace}/${job.name}`;
-}
 
 /**
  * Whether a scope covers a namespace.
@@ -251,7 +242,7 @@ export class JobEventHub {
    * @returns the record, or undefined
    */
   find(namespace: string, name: string): IJobRecord | undefined {
-    return this.jobs.get(`${namespace}/${name}`);
+    return this.jobs.get(jobKey({ namespace, name }));
   }
 
   /**

@@ -7,17 +7,13 @@ export {
   DEFAULT_MAX_BODY_BYTES
 } from './service';
 export type { IJobService, IServiceAddress, IServiceOptions } from './service';
-export type {
-  IHealth,
-  IProblemDocument,
-  ISubmitRequest,
-  IWireProgram
-} from './protocol';
+export type { IHealth, ISubmitRequest, IWireProgram } from './protocol';
 export {
   API_PREFIX,
   decodeProgram,
   encodeProgram,
   NDJSON_MEDIA_TYPE,
-  PROBLEM_MEDIA_TYPE,
   SSE_EVENTS
 } from './protocol';
+export type { IProblemDocument } from '../../core/problem';
+export { PROBLEM_MEDIA_TYPE } from '../../core/problem';

@@ -5,8 +5,9 @@
 import type { IProblem } from '../../core/errors';
 import { ValidationError } from '../../core/errors';
 import { buildJob } from '../../core/job';
+import { jobApiPath, jobKey } from '../../core/jobKey';
 import { renderJob } from '../../core/manifest';
-import { classifyDocument, prepareMpiJob } from '../../core/mpijob';
+import { classifyDocument, prepareMpiJob } from '../../core/inputDocument';
 import { validateLaunchSpec } from '../../core/spec';
 import type { IJobRecord } from '../../core/jobRecord';
 import type { ILaunchSpec } from '../../core/spec';
@@ -38,7 +39,7 @@ export function jobsResource(deps: IServiceDeps): IResource {
       const lists = await Promise.all(scopes.map(s => deps.backend.list(s)));
       const items = new Map<string, IJobRecord>();
       for (const job of lists.flat()) {
-        items.set(`${job.namespace}/${job.name}`, job);
+        items.set(jobKey(job), job);
       }
       sendJson(res, 200, {
         items: [...items.values()].sort((a, b) =>
@@ -53,7 +54,7 @@ export function jobsResource(deps: IServiceDeps): IResource {
         namespaceParam(query)
       );
       const record = await deps.backend.submit(submission, { dryRun });
-      const location = `${deps.basePath}/api/jobs/${record.namespace}/${record.name}`;
+      const location = `${deps.basePath}/api/${jobApiPath(record)}`;
       sendJson(res, 201, record, dryRun ? {} : { Location: location });
     }
   };

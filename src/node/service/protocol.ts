@@ -1,7 +1,7 @@
 /**
  * The wire format of the job service, shared by the server and
- * {@link ServiceClient}: request bodies, the problem document, SSE event
- * names and how a packaged program travels.
+ * {@link ServiceClient}: request bodies and how a packaged program travels
+ * (the problem document, the SSE format and its event names are core's).
  */
 import type { IProblem } from '../../core/errors';
 import { ValidationError } from '../../core/errors';
@@ -12,51 +12,11 @@ import { decodeSourceMap, encodeSourceMap } from '../../core/notebook';
 /** Every route lives under this path (after the optional base path). */
 export const API_PREFIX = '/api';
 
-/** Media type of error bodies (RFC 9457). */
-export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
-
 /** Media type of the log endpoint's JSON form: one {@link ILogLine} per line. */
 export const NDJSON_MEDIA_TYPE = 'application/x-ndjson';
 
-/** Media type of Server-Sent Events. */
-export const SSE_MEDIA_TYPE = 'text/event-stream';
-
-/** Prefix of a problem's `type`; the Kubernetes reason follows it. */
-export const PROBLEM_TYPE_PREFIX = 'urn:jupyterlab-mpijob:problem:';
-
-/** SSE event names of the service. */
-export const SSE_EVENTS = {
-  /** A job changed; data is an {@link IJobEvent}. */
-  status: 'status',
-  /** A line of output; data is an {@link ILogLine}. */
-  log: 'log',
-  /** The job ended and every line was sent; data is the final {@link IJobRecord}. */
-  end: 'end',
-  /** The replay buffer no longer reaches back to `Last-Event-ID`: every job follows as ADDED. */
-  resync: 'resync',
-  /** The initial (or resync) list is complete; its id is where a resume starts. */
-  synced: 'synced',
-  /** A job stream failed after it started; data is an {@link IProblemDocument}. */
-  error: 'error'
-} as const;
-
-/** An error body: RFC 9457 problem details plus Kubernetes' reason as title. */
-export interface IProblemDocument {
-  /** `urn:jupyterlab-mpijob:problem:<Reason>`. */
-  readonly type: string;
-  /** The Kubernetes status reason, e.g. `NotFound`. */
-  readonly title: string;
-  /** The HTTP status. */
-  readonly status: number;
-  /** What went wrong, worded like kubectl. */
-  readonly detail: string;
-  /** The request path. */
-  readonly instance: string;
-  /** Same as `detail`, for clients that read `message`. */
-  readonly message: string;
-  /** Field, cell or parameter problems. */
-  readonly errors?: readonly IProblem[];
-}
+export { SSE_MEDIA_TYPE } from '../../core/eventStream';
+export { SSE_EVENTS } from '../../core/serviceEvents';
 
 /** What `GET /api/health` answers. */
 export interface IHealth {

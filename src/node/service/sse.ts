@@ -4,7 +4,7 @@
  */
 import type { ServerResponse } from 'node:http';
 
-import { SSE_MEDIA_TYPE } from './protocol';
+import { formatEvent, SSE_MEDIA_TYPE } from '../../core/eventStream';
 
 /** Options of an {@link SseStream}. */
 export interface ISseOptions {
@@ -88,9 +88,12 @@ export class SseStream {
    * @returns false when the stream is closed or the client is too far behind (then it is closed)
    */
   send(event: ISseEvent): boolean {
-    const id = event.id === undefined ? '' : `id: ${event.id}\n`;
     return this.write(
-      `${id}event: ${event.event}\ndata: ${JSON.stringify(event.data)}\n\n`
+      formatEvent({
+        event: event.event,
+        data: JSON.stringify(event.data),
+        ...(event.id === undefined ? {} : { id: String(event.id) })
+      })
     );
   }
 

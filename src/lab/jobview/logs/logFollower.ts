@@ -8,13 +8,17 @@ import type { IDisposable } from '@lumino/disposable';
 import type { ISignal } from '@lumino/signaling';
 import { Signal } from '@lumino/signaling';
 
+import type { IServerSentEvent } from '../../../core/eventStream';
+import type { IJobKey } from '../../../core/jobKey';
+import { jobApiPath } from '../../../core/jobKey';
 import type { IJobEvent, IJobRecord, ILogLine } from '../../../core/jobRecord';
-import type { IJobKey } from '../../commands';
+import { decodeProblem } from '../../../core/problem';
+import { SSE_EVENTS } from '../../../core/serviceEvents';
+import { EventStreamSource } from '../../eventStream';
 import { isFinal } from '../../phase';
-import { serviceUrl } from '../../request';
-import type { IStreamEvent } from './eventStream';
-import { readEventStream } from './eventStream';
+import { fetchAPI, MpiJobResponseError, requestAPI } from '../../request';
 import type { LogStore } from './LogStore';
+import { errorMessage } from '../../../core/errors';
 
 /** How the follower gets the output. */
 export type FollowState =
@@ -47,8 +51,8 @@ export class LogFollower implements IDisposable {
   readonly #settings: ServerConnection.ISettings;
   readonly #stateChanged = new Signal<this, FollowState>(this);
   #state: FollowState = 'connecting';
+  readonly #stream: EventStreamSource;
   #abort: AbortController | null = null;
-  #lastId = '';
   #failures = 0;
   #timer = 0;
   #final = false;
@@ -61,6 +65,10 @@ export class LogFollower implements IDisposable {
   constructor(options: ILogFollowerOptions) {
     this.#options = options;
     this.#settings = options.settings ?? ServerConnection.makeSettings();
+    this.#stream = new EventStreamSource(
+      jobApiPath(options.key, 'stream'),
+      this.#settings
+    );
   }
 
   /** How the output arrives. */
@@ -99,11 +107,6 @@ export class LogFollower implements IDisposable {
     Signal.clearData(this);
   }
 
-  #path(tail: string): string {
-    const { namespace, name } = this.#options.key;
-    return `jobs/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${tail}`;
-  }
-
   #status(job: IJobRecord, deleted: boolean): void {
     this.#final = isFinal(job.status.phase) || deleted;
     this.#options.onStatus(job, deleted);
@@ -119,38 +122,33 @@ export class LogFollower implements IDisposable {
     while (!this.#done()) {
       const abort = new AbortController();
       this.#abort = abort;
-      let response: Response;
+      let opened = false;
+      let refused: MpiJobResponseError | null = null;
       try {
-        response = await ServerConnection.makeRequest(
-          serviceUrl(this.#path('stream'), this.#settings),
+        await this.#stream.read(
           {
-            headers: {
-              Accept: 'text/event-stream',
-              ...(this.#lastId ? { 'Last-Event-ID': this.#lastId } : {})
+            onOpen: () => {
+              opened = true;
+              this.#failures = 0;
+              this.#setState('live');
             },
-            signal: abort.signal
+            onEvents: events => this.#handle(events)
           },
-          this.#settings
+          abort.signal
         );
-      } catch {
-        response = new Response(null, { status: 599 });
+      } catch (error) {
+        // Refused, unreachable, or cut off (or aborted): decided below.
+        refused = error instanceof MpiJobResponseError ? error : null;
       }
       if (this.#disposed) {
         return;
       }
-      if (!response.ok || !response.body) {
-        if (++this.#failures >= MAX_FAILURES || response.status === 404) {
-          this.#poll();
-          return;
-        }
-      } else {
-        this.#failures = 0;
-        this.#setState('live');
-        try {
-          await readEventStream(response.body, events => this.#handle(events));
-        } catch {
-          // Cut off (or aborted): reconnect below unless done.
-        }
+      if (
+        !opened &&
+        (++this.#failures >= MAX_FAILURES || refused?.response.status === 404)
+      ) {
+        this.#poll();
+        return;
       }
       if (this.#done()) {
         return;
@@ -167,31 +165,28 @@ export class LogFollower implements IDisposable {
     );
   }
 
-  #handle(events: IStreamEvent[]): void {
+  #handle(events: IServerSentEvent[]): void {
     const lines: ILogLine[] = [];
     const flush = (): void => {
       if (lines.length) {
         this.#options.store.appendAll(lines.splice(0));
       }
     };
-    for (const { event, data, id } of events) {
-      if (id !== null) {
-        this.#lastId = id;
-      }
-      if (event === 'log') {
+    for (const { event, data } of events) {
+      if (event === SSE_EVENTS.log) {
         lines.push(JSON.parse(data) as ILogLine);
-      } else if (event === 'status') {
+      } else if (event === SSE_EVENTS.status) {
         flush();
         const change = JSON.parse(data) as IJobEvent;
         this.#status(change.job, change.type === 'DELETED');
-      } else if (event === 'end') {
+      } else if (event === SSE_EVENTS.end) {
         flush();
         this.#status(JSON.parse(data) as IJobRecord, false);
         this.#setState('ended');
         this.#close();
-      } else if (event === 'error') {
+      } else if (event === SSE_EVENTS.error) {
         flush();
-        this.#error = (JSON.parse(data) as { detail?: string }).detail ?? '';
+        this.#error = decodeProblem(JSON.parse(data), 500)?.detail ?? '';
       }
     }
     flush();
@@ -227,20 +222,17 @@ export class LogFollower implements IDisposable {
         }
       })
       .catch((error: unknown) => {
-        this.#error = error instanceof Error ? error.message : String(error);
+        this.#error = errorMessage(error);
         this.#setState('failed');
       });
   }
 
   async #fetchLines(): Promise<ILogLine[]> {
-    const response = await ServerConnection.makeRequest(
-      serviceUrl(this.#path('logs'), this.#settings),
+    const response = await fetchAPI(
+      jobApiPath(this.#options.key, 'logs'),
       { headers: { Accept: 'application/x-ndjson' } },
       this.#settings
     );
-    if (!response.ok) {
-      throw new ServerConnection.ResponseError(response);
-    }
     const lines: ILogLine[] = [];
     for (const row of (await response.text()).split('\n')) {
       if (row) {
@@ -256,17 +248,26 @@ export class LogFollower implements IDisposable {
   }
 
   async #fetchStatus(): Promise<void> {
-    const response = await ServerConnection.makeRequest(
-      serviceUrl(this.#path('').replace(/\/$/, ''), this.#settings),
-      {},
-      this.#settings
-    );
-    if (response.status === 404) {
-      this.#final = true;
-      return;
+    let job: IJobRecord;
+    try {
+      job = await requestAPI<IJobRecord>(
+        jobApiPath(this.#options.key),
+        {},
+        this.#settings
+      );
+    } catch (error) {
+      if (
+        error instanceof MpiJobResponseError &&
+        error.response.status === 404
+      ) {
+        this.#final = true;
+        return;
+      }
+      if (error instanceof MpiJobResponseError) {
+        return;
+      }
+      throw error;
     }
-    if (response.ok) {
-      this.#status((await response.json()) as IJobRecord, false);
-    }
+    this.#status(job, false);
   }
 }

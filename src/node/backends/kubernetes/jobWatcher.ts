@@ -11,6 +11,7 @@ import type {
   IJobKubeEvent,
   IJobRecord
 } from '../../../core/jobRecord';
+import { jobKey } from '../../../core/jobKey';
 import type { IKubeObject } from '../../../core/kube';
 import {
   isJobObject,
@@ -325,7 +326,7 @@ function keyOf(
   namespace: string | undefined,
   name: string | undefined
 ): string {
-  return `${namespace ?? ''}/${name ?? ''}`;
+  return jobKey({ namespace: namespace ?? '', name: name ?? '' });
 }
 
 function changed(a: IJobRecord, b: IJobRecord): boolean {

@@ -21,9 +21,9 @@ import { GPU_RESOURCE } from '../../../core/kube';
 import { parseQuantity } from '../../../core/quantity';
 import { fieldTitles } from '../../../core/spec';
 import type { IResourceQuotaLike } from '../../../core/gang';
-import { BackendError } from '../errors';
 import type { KubeApi } from './api';
 import { MPIJOBS } from './api';
+import { errorMessage } from '../../../core/errors';
 
 /** One permission the backend needs. */
 interface IPermission {
@@ -134,7 +134,7 @@ export async function kubePreflight(
     checks.push(
       fail(
         'api',
-        describe(error),
+        errorMessage(error),
         'Check the kubeconfig context (--context, --kubeconfig) and that the cluster is reachable'
       )
     );
@@ -156,7 +156,7 @@ export async function kubePreflight(
     );
   } catch (error) {
     checks.push(
-      fail('crd', describe(error), 'Check that the cluster is reachable')
+      fail('crd', errorMessage(error), 'Check that the cluster is reachable')
     );
   }
 
@@ -200,7 +200,10 @@ export async function kubePreflight(
                   : {})
               };
         } catch (error) {
-          return warn(name, `could not check "${what}": ${describe(error)}`);
+          return warn(
+            name,
+            `could not check "${what}": ${errorMessage(error)}`
+          );
         }
       }
     )
@@ -236,7 +239,7 @@ async function quotaCheck(
   } catch (error) {
     return warn(
       'quota',
-      `could not read the ResourceQuotas of "${namespace}": ${describe(error)}`
+      `could not read the ResourceQuotas of "${namespace}": ${errorMessage(error)}`
     );
   }
   if (quotas.length === 0) {
@@ -274,7 +277,7 @@ async function gpuCheck(
   } catch (error) {
     return warn(
       'gpu',
-      `could not list nodes to check GPU capacity (${describe(error)}); the scheduler will tell if none fits`
+      `could not list nodes to check GPU capacity (${errorMessage(error)}); the scheduler will tell if none fits`
     );
   }
   let fitting = 0;
@@ -370,7 +373,7 @@ async function gangCheck(api: KubeApi, gang: string): Promise<IPreflightCheck> {
   } catch (error) {
     return warn(
       'gang-scheduler',
-      `could not check for ${scheduler.title}: ${describe(error)}`
+      `could not check for ${scheduler.title}: ${errorMessage(error)}`
     );
   }
 }
@@ -422,10 +425,4 @@ function fail(
 
 function warn(name: string, message: string): IPreflightCheck {
   return { name, ok: false, severity: 'warning', message };
-}
-
-function describe(error: unknown): string {
-  return error instanceof BackendError || error instanceof Error
-    ? error.message
-    : String(error);
 }

@@ -9,7 +9,11 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 import type { IBenchResults } from '../../../core/benchResults';
-import { formatProblem, ValidationError } from '../../../core/errors';
+import {
+  errorMessage,
+  formatProblem,
+  ValidationError
+} from '../../../core/errors';
 import { NOTEBOOK_BENCH } from '../../../core/notebookBench';
 import { toYamlStream } from '../../../core/yamlStream';
 import { BackendError } from '../../backends/errors';
@@ -179,9 +183,7 @@ export function registerBench(program: Command, context: ICliContext): void {
         try {
           png = await renderPng(results);
         } catch (error) {
-          throw new CliError([
-            error instanceof Error ? error.message : String(error)
-          ]);
+          throw new CliError([errorMessage(error)]);
         }
         await writeFile(options.png, png);
         context.io.stderr.write(`wrote ${options.png}\n`);

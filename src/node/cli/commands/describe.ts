@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 
+import { errorMessage } from '../../../core/errors';
 import type { IJobFileInfo } from '../../../core/jobFiles';
 import type { ILogLine } from '../../../core/jobRecord';
 import type { ICliContext } from '../context';
@@ -42,8 +43,7 @@ export function registerDescribe(program: Command, context: ICliContext): void {
             }
           } catch (error) {
             lines = {
-              unavailable:
-                error instanceof Error ? error.message : String(error)
+              unavailable: errorMessage(error)
             };
           }
           let files: IJobFileInfo[] | { unavailable: string } = [];
@@ -51,8 +51,7 @@ export function registerDescribe(program: Command, context: ICliContext): void {
             files = await backend.listFiles(namespace, name);
           } catch (error) {
             files = {
-              unavailable:
-                error instanceof Error ? error.message : String(error)
+              unavailable: errorMessage(error)
             };
           }
           const report = await backend

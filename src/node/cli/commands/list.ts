@@ -9,8 +9,8 @@ import type { ICliContext } from '../context';
 import { namespaceOf } from '../context';
 import type { OutputFormat, OutputKind, PrintFormat } from '../outputFormat';
 import { parseOutput } from '../outputFormat';
-import { formatTable } from '../table';
-import type { Cell } from '../table';
+import { formatTable } from '../../../core/table';
+import type { Cell } from '../../../core/table';
 
 const FORMATS: readonly OutputKind[] = [
   'json',

@@ -9,7 +9,7 @@ import type { ICliContext } from '../context';
 import { namespaceOf } from '../context';
 import { CliError } from '../errors';
 import { addNamespaceFlag, addSpecFlags, SPEC_FLAG_NAMES } from '../specFlags';
-import { formatTable } from '../table';
+import { formatTable } from '../../../core/table';
 
 function printPreflight(report: IPreflightReport): string {
   return formatTable(

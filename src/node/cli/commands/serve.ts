@@ -45,6 +45,7 @@ import {
 import type { ICliContext } from '../context';
 import { namespaceOf } from '../context';
 import { usageError } from '../errors';
+import { errorMessage } from '../../../core/errors';
 
 /** How often the service looks at its parent, its data directory and whether it is idle. */
 const WATCH_MS = 1000;
@@ -386,10 +387,7 @@ async function serveJobs(setup: {
           namespace: namespaceOf(options),
           scope: options.allNamespaces ? undefined : namespaceOf(options),
           // Watches retry by themselves; the log says why they had to.
-          onWatchError: error =>
-            log(
-              `watch: ${error instanceof Error ? error.message : String(error)}`
-            ),
+          onWatchError: error => log(`watch: ${errorMessage(error)}`),
           extraNamespaces: (process.env.MPIJOB_NAMESPACES ?? '')
             .split(',')
             .map(ns => ns.trim())

@@ -3,31 +3,25 @@
  * not all give a position, so the position is found here, for messages only.
  */
 
-import { errorMessage } from './jsonValues';
+import { errorMessage } from './errors';
 
 /**
  * Describes where and how a JSON text that JSON.parse rejected is broken.
  *
  * @param error - what JSON.parse threw, used when no position can be found
  * @param text - the text JSON.parse rejected
- * @returns e.g. `unexpected "}" at line 3, column 7`, or `the file is empty`
+ * @returns e.g. `unexpected "}" at line 3, column 7 (position 40)`
  */
 export function jsonErrorDetail(error: unknown, text: string): string {
-  if (text.trim() === '') {
-    return 'the file is empty';
-  }
   const offset = jsonErrorOffset(text);
   if (offset < 0) {
     return errorMessage(error);
   }
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  const column = offset - before.lastIndexOf('\n');
-  const found =
-    offset >= text.length
-      ? 'the text ends too early'
-      : `unexpected ${JSON.stringify(text.slice(offset, offset + 12))}`;
-  return `${found} at line ${line}, column ${column}`;
+  const before = text.slice(0, offset).split(/\r\n|\r|\n/);
+  const where = `line ${before.length}, column ${before[before.length - 1].length + 1} (position ${offset})`;
+  return offset >= text.length
+    ? `unexpected end of input at ${where}`
+    : `unexpected ${JSON.stringify(String.fromCodePoint(text.codePointAt(offset) ?? 0))} at ${where}`;
 }
 
 const JSON_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;

@@ -13,10 +13,11 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 
-import type { IProblem } from '../core/errors';
-import type { IJobRecord } from '../core/jobRecord';
-import { BackendError, jobAlreadyExists } from './backends/errors';
-import type { FailureReason } from './backends/errors';
+import type { IProblem } from '../../../core/errors';
+import type { IJobRecord } from '../../../core/jobRecord';
+import { BackendError, jobAlreadyExists } from '../errors';
+import type { FailureReason } from '../errors';
+import { errorMessage } from '../../../core/errors';
 
 /** Version of the `job.json` layout this code writes. */
 export const STORE_VERSION = 1;
@@ -673,7 +674,7 @@ function parseJob<TRun>(text: string, what: string): IStoredJob<TRun> {
   } catch (error) {
     throw new BackendError(
       'InternalError',
-      `the record of job ${what} is damaged: ${error instanceof Error ? error.message : String(error)}`
+      `the record of job ${what} is damaged: ${errorMessage(error)}`
     );
   }
   const job = value as Partial<IStoredJob<TRun>> | null;

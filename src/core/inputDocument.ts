@@ -3,8 +3,6 @@
  * apart from launch specs and check the structure the mpi-operator relies on.
  * Full field validation is the API server's job (against the CRD).
  */
-import Ajv from 'ajv';
-import type { ValidateFunction } from 'ajv';
 
 import type { IProblem } from './errors';
 import { ValidationError } from './errors';
@@ -12,6 +10,7 @@ import { imageReferenceProblem } from './imageRef';
 import type { IKubeObject } from './kube';
 import { MPIJOB_API_VERSION } from './kube';
 import { describeAjvErrors } from './spec';
+import { lazyValidator } from './schemaValidator';
 
 /** A document read from a file given to `create -f`. */
 export type InputDocument =
@@ -108,18 +107,7 @@ const MPIJOB_STRUCTURE = {
   }
 };
 
-let compiled: ValidateFunction | null = null;
-
-function validator(): ValidateFunction {
-  if (!compiled) {
-    compiled = new Ajv({
-      allErrors: true,
-      strict: false,
-      verbose: true
-    }).compile(MPIJOB_STRUCTURE);
-  }
-  return compiled;
-}
+const validator = lazyValidator(MPIJOB_STRUCTURE, { strict: false });
 
 /**
  * Tells an MPIJob manifest from a launch spec.
