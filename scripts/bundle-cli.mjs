@@ -63,7 +63,15 @@ try {
     });
     const dest = join(outdir, relative(esmDir, file)).replace(/\.js$/, '.cjs');
     mkdirSync(dirname(dest), { recursive: true });
-    writeFileSync(dest, code);
+    // A chunk (or a Node module) loaded on demand: require()d, not
+    // import()ed (that would go through the ES module loader again).
+    writeFileSync(
+      dest,
+      code.replace(
+        /\bimport\((["'])(\.{1,2}\/[^"'\n]+\.cjs|node:[\w/]+)\1\)/g,
+        'Promise.resolve().then(() => require($1$2$1))'
+      )
+    );
   }
 } finally {
   rmSync(esmDir, { recursive: true, force: true });

@@ -4,7 +4,6 @@
  * reaches it over its unix socket and starts it in the background when it is
  * not running, the way docker or ollama clients do.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -190,6 +189,8 @@ async function startService(dataDir: string): Promise<void> {
     );
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // Loaded here: only the first command of a session starts the service.
+  const { spawn } = await import('node:child_process');
   const log = openSync(join(dataDir, 'service.log'), 'a', 0o600);
   const cli = process.argv[1];
   const child = spawn(
