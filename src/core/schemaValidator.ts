@@ -1,12 +1,14 @@
 /**
- * The one way this project sets up ajv for its JSON schemas (launch spec,
- * results files, benchmark scenarios and requests, MPIJob structure):
+ * The one way this project sets up ajv for its JSON schemas (results files,
+ * benchmark scenarios and requests, MPIJob structure; the launch spec's
+ * validator is compiled with the same options at build time,
+ * scripts/embed-schemas.mjs, so `mpijob` loads no ajv to check one):
  * every error reported (allErrors) with the failing subschema at hand
  * (verbose, for the schemas' own message annotations), compiled once on
  * first use, since ajv's code generation is the expensive part.
  */
 import Ajv from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 
 /** How a schema is validated. */
 export interface ISchemaValidatorOptions {
@@ -51,28 +53,5 @@ export function lazyValidator(
   };
 }
 
-/** What {@link validateCopy} found. */
-export type CopyValidation =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly errors: readonly ErrorObject[] };
-
-/**
- * Validates a copy of a value, so that the schema's defaults are filled in
- * without modifying the input.
- *
- * @param validate - a compiled validator (see {@link lazyValidator})
- * @param input - the parsed value
- * @returns the copy, defaults filled in, or ajv's errors
- */
-export function validateCopy(
-  validate: ValidateFunction,
-  input: unknown
-): CopyValidation {
-  const value: unknown =
-    input !== null && typeof input === 'object'
-      ? structuredClone(input)
-      : input;
-  return validate(value)
-    ? { ok: true, value }
-    : { ok: false, errors: validate.errors ?? [] };
-}
+export type { CopyValidation } from './validateCopy';
+export { validateCopy } from './validateCopy';

@@ -3,14 +3,15 @@
  * (schema/launch-spec.json) is the single source of truth for the launch
  * panel's form, the CLI flags, the HTTP API and validation.
  */
-import type { ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 
 import type { IProblem } from './errors';
 import { ValidationError } from './errors';
 import { launchSpecSchema } from './generated/launchSpecSchema';
+import { validate as precompiledValidator } from './generated/launchSpecValidator';
 import type { FigureRanks } from './jobFiles';
 import { imageReferenceProblem } from './imageRef';
-import { lazyValidator, validateCopy } from './schemaValidator';
+import { validateCopy } from './validateCopy';
 
 /** MPI implementations the mpi-operator supports (the CRD's enum). */
 export type MpiImplementation = 'OpenMPI' | 'Intel' | 'MPICH';
@@ -129,20 +130,13 @@ export function totalRanks(
 }
 
 /**
- * Our own schema annotations: `<keyword>Message` is the sentence shown when
- * that keyword fails, e.g. `patternMessage`, `minimumMessage`.
+ * The schema's validator: ajv compiled it at build time (standalone code,
+ * scripts/embed-schemas.mjs), so neither ajv nor its code generation loads
+ * at run time.
  */
-const MESSAGE_KEYWORDS = [
-  'patternMessage',
-  'minimumMessage',
-  'minItemsMessage',
-  'uniqueItemsMessage'
-] as const;
-
-const validator = lazyValidator(launchSpecSchema, {
-  useDefaults: true,
-  messageKeywords: MESSAGE_KEYWORDS
-});
+function validator(): ValidateFunction {
+  return precompiledValidator as unknown as ValidateFunction;
+}
 
 /**
  * The titles of the fields along a spec path, as the launch panel shows

@@ -10,7 +10,8 @@ import {
   openLaunchPanel,
   SCREENSHOTS,
   setTheme,
-  submitButton
+  submitButton,
+  waitForSavedLayout
 } from '../tests/helpers';
 import {
   createNamespace,
@@ -58,10 +59,15 @@ function fieldError(panel: Locator, id: string): Locator {
   );
 }
 
-/** Reloads the page and waits for JupyterLab (the restored tabs included). */
-async function reload(page: IJupyterLabPageFixture): Promise<void> {
-  // JupyterLab saves the layout shortly after it changes.
-  await page.waitForTimeout(1500);
+/**
+ * Reloads the page once JupyterLab has saved a layout holding `saved` (an
+ * open job view's name), and waits for it (the restored tabs included).
+ */
+async function reload(
+  page: IJupyterLabPageFixture,
+  saved: string
+): Promise<void> {
+  await waitForSavedLayout(page, saved);
   await Promise.all([
     page.waitForEvent('load'),
     page.evaluate(() => {
@@ -186,7 +192,7 @@ test('refuses what does not fit next to its field before Submit, then runs with 
   const nodes = await workers.evaluateAll(cells =>
     cells.map(c => c.getAttribute('data-node'))
   );
-  await reload(page);
+  await reload(page, name);
   await expect(phase).toHaveText('Succeeded', { timeout: 30000 });
   await expect(workers).toHaveCount(2);
   expect(
@@ -221,7 +227,7 @@ test('refuses what does not fit next to its field before Submit, then runs with 
   await expect(card).toHaveCount(0);
 
   // A restored tab of a job that is gone closes quietly.
-  await reload(page);
+  await reload(page, name);
   await expect(page.locator('.mpijob-JobsSidebar')).toHaveCount(1);
   await expect(view).toHaveCount(0);
   await expect(page.locator('.mpijob-JobView-loading')).toHaveCount(0);

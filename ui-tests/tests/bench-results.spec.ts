@@ -2,7 +2,7 @@ import { expect, test } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import * as path from 'path';
 
-import { SCREENSHOTS, setTheme } from './helpers';
+import { SCREENSHOTS, setTheme, waitForStill } from './helpers';
 
 test.use({ viewport: { width: 1280, height: 860 } });
 
@@ -75,13 +75,13 @@ test.describe('Benchmark results viewer', () => {
       page.getByRole('tab', { name: new RegExp(REAL.replace('.', '\\.')) })
     ).toBeVisible();
 
-    await page.waitForTimeout(500);
+    await waitForStill(page);
     await page.screenshot({
       path: path.join(SCREENSHOTS, 'bench-results-light.png')
     });
     await setTheme(page, 'JupyterLab Dark');
     await expect(viewer.locator('canvas')).toHaveCount(2);
-    await page.waitForTimeout(500);
+    await waitForStill(page);
     await page.screenshot({
       path: path.join(SCREENSHOTS, 'bench-results-dark.png')
     });

@@ -3,7 +3,7 @@
  */
 import { expect } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
-import type { Locator } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import * as path from 'path';
 
 /** The example notebook. */
@@ -123,5 +123,66 @@ export async function setTheme(
     'data-jp-theme-name',
     theme
   );
-  await page.waitForTimeout(300);
+  await waitForStill(page);
+}
+
+/**
+ * Waits until the page (or a part) looks the same twice in a row: styles
+ * applied, charts drawn, nothing moving. What a screenshot needs, instead
+ * of a guessed pause.
+ *
+ * @param target - the page, or a locator of what to watch
+ * @param timeout - how long to wait, in milliseconds
+ * @throws {Error} when it still changes after `timeout`
+ */
+export async function waitForStill(
+  target: Page | Locator,
+  timeout = 10_000
+): Promise<void> {
+  const deadline = Date.now() + timeout;
+  let before = await target.screenshot();
+  for (;;) {
+    const now = await target.screenshot();
+    if (now.equals(before)) {
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`still changing after ${timeout} ms`);
+    }
+    before = now;
+  }
+}
+
+/**
+ * Waits until JupyterLab has saved a layout that holds `text` (a restored
+ * widget's name): it saves shortly after the layout changes, and a reload
+ * before that restores the old one.
+ *
+ * @param page - the page
+ * @param text - e.g. the job name of an open job view
+ */
+export async function waitForSavedLayout(
+  page: IJupyterLabPageFixture,
+  text: string
+): Promise<void> {
+  await expect
+    .poll(
+      () =>
+        page.evaluate(async () => {
+          const config = JSON.parse(
+            document.getElementById('jupyter-config-data')?.textContent ?? '{}'
+          ) as { baseUrl?: string; workspace?: string };
+          const response = await fetch(
+            `${config.baseUrl ?? '/'}lab/api/workspaces/${config.workspace ?? 'default'}`
+          );
+          const workspace = (await response.json()) as {
+            data?: Record<string, unknown>;
+          };
+          return JSON.stringify(
+            workspace.data?.['layout-restorer:data'] ?? null
+          );
+        }),
+      { timeout: 15_000 }
+    )
+    .toContain(text);
 }

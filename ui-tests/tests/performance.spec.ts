@@ -2,6 +2,7 @@ import { expect, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
 
+import type { IJobRecord, ILogLine } from '../../src/core/jobRecord';
 import { SCREENSHOTS } from './helpers';
 
 test.use({ viewport: { width: 1280, height: 860 } });
@@ -10,11 +11,17 @@ const NAMESPACE = 'default';
 const WORKERS = 100;
 const LINES = 100_000;
 
-type Phase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+/** One launcher or worker of a job's topology. */
+type Replica = IJobRecord['topology']['workers'][number];
 
-/** A job record as the service sends it. */
-function record(name: string, workers: number, phase: Phase): unknown {
-  const node = (role: string, index: number, p: Phase) => ({
+/** A running job's record as the service sends it. */
+function record(name: string, workers: number): IJobRecord {
+  const phase = 'Running';
+  const node = (
+    role: Replica['role'],
+    index: number,
+    p: Replica['phase']
+  ): Replica => ({
     role,
     index,
     podName:
@@ -29,7 +36,7 @@ function record(name: string, workers: number, phase: Phase): unknown {
     gpus: role === 'launcher' ? 0 : 1,
     ready: p === 'Running'
   });
-  const workerPhase = (i: number): Phase =>
+  const workerPhase = (i: number): Replica['phase'] =>
     i >= workers - 6 ? 'Pending' : i === 42 ? 'Failed' : phase;
   const created = new Date(Date.now() - 300_000).toISOString();
   return {
@@ -68,14 +75,14 @@ function record(name: string, workers: number, phase: Phase): unknown {
 }
 
 /** An SSE body: the status, `lines` output lines, then the end. */
-function stream(job: unknown, lines: number, ranks: number): string {
+function stream(job: IJobRecord, lines: number, ranks: number): string {
   const parts = [
     `event: status\ndata: ${JSON.stringify({ type: 'ADDED', job })}\n\n`
   ];
   const time = new Date().toISOString();
   for (let i = 1; i <= lines; i++) {
     const rank = i % ranks;
-    const line = {
+    const line: ILogLine = {
       rank,
       stream: i % 50 === 0 ? 'stderr' : 'stdout',
       time,
@@ -90,8 +97,8 @@ function stream(job: unknown, lines: number, ranks: number): string {
 test('renders a 101-pod topology and 100,000 log lines quickly (measured, not asserted)', async ({
   page
 }) => {
-  const big = record('perf-topology', WORKERS, 'Running');
-  const chatty = record('perf-logs', 2, 'Running');
+  const big = record('perf-topology', WORKERS);
+  const chatty = record('perf-logs', 2);
   const sse = (body: string) => ({
     status: 200,
     headers: {

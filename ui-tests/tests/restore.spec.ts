@@ -1,9 +1,10 @@
 import { expect, test } from '@jupyterlab/galata';
 
-import { openJobsSidebar } from './helpers';
+import type { IJobRecord } from '../../src/core/jobRecord';
+import { openJobsSidebar, waitForSavedLayout } from './helpers';
 
 /** A small finished job, as the service would describe it. */
-const JOB = {
+const JOB: IJobRecord = {
   name: 'restored-job',
   namespace: 'default',
   uid: 'uid-restored-job',
@@ -81,8 +82,7 @@ test('restores the jobs sidebar and open job views after a reload', async ({
   );
   await expect(view.locator('.mpijob-LogViewer-scroller')).toBeFocused();
 
-  // JupyterLab saves the layout shortly after it changes.
-  await page.waitForTimeout(2000);
+  await waitForSavedLayout(page, 'restored-job');
   // Playwright's own reload: Galata's waits for the Launcher tab, which the
   // restored job view replaces.
   await Promise.all([

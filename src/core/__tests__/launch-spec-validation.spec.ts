@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -315,6 +316,18 @@ describe('schema/launch-spec.json', () => {
       readFileSync(join(__dirname, '../../../schema/launch-spec.json'), 'utf8')
     );
     expect(launchSpecSchema).toEqual(source);
+  });
+
+  it('should be what the precompiled validator checks (npm run build:schemas)', () => {
+    // ajv's standalone code, generated with the embedded copies: --check
+    // regenerates them in memory and fails on any difference.
+    expect(() =>
+      execFileSync(
+        process.execPath,
+        [join(__dirname, '../../../scripts/embed-schemas.mjs'), '--check'],
+        { stdio: 'pipe' }
+      )
+    ).not.toThrow();
   });
 
   it('should describe exactly the fields of ILaunchSpec', () => {

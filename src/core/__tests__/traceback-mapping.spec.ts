@@ -17,7 +17,7 @@ import {
   mapTraceback,
   packageNotebook
 } from '../notebook';
-import { validationError } from './helpers/notebooks';
+import { itWithPython, validationError } from './helpers/notebooks';
 import type { IPackagedProgram, ISourceLocation } from '../notebook';
 
 function notebook(sources: (string | null)[]): Record<string, unknown> {
@@ -48,10 +48,6 @@ const program = packageNotebook(
   ]),
   { notebookPath: 'geometry.ipynb' }
 );
-
-const hasPython =
-  spawnSync('python3', ['--version'], { encoding: 'utf8' }).status === 0;
-const itWithPython = hasPython ? it : it.skip;
 
 // Plain cells for the properties: markdown cells in between shift cell numbers.
 const plainCell = fc.oneof(

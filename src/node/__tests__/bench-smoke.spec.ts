@@ -74,7 +74,15 @@ describe('mpijob bench run and report', () => {
   const results = join(out, 'smoke.json');
 
   it('should run the smoke scenario on 1 and 2 ranks and write valid results', async () => {
-    const ran = await mpijob(['bench', 'run', SMOKE, '-o', results]);
+    const ran = await mpijob([
+      'bench',
+      'run',
+      SMOKE,
+      '--out',
+      results,
+      '-o',
+      'json'
+    ]);
     expect(ran.stderr).toContain(`results: ${results}`);
     expect(ran.code).toBe(0);
     // Not a terminal: plain progress lines, no bar.
@@ -97,6 +105,8 @@ describe('mpijob bench run and report', () => {
 
     const written = readJson(results);
     expect(resultsProblems(written)).toEqual([]);
+    // -o is the output format, as for every verb: the record on stdout.
+    expect(JSON.parse(ran.stdout)).toEqual(written);
     expect(written.kind).toBe('scenario');
     expect(written.state).toBe('completed');
     expect(written.environment.backend).toBe('local');
@@ -284,7 +294,7 @@ describe('mpijob bench run with the ranks’ Python found on PATH', () => {
 
   function runOnPath(file: string, results: string) {
     return run(
-      ['--data-dir', ownDataDir, 'bench', 'run', file, '-o', results],
+      ['--data-dir', ownDataDir, 'bench', 'run', file, '--out', results],
       {
         env: {
           MPIJOB_PYTHON: undefined,
@@ -427,6 +437,11 @@ describe('mpijob bench run --from-notebook', () => {
     expect(flags.stderr).toContain(
       "--gpus-per-worker set up a notebook's jobs (--from-notebook); a scenario file sets its own"
     );
+    const file = await mpijob(['bench', 'run', SMOKE, '-o', 'out.json']);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toContain(
+      'error: -o is the output format (json or yaml), not the results file: write the results to out.json with --out out.json'
+    );
     const none = await mpijob(['bench', 'run']);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain(
@@ -445,7 +460,7 @@ describe('mpijob bench run on a backend that is not available', () => {
       'bench',
       'run',
       join(ROOT, 'benchmarks', 'scenarios', 'tensorflow-benchmarks-k8s.yaml'),
-      '-o',
+      '--out',
       results
     ]);
     expect(ran.code).toBe(0);
@@ -481,7 +496,7 @@ describe('mpijob bench run interrupted with Ctrl-C', () => {
         SMOKE,
         '--repeats',
         '50',
-        '-o',
+        '--out',
         results
       ],
       { cwd: ROOT, env: { ...process.env, MPIJOB_PYTHON: PYTHON } }

@@ -42,7 +42,7 @@ describeWithCluster()('a benchmark job no node can take', () => {
         '2',
         '-n',
         ns,
-        '-o',
+        '--out',
         output
       ]);
       expect(ran.stderr).toMatch(

@@ -120,6 +120,49 @@ describe('mpijob with the local backend', () => {
     expect((await mpijob(['get', '-o', 'name'])).stdout).toBe(
       'mpijob.kubeflow.org/mpi-pi\n'
     );
+    // kubectl's printers: a v1 List of MPIJobs, JSONPath, custom columns.
+    const json = JSON.parse((await mpijob(['get', '-o', 'json'])).stdout);
+    expect(json).toMatchObject({
+      apiVersion: 'v1',
+      kind: 'List',
+      metadata: { resourceVersion: '' },
+      items: [
+        {
+          apiVersion: 'kubeflow.org/v2beta1',
+          kind: 'MPIJob',
+          metadata: { name: 'mpi-pi', namespace: 'default' },
+          spec: { mpiReplicaSpecs: { Worker: { replicas: 2 } } },
+          status: { phase: 'Succeeded', exitCode: 0 }
+        }
+      ]
+    });
+    expect((await mpijob(['get', '-o', 'yaml'])).stdout).toMatch(
+      /^apiVersion: v1\nkind: List\nitems:\n {2}- apiVersion: kubeflow\.org\/v2beta1\n {4}kind: MPIJob\n/
+    );
+    expect(
+      (await mpijob(['get', '-o', 'jsonpath={.items[*].metadata.name}'])).stdout
+    ).toBe('mpi-pi');
+    expect(
+      (
+        await mpijob([
+          'get',
+          '-o',
+          'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.status.conditions[?(@.type=="Succeeded")].status}{"\\n"}{end}'
+        ])
+      ).stdout
+    ).toBe('mpi-pi\tTrue\n');
+    expect(
+      (await mpijob(['get', 'mpi-pi', '-o', 'jsonpath={.status.phase}'])).stdout
+    ).toBe('Succeeded');
+    expect(
+      (
+        await mpijob([
+          'get',
+          '-o',
+          'custom-columns=NAME:.metadata.name,WORKERS:.spec.mpiReplicaSpecs.Worker.replicas'
+        ])
+      ).stdout
+    ).toBe('NAME     WORKERS\nmpi-pi   2\n');
 
     const describe = await mpijob(['describe', 'mpi-pi']);
     expect(describe.stdout).toMatch(/^Status:\s+Succeeded$/m);
@@ -496,6 +539,50 @@ describe('mpijob with the local backend', () => {
     }
   }, 120_000);
 
+  it('should run a job in one process: its output, its exit code, and --rm', async () => {
+    const ok = await mpijob([
+      'run',
+      '--rm',
+      '--name',
+      'once',
+      '--workers',
+      '2',
+      '--',
+      'python3',
+      '-c',
+      'print("hello")'
+    ]);
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout.split('\n').sort()).toEqual([
+      '',
+      '[rank 0] hello',
+      '[rank 1] hello'
+    ]);
+    expect(ok.code).toBe(0);
+    expect((await mpijob(['get', 'once'])).code).toBe(1);
+
+    const failed = await mpijob([
+      'run',
+      '--name',
+      'three',
+      '--workers',
+      '1',
+      '--',
+      'python3',
+      '-c',
+      'import sys; print("bye"); sys.exit(3)'
+    ]);
+    expect(failed.stdout).toContain('[rank 0] bye\n');
+    expect(failed.stderr).toMatch(/^error: mpijobs\/three failed: /m);
+    expect(failed.code).toBe(3);
+    // Without --rm the job stays, as create would leave it.
+    expect(
+      (await mpijob(['get', 'three', '-o', 'jsonpath={.status.exitCode}']))
+        .stdout
+    ).toBe('3');
+    await mpijob(['delete', 'three']);
+  }, 120_000);
+
   it('should reject bad usage with exit code 2', async () => {
     const wait = await mpijob(['wait', 'x', '--for=condition=Done']);
     expect(wait.code).toBe(2);
@@ -504,5 +591,11 @@ describe('mpijob with the local backend', () => {
     expect(del.code).toBe(2);
     const rank = await mpijob(['logs', 'x', '--rank', 'one']);
     expect(rank.code).toBe(2);
+    const template = await mpijob(['get', '-o', 'jsonpath={range .items[*]}']);
+    expect(template.stderr).toContain('{range} without {end}');
+    expect(template.code).toBe(2);
+    const columns = await mpijob(['get', '-o', 'custom-columns=NAME']);
+    expect(columns.stderr).toContain('expected HEADER:JSONPATH');
+    expect(columns.code).toBe(2);
   });
 });

@@ -192,14 +192,41 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
     );
 
     const listed = await kube(['list', '-n', ns, '-o', 'json']);
-    const items = JSON.parse(listed.stdout).items as Array<{
-      name: string;
-      status: { phase: string };
-      backend: string;
-    }>;
-    expect(items.map(j => [j.name, j.status.phase, j.backend])).toEqual([
-      ['pi', 'Succeeded', 'kubernetes']
+    const list = JSON.parse(listed.stdout) as {
+      apiVersion: string;
+      kind: string;
+      items: Array<{
+        kind: string;
+        metadata: { name: string };
+        status: { phase: string };
+        spec: { backend: string };
+      }>;
+    };
+    expect([list.apiVersion, list.kind]).toEqual(['v1', 'List']);
+    expect(
+      list.items.map(j => [
+        j.kind,
+        j.metadata.name,
+        j.status.phase,
+        j.spec.backend
+      ])
+    ).toEqual([['MPIJob', 'pi', 'Succeeded', 'kubernetes']]);
+    const names = await kube([
+      'get',
+      '-n',
+      ns,
+      '-o',
+      'jsonpath={.items[*].metadata.name}'
     ]);
+    expect(names.stdout).toBe('pi');
+    const columns = await kube([
+      'get',
+      '-n',
+      ns,
+      '-o',
+      'custom-columns=NAME:.metadata.name,PHASE:.status.phase'
+    ]);
+    expect(columns.stdout).toBe('NAME   PHASE\npi     Succeeded\n');
 
     const deleted = await kube(['delete', 'pi', '-n', ns]);
     expect(deleted.stderr).toBe('');
@@ -235,12 +262,15 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
       // streams it, and ends by itself once the job has ended.
       const following = kube(['logs', '-f', 'mpi-pi', '-n', ns]);
       expect(record).toMatchObject({
-        name: 'mpi-pi',
-        namespace: ns,
-        backend: 'kubernetes',
-        workers: 2,
-        gpusPerWorker: 1,
-        notebook: { path: expect.stringContaining('mpi-pi.ipynb') }
+        apiVersion: 'kubeflow.org/v2beta1',
+        kind: 'MPIJob',
+        metadata: { name: 'mpi-pi', namespace: ns },
+        spec: {
+          backend: 'kubernetes',
+          mpiReplicaSpecs: { Worker: { replicas: 2 } },
+          gpusPerWorker: 1,
+          notebook: { path: expect.stringContaining('mpi-pi.ipynb') }
+        }
       });
 
       const configMap = JSON.parse(
@@ -261,13 +291,13 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
         expect.objectContaining({
           kind: 'MPIJob',
           name: 'mpi-pi',
-          uid: record.uid
+          uid: record.metadata.uid
         })
       ]);
       const policy = JSON.parse(
         (await kubectl(['-n', ns, 'get', 'networkpolicy', '-o', 'json'])).stdout
       ).items[0];
-      expect(policy.metadata.ownerReferences[0].uid).toBe(record.uid);
+      expect(policy.metadata.ownerReferences[0].uid).toBe(record.metadata.uid);
 
       await until(() =>
         events.some(
@@ -533,7 +563,9 @@ describeWithCluster()('kubernetes backend on a real control plane', () => {
     const described = await kube(['get', 'crash', '-n', ns, '-o', 'json']);
     const job = JSON.parse(described.stdout);
     expect(job.status.phase).toBe('Failed');
-    expect(JSON.stringify(job.topology.workers)).toMatch(/OOMKilled|137/);
+    expect(JSON.stringify(job.status.topology.workers)).toMatch(
+      /OOMKilled|137/
+    );
     expect(job.status.message ?? '').toMatch(/worker-\d/);
   });
 

@@ -390,7 +390,7 @@ describeWithRealNode()('MPIJobs on real pods (kubelet + containerd)', () => {
         '30',
         '-n',
         ns,
-        '-o',
+        '--out',
         output
       ]);
       expect(ran.stderr).toContain(`results: ${output}`);

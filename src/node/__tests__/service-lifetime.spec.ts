@@ -216,11 +216,12 @@ describe('the job service started on demand', () => {
       env: { MPIJOB_IDLE_TIMEOUT: '1s' }
     });
     const job = JSON.parse(got.stdout) as {
-      status: { phase: string };
-      finishedAt: string;
+      status: { phase: string; completionTime: string };
     };
     expect(job.status.phase).toBe('Succeeded');
-    expect(exit.at - Date.parse(job.finishedAt)).toBeGreaterThanOrEqual(1000);
+    expect(
+      exit.at - Date.parse(job.status.completionTime)
+    ).toBeGreaterThanOrEqual(1000);
   }, 60_000);
 
   it('should keep running while a client is connected, then stop once idle', async () => {

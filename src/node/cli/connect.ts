@@ -4,7 +4,6 @@
  * reaches it over its unix socket and starts it in the background when it is
  * not running, the way docker or ollama clients do.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -13,7 +12,7 @@ import type { Command } from 'commander';
 import { parseDuration } from '../../core/format';
 import type { IMpiJobBackend } from '../backends/backend';
 import { BackendError } from '../backends/errors';
-import { ServiceClient } from '../client';
+import type { ServiceClient } from '../client';
 import { defaultDataDir } from '../paths';
 import { CliError, ExitCode } from './errors';
 
@@ -62,8 +61,11 @@ export async function connectBackend(
 ): Promise<IMpiJobBackend> {
   const backend = backendKind(options);
   const server = options.server ?? process.env.MPIJOB_SERVER;
+  // Loaded on demand, like the Kubernetes client below: `mpijob --version`
+  // and help need neither.
+  const { ServiceClient } = await import('../client');
   if (server) {
-    return clientFor(server);
+    return clientFor(ServiceClient, server);
   }
   if (backend === 'kubernetes') {
     // Like kubectl: straight to the API server with the kubeconfig's user.
@@ -146,11 +148,14 @@ export async function applyContextNamespace(command: Command): Promise<void> {
   }
 }
 
-function clientFor(server: string): ServiceClient {
+function clientFor(
+  Client: typeof ServiceClient,
+  server: string
+): ServiceClient {
   if (/^https?:\/\//.test(server)) {
-    return new ServiceClient({ url: server, token: process.env.MPIJOB_TOKEN });
+    return new Client({ url: server, token: process.env.MPIJOB_TOKEN });
   }
-  return new ServiceClient({ socketPath: server });
+  return new Client({ socketPath: server });
 }
 
 async function reachable(client: ServiceClient): Promise<boolean> {
@@ -184,6 +189,8 @@ async function startService(dataDir: string): Promise<void> {
     );
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // Loaded here: only the first command of a session starts the service.
+  const { spawn } = await import('node:child_process');
   const log = openSync(join(dataDir, 'service.log'), 'a', 0o600);
   const cli = process.argv[1];
   const child = spawn(

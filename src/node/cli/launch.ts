@@ -1,8 +1,10 @@
 /**
  * Turning CLI input (flags, `-f` files) into the objects of a job. Shared by
- * `render` and `create`.
+ * `render`, `create` and `run`.
  */
 import { dirname, resolve } from 'node:path';
+
+import type { Command } from 'commander';
 
 import { formatProblem } from '../../core/errors';
 import type { IBuiltJob } from '../../core/job';
@@ -12,8 +14,10 @@ import { classifyDocument, prepareMpiJob } from '../../core/inputDocument';
 import { generatedName } from '../../core/naming';
 import { parseLaunchSpec } from '../../core/spec';
 import { parseYamlStream } from '../../core/yamlStream';
+import type { Submission } from '../backends/backend';
 import { renderDefaults } from '../images';
 import { readInput, readTextInput } from '../inputs';
+import { backendKind } from './connect';
 import { CliError, usageError } from './errors';
 import { specFromFlags } from './specFlags';
 
@@ -43,10 +47,6 @@ export function printWarnings(
     stderr.write(`warning: ${warning}\n`);
   }
 }
-
-/** Help of the `[command...]` operand of `create` and `render`. */
-export const COMMAND_HELP =
-  'After --: a program to run on every rank instead of notebook cells (mpirun is added in front). On the local backend it starts in the current directory unless --workdir names another.';
 
 /**
  * The program after `--` (`mpijob create … -- python3 train.py`). Commander
@@ -167,4 +167,46 @@ export async function buildFromCommandLine(
     (job.program?.warnings ?? []).map(problem => formatProblem(problem))
   );
   return { jobs, manifests, objects, warnings };
+}
+
+/**
+ * What `create` and `run` submit: the jobs and manifests their operands,
+ * `--` program and flags describe. Warnings (a notebook's) go to stderr.
+ *
+ * @param operands - the command's operands
+ * @param argv - the whole command line (where `--` was)
+ * @param options - the command's options
+ * @param command - the command, for its global flags (the backend)
+ * @param stderr - where warnings go
+ * @returns the request and its submissions, in order
+ * @throws {CliError} (exit 2) when nothing says what to run
+ */
+export async function launchFromCommandLine(
+  operands: readonly string[],
+  argv: readonly string[],
+  options: Record<string, unknown>,
+  command: Command,
+  stderr: NodeJS.WritableStream
+): Promise<{ request: ILaunchRequest; submissions: Submission[] }> {
+  const commandName = `mpijob ${command.name()}`;
+  const program = programAfterDashes(operands, argv, commandName);
+  if (!options.filename && !options.fromNotebook && !program.length) {
+    throw usageError(
+      'must specify one of -f, --from-notebook or -- COMMAND',
+      commandName
+    );
+  }
+  const local = backendKind(command.optsWithGlobals()) === 'local';
+  const request = await buildFromCommandLine(
+    options,
+    commandName,
+    program,
+    local ? process.cwd() : undefined
+  );
+  printWarnings(stderr, request.warnings);
+  const submissions: Submission[] = [
+    ...request.jobs.map(job => ({ kind: 'launch', job }) as const),
+    ...request.manifests.map(object => ({ kind: 'manifest', object }) as const)
+  ];
+  return { request, submissions };
 }

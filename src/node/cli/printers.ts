@@ -4,36 +4,10 @@
 import type { IJobRecord } from '../../core/jobRecord';
 import type { IKubeObject } from '../../core/kube';
 import { toYamlStream } from '../../core/yamlStream';
-import { usageError } from './errors';
-
-/** Formats every command accepts for objects. */
-export const OBJECT_FORMATS = ['json', 'yaml', 'name'] as const;
-
-/** One of {@link OBJECT_FORMATS}. */
-export type ObjectFormat = (typeof OBJECT_FORMATS)[number];
-
-/**
- * Checks an `-o` value.
- *
- * @param value - what the user passed
- * @param allowed - the formats this command supports
- * @param commandName - for the usage error
- * @returns the format
- * @throws {CliError} (exit 2) with kubectl's wording for unknown formats
- */
-export function parseFormat<T extends string>(
-  value: string,
-  allowed: readonly T[],
-  commandName: string
-): T {
-  if ((allowed as readonly string[]).includes(value)) {
-    return value as T;
-  }
-  throw usageError(
-    `unable to match a printer suitable for the output format "${value}", allowed formats are: ${allowed.join(',')}`,
-    commandName
-  );
-}
+import { jobObject, objectList } from './jobObject';
+import { queryPath, renderTemplate, valueText } from './jsonpath';
+import type { ObjectFormat, PrintFormat } from './outputFormat';
+import { formatTable } from '../../core/table';
 
 const RESOURCE_NAMES: Record<string, string> = {
   MPIJob: 'mpijob.kubeflow.org',
@@ -65,15 +39,7 @@ export function printObjects(
 ): string {
   switch (format) {
     case 'json': {
-      const value =
-        objects.length === 1
-          ? objects[0]
-          : {
-              apiVersion: 'v1',
-              kind: 'List',
-              items: objects,
-              metadata: { resourceVersion: '' }
-            };
+      const value = objects.length === 1 ? objects[0] : objectList(objects);
       return `${JSON.stringify(value, null, 4)}\n`;
     }
     case 'yaml':
@@ -84,26 +50,39 @@ export function printObjects(
 }
 
 /**
- * Prints job records (what a backend returns) in a format.
+ * Prints jobs in an `-o` format, as MPIJob-shaped objects (see ./jobObject).
  *
  * @param records - the jobs
- * @param format - json (one record, or a List), yaml (a stream) or name
- * @param asList - print JSON as a List even for one record (as `list` does)
+ * @param format - json or yaml (one object, or a v1 List), name, a
+ *   JSONPath template (against the same object or List) or custom columns
+ *   (one row per job)
+ * @param asList - print a List even for one job (as `list` does but for `get NAME`)
  * @returns the text to write to stdout
  */
 export function printRecords(
   records: readonly IJobRecord[],
-  format: ObjectFormat,
+  format: PrintFormat,
   asList = records.length !== 1
 ): string {
-  switch (format) {
-    case 'json': {
-      const value = asList ? { kind: 'List', items: records } : records[0];
+  const items = records.map(jobObject);
+  const value = asList ? objectList(items) : items[0];
+  switch (format.kind) {
+    case 'json':
       return `${JSON.stringify(value, null, 4)}\n`;
-    }
     case 'yaml':
-      return toYamlStream(records);
+      return toYamlStream([value]);
     case 'name':
       return records.map(r => `mpijob.kubeflow.org/${r.name}\n`).join('');
+    case 'jsonpath':
+      return renderTemplate(format.template, value);
+    case 'custom-columns':
+      return formatTable(
+        format.columns.map(c => c.header),
+        items.map(item =>
+          format.columns.map(c =>
+            queryPath(c.path, item).map(valueText).join(',')
+          )
+        )
+      );
   }
 }

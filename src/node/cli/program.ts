@@ -5,21 +5,11 @@
 import { Command, CommanderError, Option } from 'commander';
 
 import type { IMpiJobBackend } from '../backends/backend';
-import { registerAdmin } from './commands/admin';
-import { registerBench } from './commands/bench';
-import { registerCp } from './commands/cp';
-import { registerCreate } from './commands/create';
-import { registerInspect } from './commands/inspect';
-import { registerLifecycle } from './commands/lifecycle';
-import { registerList } from './commands/list';
-import { registerRender } from './commands/render';
-import { registerServe } from './commands/serve';
 import type { IConnectionOptions } from './connect';
 import { applyContextNamespace, BACKENDS } from './connect';
-import type { ICliIO } from './context';
+import type { ICliContext, ICliIO } from './context';
 import { createContext } from './context';
-import { ExitCode, reportError, usageError } from './errors';
-import { flagForPath } from './specFlags';
+import { ExitCode, usageError } from './errors';
 
 export type { ICliIO } from './context';
 
@@ -78,15 +68,7 @@ export async function runCli(
     .configureOutput(output)
     .exitOverride();
 
-  registerCreate(program, context);
-  registerList(program, context);
-  registerInspect(program, context);
-  registerLifecycle(program, context);
-  registerCp(program, context);
-  registerRender(program, context);
-  registerServe(program, context);
-  registerBench(program, context);
-  registerAdmin(program, context);
+  await registerVerbs(program, context, argv);
   for (const command of program.commands) {
     command.exitOverride().configureOutput(output);
   }
@@ -98,16 +80,108 @@ export async function runCli(
     if (error instanceof CommanderError) {
       return commanderExit(error, program, argv, io);
     }
-    return reportError(error, io.stderr, flagForPath);
+    return report(error, io);
   }
 }
 
-function commanderExit(
+/** How a verb's module adds its command. */
+type Register = (program: Command, context: ICliContext) => void;
+
+/**
+ * Every verb by its names, in help order, with how to load the module that
+ * adds it. Each is a module of its own, loaded only when it runs (or for
+ * help), so a command parses only the code it uses.
+ */
+const VERBS: readonly (readonly [
+  readonly string[],
+  () => Promise<Register>
+])[] = [
+  [['create'], () => import('./commands/create').then(m => m.registerCreate)],
+  [['run'], () => import('./commands/run').then(m => m.registerRun)],
+  [['list', 'get'], () => import('./commands/list').then(m => m.registerList)],
+  [
+    ['describe'],
+    () => import('./commands/describe').then(m => m.registerDescribe)
+  ],
+  [['logs'], () => import('./commands/logs').then(m => m.registerLogs)],
+  [['delete'], () => import('./commands/delete').then(m => m.registerDelete)],
+  [['wait'], () => import('./commands/wait').then(m => m.registerWait)],
+  [
+    ['preflight'],
+    () => import('./commands/preflight').then(m => m.registerPreflight)
+  ],
+  [['cp'], () => import('./commands/cp').then(m => m.registerCp)],
+  [['render'], () => import('./commands/render').then(m => m.registerRender)],
+  [['serve'], () => import('./commands/serve').then(m => m.registerServe)],
+  [['bench'], () => import('./commands/bench').then(m => m.registerBench)],
+  [['admin'], () => import('./commands/admin').then(m => m.registerAdmin)]
+];
+
+/** Global flags that take a value (`--backend local get`). */
+const GLOBAL_VALUE_FLAGS = new Set([
+  '--backend',
+  '--server',
+  '--data-dir',
+  '--kubeconfig',
+  '--context'
+]);
+
+/**
+ * The verb the arguments name: the first one that is neither a global flag
+ * nor its value.
+ *
+ * @param argv - arguments after the program name
+ * @returns the verb's first argument, or null when there is none
+ */
+export function verbArgument(argv: readonly string[]): string | null {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      return null;
+    }
+    if (GLOBAL_VALUE_FLAGS.has(arg)) {
+      i++;
+    } else if (!arg.startsWith('-')) {
+      return arg;
+    }
+  }
+  return null;
+}
+
+/**
+ * Adds the verb the arguments name; every verb when they name none that is
+ * known (help, a typo to suggest a verb for). `--version` alone adds none.
+ */
+async function registerVerbs(
+  program: Command,
+  context: ICliContext,
+  argv: readonly string[]
+): Promise<void> {
+  const name = verbArgument(argv);
+  const verb = VERBS.find(([names]) => name !== null && names.includes(name));
+  if (verb) {
+    (await verb[1]())(program, context);
+  } else if (!(name === null && argv.includes('--version'))) {
+    for (const register of await Promise.all(VERBS.map(([, load]) => load()))) {
+      register(program, context);
+    }
+  }
+}
+
+async function report(error: unknown, io: ICliIO): Promise<number> {
+  const [{ reportError }, { flagForPath }] = await Promise.all([
+    import('./reportError'),
+    import('./specFlags')
+  ]);
+  return reportError(error, io.stderr, flagForPath);
+}
+
+async function commanderExit(
   error: CommanderError,
   program: Command,
   argv: readonly string[],
   io: ICliIO
-): number {
+): Promise<number> {
   if (
     ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(
       error.code
@@ -126,8 +200,8 @@ function commanderExit(
         ?.name()
     : null;
   const message = error.message.replace(/^error: /, '');
-  return reportError(
+  return report(
     usageError(message, canonical ? `mpijob ${canonical}` : 'mpijob'),
-    io.stderr
+    io
   );
 }

@@ -5,9 +5,26 @@
 import { Command, Option } from 'commander';
 
 import { generatedName, jobNameFromNotebook } from '../../core/naming';
-import { LAUNCH_SPEC_SCHEMA } from '../../core/spec';
+import { launchSpecSchema as LAUNCH_SPEC_SCHEMA } from '../../core/generated/launchSpecSchema';
 import type { CellMode, MpiImplementation } from '../../core/spec';
 import { usageError } from './errors';
+
+/** Help of the `[COMMAND...]` operand of `create`, `render` and `run`. */
+export const COMMAND_HELP =
+  'After --: a program to run on every rank instead of notebook cells (mpirun is added in front). On the local backend it starts in the current directory unless --workdir names another.';
+
+/**
+ * Adds `--generate-name`, of the verbs that create jobs.
+ *
+ * @param command - `create` or `run`
+ * @returns the command
+ */
+export function addGenerateNameFlag(command: Command): Command {
+  return command.option(
+    '--generate-name',
+    'Add a random 5-character suffix to each job name, so reruns never collide.'
+  );
+}
 
 /** How a flag's raw value becomes a spec value. */
 type FlagKind = 'string' | 'integer' | 'boolean' | 'keyValue' | 'mpi' | 'cells';

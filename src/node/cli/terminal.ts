@@ -1,29 +1,7 @@
 /**
- * Terminal niceties, only when stdout is a terminal: colours and a spinner.
+ * Terminal niceties, only on a terminal: a spinner. (Tables carry no
+ * colours: ANSI codes would count as width and break their alignment.)
  */
-import type { JobPhase } from '../../core/status';
-
-const COLORS: Partial<Record<JobPhase, number>> = {
-  Running: 34,
-  Succeeded: 32,
-  Failed: 31,
-  Pending: 33,
-  Deleting: 90,
-  Suspended: 90
-};
-
-/**
- * Colours text by job phase with ANSI escapes.
- *
- * @param phase - the phase
- * @param text - what to colour
- * @returns the coloured text
- */
-export function phaseColor(phase: JobPhase, text: string): string {
-  const code = COLORS[phase];
-  return code ? `\u001b[${code}m${text}\u001b[0m` : text;
-}
-
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /** A one-line spinner on a terminal; does nothing elsewhere. */

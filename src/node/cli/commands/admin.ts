@@ -14,7 +14,8 @@ import {
 } from '../../images';
 import type { ICliContext } from '../context';
 import { namespaceOf } from '../context';
-import { OBJECT_FORMATS, parseFormat, printObjects } from '../printers';
+import { OBJECT_FORMATS, parseFormat } from '../outputFormat';
+import { printObjects } from '../printers';
 import { addNamespaceFlag } from '../specFlags';
 
 const EXAMPLES = `

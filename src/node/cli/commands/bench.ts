@@ -15,6 +15,7 @@ import {
   ValidationError
 } from '../../../core/errors';
 import { NOTEBOOK_BENCH } from '../../../core/notebookBench';
+import { toYamlStream } from '../../../core/yamlStream';
 import { BackendError } from '../../backends/errors';
 import { runMicroBenchmarks } from '../../bench/micro';
 import { renderPng } from '../../bench/png';
@@ -31,6 +32,7 @@ import { loadScenario, parseScenario } from '../../bench/scenario';
 import type { ICliContext } from '../context';
 import { namespaceOf } from '../context';
 import { CliError, ExitCode, usageError } from '../errors';
+import { parseFormat } from '../outputFormat';
 import { addSpecFlags, SPEC_FLAG_NAMES } from '../specFlags';
 import { UNSCHEDULABLE_MS } from '../../bench/harness';
 import { benchNotebook } from './benchNotebook';
@@ -39,6 +41,9 @@ const EXAMPLES = `
 Examples:
   # Run a scenario; results go to benchmarks/results/<name>-<time>.json
   mpijob bench run benchmarks/scenarios/compute-local.yaml
+
+  # The same, results to a file of your choice, the record itself on stdout
+  mpijob bench run benchmarks/scenarios/compute-local.yaml --out run.json -o json
 
   # A notebook at 1, 2 and 4 workers, as the launch panel's benchmark does;
   # results go to benchmarks/<name>-<time>.json beside the notebook
@@ -76,9 +81,10 @@ export function registerBench(program: Command, context: ICliContext): void {
       'Scenario file (YAML), e.g. benchmarks/scenarios/compute-local.yaml.'
     )
     .option(
-      '-o, --output <file>',
+      '--out <file>',
       'Results file; benchmarks/results/<name>-<time>.json for a scenario, benchmarks/<name>-<time>.json beside a notebook.'
     )
+    .option('-o, --output <format>', OUTPUT_HELP)
     .option(
       '-n, --namespace <namespace>',
       'Namespace of the jobs; "default" when not given.'
@@ -219,12 +225,14 @@ export function registerBench(program: Command, context: ICliContext): void {
       "Micro-benchmarks of this tool's code (packaging, rendering, status, SSE fan-out), in the results format."
     )
     .option(
-      '-o, --output <file>',
+      '--out <file>',
       'Results file; benchmarks/results/micro-<time>.json by default.'
     )
+    .option('-o, --output <format>', OUTPUT_HELP)
     .option('--quick', 'Fewer iterations.')
     .option('--clients <n>', 'SSE clients of the fan-out benchmark.', '20')
     .action(async (options: Record<string, unknown>) => {
+      const format = resultsFormat(options, 'mpijob bench micro');
       const clients = positiveInteger(
         options.clients,
         '--clients',
@@ -247,11 +255,11 @@ export function registerBench(program: Command, context: ICliContext): void {
         ? join('benchmarks', 'results')
         : '.';
       const output =
-        typeof options.output === 'string'
-          ? options.output
+        typeof options.out === 'string'
+          ? options.out
           : defaultResultsPath(dir, 'micro', results.startedAt);
       await writeResults(output, results);
-      context.io.stdout.write(formatReport([results]));
+      printResults(context, results, format);
       context.io.stderr.write(`results: ${output}\n`);
       finish(results, output);
     });
@@ -262,6 +270,7 @@ async function runNotebook(
   self: Command,
   options: Record<string, unknown>
 ): Promise<void> {
+  const format = resultsFormat(options, 'mpijob bench run');
   const { signal, release } = interruptible(context);
   let ran: { results: IBenchResults; file: string };
   try {
@@ -284,14 +293,14 @@ async function runNotebook(
               'mpijob bench run'
             ),
       bare: options.bare !== false,
-      output: typeof options.output === 'string' ? options.output : undefined,
+      output: typeof options.out === 'string' ? options.out : undefined,
       signal,
       unschedulableMs: unschedulableMsOf(options)
     });
   } finally {
     release();
   }
-  context.io.stdout.write(formatReport([ran.results]));
+  printResults(context, ran.results, format);
   context.io.stderr.write(`results: ${ran.file}\n`);
   finish(ran.results, ran.file);
 }
@@ -302,6 +311,7 @@ async function runCommand(
   loaded: ILoadedScenario,
   options: Record<string, unknown>
 ): Promise<void> {
+  const format = resultsFormat(options, 'mpijob bench run');
   const { scenario } = loaded;
   const root = rootOf(self);
   const chosen = root.opts<{ backend?: string }>().backend;
@@ -359,13 +369,57 @@ async function runCommand(
     throw new CliError(['the benchmark produced no results']);
   }
   const output =
-    typeof options.output === 'string'
-      ? options.output
+    typeof options.out === 'string'
+      ? options.out
       : defaultResultsPath(loaded.resultsDir, scenario.name, done.startedAt);
   await writeResults(output, done);
-  context.io.stdout.write(formatReport([done]));
+  printResults(context, done, format);
   context.io.stderr.write(`results: ${output}\n`);
   finish(done, output);
+}
+
+/** `-o` of `bench run` and `bench micro`: the results record instead of the table. */
+const RESULTS_FORMATS = ['json', 'yaml'] as const;
+
+const OUTPUT_HELP =
+  'Output format: json or yaml print the results record (what --out holds) instead of the speedup table.';
+
+/**
+ * Reads `-o`. Before it named the results file: a value that looks like a
+ * path says so.
+ *
+ * @throws {CliError} (exit 2) for anything but json or yaml
+ */
+function resultsFormat(
+  options: Record<string, unknown>,
+  command: string
+): (typeof RESULTS_FORMATS)[number] | null {
+  if (options.output === undefined) {
+    return null;
+  }
+  const value = String(options.output);
+  if (/[./\\]/.test(value)) {
+    throw usageError(
+      `-o is the output format (json or yaml), not the results file: write the results to ${value} with --out ${value}`,
+      command
+    );
+  }
+  return parseFormat(value, RESULTS_FORMATS, command);
+}
+
+/** Writes the speedup table, or the results record in the format asked for. */
+function printResults(
+  context: ICliContext,
+  results: IBenchResults,
+  format: (typeof RESULTS_FORMATS)[number] | null
+): void {
+  context.io.stdout.write(
+    format === 'json'
+      ? `${JSON.stringify(results, null, 4)}\n`
+      : format === 'yaml'
+        ? toYamlStream([results])
+        : formatReport([results])
+  );
 }
 
 /** Ends the command: errored and interrupted benchmarks exit 1. */

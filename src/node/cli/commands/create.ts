@@ -4,24 +4,14 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 
-import type { Submission } from '../../backends/backend';
 import type { ICliContext } from '../context';
-import { usageError } from '../errors';
-import { backendKind } from '../connect';
+import { OBJECT_FORMATS, parseFormat } from '../outputFormat';
 import {
-  buildFromCommandLine,
-  COMMAND_HELP,
-  printWarnings,
-  programAfterDashes
-} from '../launch';
-import {
-  OBJECT_FORMATS,
-  parseFormat,
-  printObjects,
-  printRecords,
-  resourceName
-} from '../printers';
-import { addNamespaceFlag, addSpecFlags } from '../specFlags';
+  addGenerateNameFlag,
+  addNamespaceFlag,
+  addSpecFlags,
+  COMMAND_HELP
+} from '../specFlags';
 
 const EXAMPLES = `
 Examples:
@@ -69,22 +59,13 @@ export function registerCreate(program: Command, context: ICliContext): void {
       '-o, --output <format>',
       `Output format: ${OBJECT_FORMATS.join(', ')}.`
     )
-    .option(
-      '--generate-name',
-      'Add a random 5-character suffix to each job name, so reruns never collide.'
-    )
     .addHelpText('after', EXAMPLES);
-  addSpecFlags(addNamespaceFlag(command)).action(
+  addSpecFlags(addNamespaceFlag(addGenerateNameFlag(command))).action(
     async (
       operands: string[],
       options: Record<string, unknown>,
       self: Command
     ) => {
-      const program = programAfterDashes(
-        operands,
-        context.argv,
-        'mpijob create'
-      );
       const format =
         options.output === undefined
           ? null
@@ -93,20 +74,18 @@ export function registerCreate(program: Command, context: ICliContext): void {
               OBJECT_FORMATS,
               'mpijob create'
             );
-      if (!options.filename && !options.fromNotebook && !program.length) {
-        throw usageError(
-          'must specify one of -f, --from-notebook or -- COMMAND',
-          'mpijob create'
-        );
-      }
-      const local = backendKind(self.optsWithGlobals()) === 'local';
-      const request = await buildFromCommandLine(
+      // Loaded when the command runs, not for its help (see render).
+      const [
+        { launchFromCommandLine },
+        { printObjects, printRecords, resourceName }
+      ] = await Promise.all([import('../launch'), import('../printers')]);
+      const { request, submissions } = await launchFromCommandLine(
+        operands,
+        context.argv,
         options,
-        'mpijob create',
-        program,
-        local ? process.cwd() : undefined
+        self,
+        context.io.stderr
       );
-      printWarnings(context.io.stderr, request.warnings);
       const out = context.io.stdout;
       if (options.dryRun === 'client') {
         if (format) {
@@ -119,12 +98,6 @@ export function registerCreate(program: Command, context: ICliContext): void {
         return;
       }
       const dryRun = options.dryRun === 'server';
-      const submissions: Submission[] = [
-        ...request.jobs.map(job => ({ kind: 'launch', job }) as const),
-        ...request.manifests.map(
-          object => ({ kind: 'manifest', object }) as const
-        )
-      ];
       await context.withBackend(self, async backend => {
         const records = [];
         for (const submission of submissions) {
@@ -137,7 +110,7 @@ export function registerCreate(program: Command, context: ICliContext): void {
           }
         }
         if (format) {
-          out.write(printRecords(records, format));
+          out.write(printRecords(records, { kind: format }));
         }
       });
     }

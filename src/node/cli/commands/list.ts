@@ -7,12 +7,19 @@ import { humanDuration } from '../../../core/format';
 import type { IJobEvent, IJobRecord } from '../../../core/jobRecord';
 import type { ICliContext } from '../context';
 import { namespaceOf } from '../context';
-import { parseFormat, printRecords } from '../printers';
+import type { OutputFormat, OutputKind, PrintFormat } from '../outputFormat';
+import { parseOutput } from '../outputFormat';
 import { formatTable } from '../../../core/table';
 import type { Cell } from '../../../core/table';
-import { phaseColor } from '../terminal';
 
-const FORMATS = ['json', 'yaml', 'name', 'wide'] as const;
+const FORMATS: readonly OutputKind[] = [
+  'json',
+  'yaml',
+  'name',
+  'wide',
+  'jsonpath',
+  'custom-columns'
+];
 
 const EXAMPLES = `
 Examples:
@@ -21,6 +28,12 @@ Examples:
 
   # Every namespace, with GPUs, MPI and notebook columns
   mpijob list -A -o wide
+
+  # Names only, kubectl's JSONPath
+  mpijob get -o jsonpath='{.items[*].metadata.name}'
+
+  # Columns of your choice
+  mpijob get -o custom-columns=NAME:.metadata.name,PHASE:.status.phase,EXIT:.status.exitCode
 
   # Follow changes as they happen
   mpijob list --watch
@@ -44,7 +57,6 @@ function row(
   job: IJobRecord,
   wide: boolean,
   allNamespaces: boolean,
-  color: boolean,
   now: number
 ): Cell[] {
   const ready = job.topology.workers.filter(
@@ -55,7 +67,7 @@ function row(
     ...(allNamespaces ? [job.namespace] : []),
     job.name,
     `${ready}/${job.workers}`,
-    color ? phaseColor(job.status.phase, status) : status,
+    status,
     humanDuration(now - Date.parse(job.createdAt))
   ];
   if (wide) {
@@ -99,7 +111,10 @@ export function registerList(program: Command, context: ICliContext): void {
       'Namespace; "default" when not given.'
     )
     .option('-A, --all-namespaces', 'List jobs of every namespace.')
-    .option('-o, --output <format>', `Output format: ${FORMATS.join(', ')}.`)
+    .option(
+      '-o, --output <format>',
+      'Output format: json, yaml (a v1 List of MPIJobs; one object for one name), name, wide, jsonpath=TEMPLATE, custom-columns=HEADER:PATH,….'
+    )
     .option(
       '-w, --watch',
       'After listing, print every change until interrupted.'
@@ -111,29 +126,33 @@ export function registerList(program: Command, context: ICliContext): void {
         options: Record<string, unknown>,
         self: Command
       ) => {
-        const format =
+        const parsed =
           options.output === undefined
             ? null
-            : parseFormat(String(options.output), FORMATS, 'mpijob list');
+            : parseOutput(String(options.output), FORMATS, 'mpijob list');
+        const format = printable(parsed);
         const all = Boolean(options.allNamespaces);
         const namespace = all ? undefined : namespaceOf(options);
         const { stdout, stderr } = context.io;
-        const color = Boolean(stdout.isTTY) && !process.env.NO_COLOR;
-        const wide = format === 'wide';
+        const wide = parsed?.kind === 'wide';
+        // The printers (YAML, JSONPath) load only when asked for.
+        const printers = format ? await import('../printers') : null;
         await context.withBackend(self, async backend => {
           const jobs = names.length
             ? await Promise.all(
                 names.map(name => backend.get(namespace ?? 'default', name))
               )
             : await backend.list(namespace);
-          if (format && format !== 'wide') {
-            stdout.write(printRecords(jobs, format, names.length !== 1));
+          if (format && printers) {
+            stdout.write(
+              printers.printRecords(jobs, format, names.length !== 1)
+            );
           } else if (jobs.length) {
             const now = Date.now();
             stdout.write(
               formatTable(
                 headers(wide, all),
-                jobs.map(j => row(j, wide, all, color, now))
+                jobs.map(j => row(j, wide, all, now))
               )
             );
           } else if (!options.watch) {
@@ -148,12 +167,12 @@ export function registerList(program: Command, context: ICliContext): void {
           }
           await new Promise<void>(resolve => {
             const print = (event: IJobEvent): void => {
-              if (format && format !== 'wide') {
-                stdout.write(printRecords([event.job], format, false));
+              if (format && printers) {
+                stdout.write(printers.printRecords([event.job], format, false));
                 return;
               }
               // Rows in a watch stay aligned with the header the table printed.
-              const cells = row(event.job, wide, all, color, Date.now());
+              const cells = row(event.job, wide, all, Date.now());
               if (event.type === 'DELETED') {
                 cells[all ? 3 : 2] = 'Deleted';
               }
@@ -172,4 +191,9 @@ export function registerList(program: Command, context: ICliContext): void {
         });
       }
     );
+}
+
+/** A format the printers print (`wide` is the table's). */
+function printable(format: OutputFormat | null): PrintFormat | null {
+  return format === null || format.kind === 'wide' ? null : format;
 }

@@ -4,14 +4,8 @@
 import type { Command } from 'commander';
 
 import type { ICliContext } from '../context';
-import {
-  buildFromCommandLine,
-  COMMAND_HELP,
-  printWarnings,
-  programAfterDashes
-} from '../launch';
-import { parseFormat, printObjects } from '../printers';
-import { addNamespaceFlag, addSpecFlags } from '../specFlags';
+import { parseFormat } from '../outputFormat';
+import { addNamespaceFlag, addSpecFlags, COMMAND_HELP } from '../specFlags';
 
 const EXAMPLES = `
 Examples:
@@ -52,6 +46,12 @@ export function registerRender(program: Command, context: ICliContext): void {
         ['yaml', 'json'] as const,
         'mpijob render'
       );
+      // Building loads the notebook packager, YAML and the validators: only
+      // when the command runs, not for its help.
+      const [
+        { buildFromCommandLine, printWarnings, programAfterDashes },
+        { printObjects }
+      ] = await Promise.all([import('../launch'), import('../printers')]);
       const request = await buildFromCommandLine(
         options,
         'mpijob render',

@@ -1,15 +1,12 @@
 /**
- * `mpijob describe` and `mpijob logs`: looking into one job.
+ * `mpijob logs`: a job's output, every rank merged or one rank.
  */
 import type { Command } from 'commander';
 
-import type { IJobFileInfo } from '../../../core/jobFiles';
-import type { ILogLine } from '../../../core/jobRecord';
 import type { ICliContext } from '../context';
 import { namespaceOf } from '../context';
-import { describeJob } from '../describe';
 import { usageError } from '../errors';
-import { errorMessage } from '../../../core/errors';
+import { formatLogLine } from '../logLine';
 
 const LOGS_EXAMPLES = `
 Examples:
@@ -34,78 +31,12 @@ function parseCount(value: string, flag: string, command: string): number {
 }
 
 /**
- * Formats one log line.
- *
- * @param line - the line
- * @param prefix - tag it with its rank
- * @param timestamps - start it with its capture time
- * @returns the text with a newline
- */
-export function formatLogLine(
-  line: ILogLine,
-  prefix: boolean,
-  timestamps: boolean
-): string {
-  const tag = prefix
-    ? line.rank === null
-      ? '[launcher] '
-      : `[rank ${line.rank}] `
-    : '';
-  return `${timestamps ? `${line.time} ` : ''}${tag}${line.text}\n`;
-}
-
-/**
- * Adds `describe` and `logs`.
+ * Adds `logs`.
  *
  * @param program - the root command
  * @param context - the run's context
  */
-export function registerInspect(program: Command, context: ICliContext): void {
-  program
-    .command('describe')
-    .description(
-      'Show a job in detail: status, conditions, topology and its last log lines.'
-    )
-    .argument('<name>', 'Job name.')
-    .option(
-      '-n, --namespace <namespace>',
-      'Namespace; "default" when not given.'
-    )
-    .action(
-      async (name: string, options: Record<string, unknown>, self: Command) => {
-        await context.withBackend(self, async backend => {
-          const namespace = namespaceOf(options);
-          const job = await backend.get(namespace, name);
-          // The status is what describe is for: a log that cannot be read
-          // (pod gone, node unreachable) is named, not fatal.
-          let lines: ILogLine[] | { unavailable: string } = [];
-          try {
-            for await (const line of backend.logs(namespace, name, {
-              tail: 10
-            })) {
-              lines.push(line);
-            }
-          } catch (error) {
-            lines = {
-              unavailable: errorMessage(error)
-            };
-          }
-          let files: IJobFileInfo[] | { unavailable: string } = [];
-          try {
-            files = await backend.listFiles(namespace, name);
-          } catch (error) {
-            files = {
-              unavailable: errorMessage(error)
-            };
-          }
-          const report = await backend
-            .report(namespace, name)
-            .catch(() => null);
-          context.io.stdout.write(describeJob(job, lines, files, report));
-        });
-      }
-    );
-
+export function registerLogs(program: Command, context: ICliContext): void {
   program
     .command('logs')
     .description("Print a job's output: every rank merged, or one rank.")
