@@ -10,7 +10,8 @@ import type { CellMode, MpiImplementation } from '../../core/spec';
 import { usageError } from './errors';
 
 /** How a flag's raw value becomes a spec value. */
-type FlagKind = 'string' | 'integer' | 'boolean' | 'keyValue' | 'mpi' | 'cells';
+type FlagKind =
+  'string' | 'integer' | 'boolean' | 'keyValue' | 'list' | 'mpi' | 'cells';
 
 interface ISpecFlag {
   /** Commander flag syntax. */
@@ -43,6 +44,7 @@ const SPEC_FLAGS: readonly ISpecFlag[] = [
   { flags: '--memory <quantity>', path: ['memory'], kind: 'string' },
   { flags: '--python <command>', path: ['python'], kind: 'string' },
   { flags: '--workdir <dir>', path: ['workingDir'], kind: 'string' },
+  { flags: '--file <path...>', path: ['files'], kind: 'list' },
   { flags: '--env <NAME=VALUE...>', path: ['env'], kind: 'keyValue' },
   { flags: '-l, --label <key=value...>', path: ['labels'], kind: 'keyValue' },
   { flags: '--gang <scheduler>', path: ['scheduling', 'gang'], kind: 'string' },
@@ -259,6 +261,15 @@ export function specFromFlags(
           )
         );
         break;
+      case 'list': {
+        // Added to the list a spec file gives.
+        const existing = spec[flag.path[0]];
+        set(flag.path, [
+          ...(Array.isArray(existing) ? (existing as unknown[]) : []),
+          ...(raw as string[])
+        ]);
+        break;
+      }
       default:
         set(flag.path, raw);
     }
