@@ -6,7 +6,7 @@ import { FILES_WORK_DIR, PROGRAM_MOUNT_PATH } from '../manifest';
 import type { INotebookFolder } from '../notebook';
 import { importedModules, PROGRAM_FILE_NAME } from '../notebook';
 import type { ILaunchSpec } from '../spec';
-import { parseLaunchSpec } from '../spec';
+import { parseLaunchSpec, validateLaunchSpec } from '../spec';
 import { crdErrors } from './helpers/reference';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- walking rendered JSON in assertions
@@ -214,6 +214,28 @@ describe('#buildJob with the notebook folder', () => {
     expect(Object.keys(built.rendered.configMap?.data as Json)).not.toContain(
       'data.csv'
     );
+  });
+
+  it('should take only paths inside the notebook folder in the spec', () => {
+    const result = validateLaunchSpec({
+      name: 'sim',
+      source: { notebook: 'sim.ipynb' },
+      files: ['data.csv', 'lib/', '../secrets.txt', '/etc/passwd', 'data.csv']
+    });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems).toEqual([
+      {
+        path: 'files[2]',
+        message:
+          "must be a path relative to the notebook's folder, such as 'data.csv' or 'lib/', without .."
+      },
+      {
+        path: 'files[3]',
+        message:
+          "must be a path relative to the notebook's folder, such as 'data.csv' or 'lib/', without .."
+      },
+      { path: 'files', message: 'names a path twice' }
+    ]);
   });
 
   it('should refuse a spec file that is not beside the notebook', () => {
