@@ -178,7 +178,10 @@ export function collectLocalFiles(
       }
     }
   };
-  importsOf(program.code, line => program.sourceMap[line - 1] != null);
+  importsOf(
+    program.code,
+    line => (program.sourceMap[line - 1] ?? null) !== null
+  );
 
   const problems: IProblem[] = [];
   extra.forEach((raw, index) => {
