@@ -7,6 +7,7 @@ import type { INotebookFolder } from '../notebook';
 import { importedModules, PROGRAM_FILE_NAME } from '../notebook';
 import type { ILaunchSpec } from '../spec';
 import { parseLaunchSpec, validateLaunchSpec } from '../spec';
+import { notebookText } from './helpers/notebooks';
 import { crdErrors } from './helpers/reference';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- walking rendered JSON in assertions
@@ -35,19 +36,8 @@ function folder(files: Record<string, string | Uint8Array>): INotebookFolder {
   };
 }
 
-function notebook(...cells: string[]): unknown {
-  return {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: 'python3', language: 'python' } },
-    cells: cells.map(source => ({
-      cell_type: 'code',
-      metadata: {},
-      execution_count: null,
-      outputs: [],
-      source
-    }))
-  };
+function notebook(...cells: string[]): string {
+  return notebookText(cells);
 }
 
 function spec(overrides: Record<string, unknown> = {}): ILaunchSpec {

@@ -9,6 +9,7 @@ import {
   crdErrors,
   upstreamExamples
 } from '../../core/__tests__/helpers/reference';
+import { notebookText } from '../../core/__tests__/helpers/notebooks';
 import { mpijob, mpijobUntilFirstOutput } from './helpers';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- walking CLI output
@@ -272,27 +273,7 @@ describe('mpijob render', () => {
   it('should name the cell that uses IPython-only syntax', async () => {
     const notebook = writeTmp(
       'pip.ipynb',
-      JSON.stringify({
-        nbformat: 4,
-        nbformat_minor: 5,
-        metadata: {},
-        cells: [
-          {
-            cell_type: 'code',
-            metadata: {},
-            outputs: [],
-            execution_count: null,
-            source: 'import os'
-          },
-          {
-            cell_type: 'code',
-            metadata: {},
-            outputs: [],
-            execution_count: null,
-            source: 'x = 1\n%pip install torch'
-          }
-        ]
-      })
+      notebookText(['import os', 'x = 1\n%pip install torch'])
     );
     const run = await mpijob(['render', '--from-notebook', notebook]);
     expect(run.code).toBe(1);
@@ -381,27 +362,10 @@ describe('mpijob render', () => {
     const dir = mkdtempSync(join(tmp, 'siblings-'));
     writeFileSync(
       join(dir, 'sim.ipynb'),
-      JSON.stringify({
-        nbformat: 4,
-        nbformat_minor: 5,
-        metadata: {},
-        cells: [
-          {
-            cell_type: 'code',
-            metadata: {},
-            outputs: [],
-            execution_count: null,
-            source: 'import lib_particles'
-          },
-          {
-            cell_type: 'code',
-            metadata: {},
-            outputs: [],
-            execution_count: null,
-            source: "x = 1\nrows = open('data.csv').read().split()"
-          }
-        ]
-      })
+      notebookText([
+        'import lib_particles',
+        "x = 1\nrows = open('data.csv').read().split()"
+      ])
     );
     writeFileSync(join(dir, 'lib_particles.py'), 'N = 42\n');
     writeFileSync(join(dir, 'unused.py'), 'M = 1\n');

@@ -312,18 +312,12 @@ describeWithRealNode()('MPIJobs on real pods (kubelet + containerd)', () => {
     );
     writeFileSync(join(folder, 'units', '__init__.py'), 'SCALE = 10\n');
     writeFileSync(join(folder, 'data.csv'), '1\n2\n3\n');
-    const path = join(folder, 'sim.ipynb');
-    writeFileSync(
-      path,
-      readFileSync(
-        notebook('sim.ipynb', [
-          'from mpi4py import MPI\nimport lib_particles\nfrom units import SCALE\nrank = MPI.COMM_WORLD.Get_rank()',
-          "rows = [float(x) for x in open('data.csv').read().split()]\nprint(f'rank {rank} mean {lib_particles.mean(rows) * SCALE}')",
-          // The working directory stays writable beside the shipped files.
-          "with open(f'out-{rank}.txt', 'w') as out:\n    out.write('ok')\nprint(f'rank {rank} wrote', open(f'out-{rank}.txt').read())"
-        ])
-      )
-    );
+    const path = notebook('siblings/sim.ipynb', [
+      'from mpi4py import MPI\nimport lib_particles\nfrom units import SCALE\nrank = MPI.COMM_WORLD.Get_rank()',
+      "rows = [float(x) for x in open('data.csv').read().split()]\nprint(f'rank {rank} mean {lib_particles.mean(rows) * SCALE}')",
+      // The working directory stays writable beside the shipped files.
+      "with open(f'out-{rank}.txt', 'w') as out:\n    out.write('ok')\nprint(f'rank {rank} wrote', open(f'out-{rank}.txt').read())"
+    ]);
     const created = await kube([
       'create',
       '--from-notebook',
