@@ -7,6 +7,7 @@ from __future__ import annotations
 #   filename:  openapi.yaml
 #   version:   0.89.0
 
+from re import compile
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -139,6 +140,12 @@ class LaunchSpecSource(BaseModel):
     """
     Numbers of the cells to run, counting every cell from 1 (Markdown cells too).
     """
+
+
+LaunchSpecFile = TypeAliasType(
+    "LaunchSpecFile",
+    Annotated[str, Field(pattern=compile("^(?![/~])(?!(.*/)?\\.\\.(/|$)).+$"))],
+)
 
 
 class LaunchSpecEnvItem(BaseModel):
@@ -323,6 +330,10 @@ class LaunchSpec(BaseModel):
     ] = None
     """
     Directory the ranks start in: on Kubernetes the containers' working directory (else the image's); on the local backend a directory of this machine (else the job's own directory under the data directory).
+    """
+    files: Annotated[list[LaunchSpecFile] | None, Field(title="Files to ship")] = None
+    """
+    Kubernetes: files or folders beside the notebook that the ranks need (data files, modules it does not import by name), relative to the notebook's folder; they ship with the program (at most 1 MiB in all) and the ranks find them at the same relative paths in their working directory. The local modules the notebook imports ship without being named. The local backend reads them in place.
     """
     env: Annotated[
         list[LaunchSpecEnvItem] | None, Field(title="Environment variables")

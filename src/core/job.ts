@@ -5,8 +5,13 @@
  */
 import type { IRenderedJob, IRenderOptions } from './manifest';
 import { renderJob } from './manifest';
-import type { CellSelection, IPackagedProgram } from './notebook';
-import { packageNotebook } from './notebook';
+import type {
+  CellSelection,
+  INotebookFolder,
+  IPackagedProgram,
+  IShippedFile
+} from './notebook';
+import { collectLocalFiles, packageNotebook } from './notebook';
 import type { ILaunchSpec, ISourceSpec } from './spec';
 
 /** A job ready to submit. */
@@ -41,26 +46,53 @@ export function cellSelection(source: ISourceSpec | undefined): CellSelection {
   }
 }
 
+/** Options of {@link buildJob}. */
+export interface IBuildOptions extends IRenderOptions {
+  /**
+   * The notebook's folder, for a job that runs on Kubernetes: the local
+   * modules the cells import and the spec's `files` ship from it, and a
+   * relative data file the cells open there that does not ship gets a
+   * warning. Without it nothing ships (the local backend reads in place).
+   */
+  folder?: INotebookFolder;
+}
+
 /**
  * Packages the notebook (unless the spec runs a command) and renders the job.
  *
  * @param spec - a validated launch spec
  * @param notebook - the notebook file's bytes, text or parsed JSON; ignored with `spec.command`
- * @param options - rendering options
+ * @param options - rendering options and the notebook's folder
  * @returns the spec, program and objects
  * @throws {ValidationError} naming the cell or field at fault
  */
 export function buildJob(
   spec: ILaunchSpec,
   notebook: string | Uint8Array | unknown,
-  options: IRenderOptions = {}
+  options: IBuildOptions = {}
 ): IBuiltJob {
-  const program = spec.command
+  const { folder, ...renderOptions } = options;
+  let program = spec.command
     ? null
     : packageNotebook(notebook, {
         selection: cellSelection(spec.source),
         notebookPath: spec.source?.notebook,
         figures: spec.figures
       });
-  return { spec, program, rendered: renderJob(spec, program, options) };
+  let files: readonly IShippedFile[] = [];
+  if (program && folder) {
+    const local = collectLocalFiles(program, spec.files ?? [], folder);
+    files = local.files;
+    if (local.warnings.length > 0) {
+      program = {
+        ...program,
+        warnings: [...program.warnings, ...local.warnings]
+      };
+    }
+  }
+  return {
+    spec,
+    program,
+    rendered: renderJob(spec, program, { ...renderOptions, files })
+  };
 }

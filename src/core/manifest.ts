@@ -14,13 +14,20 @@ import {
   MANAGED_BY,
   MPIJOB_API_VERSION
 } from './kube';
-import type { IPackagedProgram } from './notebook';
+import type { IPackagedProgram, IShippedFile } from './notebook';
 import { encodeSourceMap, PROGRAM_FILE_NAME } from './notebook';
 import type { ILaunchSpec, MpiImplementation } from './spec';
 import { totalRanks } from './spec';
 
 /** Where the program ConfigMap is mounted in launcher and worker pods. */
 export const PROGRAM_MOUNT_PATH = '/mpijob';
+
+/**
+ * The ranks' working directory on Kubernetes when files beside the notebook
+ * ship and the spec names none: an emptyDir (writable, like the notebook's
+ * folder), with each shipped file mounted in it at its relative path.
+ */
+export const FILES_WORK_DIR = '/mpijob-work';
 
 /** ConfigMap key of the encoded source map. */
 export const SOURCE_MAP_KEY = 'sourcemap.json';
@@ -66,6 +73,8 @@ const LAUNCHER_RESOURCES = {
 export interface IRenderOptions {
   /** Images per MPI implementation, overriding {@link DEFAULT_IMAGES}. */
   defaultImages?: Partial<Record<MpiImplementation, string>>;
+  /** Files beside the notebook that ship with the program (see {@link buildJob}). */
+  files?: readonly IShippedFile[];
 }
 
 /** The objects of one job, in the order they must be created. */
@@ -191,15 +200,17 @@ export function renderJob(
   options: IRenderOptions = {}
 ): IRenderedJob {
   const labels = jobLabels(spec);
+  const files = spec.command ? [] : shippedFileKeys(options.files ?? []);
   const configMap = spec.command
     ? null
-    : renderConfigMap(spec, program, labels);
+    : renderConfigMap(spec, program, labels, files);
   const mpiJob = renderMpiJob(
     spec,
     program,
     labels,
     options,
-    configMap !== null
+    configMap !== null,
+    files
   );
   const networkPolicy = spec.networkPolicy
     ? renderNetworkPolicy(spec, labels)
@@ -210,10 +221,61 @@ export function renderJob(
   return { configMap, mpiJob, networkPolicy, objects };
 }
 
+/** A shipped file and the ConfigMap key that holds it. */
+interface IKeyedFile extends IShippedFile {
+  readonly key: string;
+}
+
+/**
+ * ConfigMap keys for shipped files: keys allow only `[-._a-zA-Z0-9]`, so
+ * `lib/util.py` is held as `lib.util.py` (and mounted back at its path).
+ *
+ * @param files - the files
+ * @returns each file with a key unique in the ConfigMap
+ */
+function shippedFileKeys(files: readonly IShippedFile[]): IKeyedFile[] {
+  const taken = new Set([PROGRAM_FILE_NAME, SOURCE_MAP_KEY]);
+  return files.map(file => {
+    const base = file.path
+      .replace(/\//g, '.')
+      .replace(/[^-._a-zA-Z0-9]/g, '_')
+      .slice(0, 240);
+    let key = base;
+    for (let n = 2; taken.has(key); n++) {
+      key = `${base}-${n}`;
+    }
+    taken.add(key);
+    return { ...file, key };
+  });
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The text of a file that is UTF-8 without NUL (ConfigMap `data`); null otherwise (`binaryData`). */
+function textOf(bytes: Uint8Array): string | null {
+  if (bytes.includes(0)) {
+    return null;
+  }
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+function base64Of(bytes: Uint8Array): string {
+  let binary = '';
+  for (let at = 0; at < bytes.length; at += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
+  }
+  return btoa(binary);
+}
+
 function renderConfigMap(
   spec: ILaunchSpec,
   program: IPackagedProgram | null,
-  labels: StringMap
+  labels: StringMap,
+  files: readonly IKeyedFile[]
 ): IKubeObject {
   if (!program) {
     throw new ValidationError(
@@ -227,24 +289,32 @@ function renderConfigMap(
       'cannot render the job'
     );
   }
-  const data = {
+  const data: Record<string, string> = {
     [PROGRAM_FILE_NAME]: program.code,
     [SOURCE_MAP_KEY]: encodeSourceMap(program)
   };
-  const bytes =
+  const binaryData: Record<string, string> = {};
+  const codeBytes =
     utf8Length(PROGRAM_FILE_NAME) +
     utf8Length(program.code) +
     utf8Length(SOURCE_MAP_KEY) +
     utf8Length(data[SOURCE_MAP_KEY]);
+  // The API server counts keys and values, binaryData as its raw bytes.
+  let bytes = codeBytes;
+  for (const file of files) {
+    bytes += utf8Length(file.key) + file.bytes.length;
+    const text = textOf(file.bytes);
+    if (text === null) {
+      binaryData[file.key] = base64Of(file.bytes);
+    } else {
+      data[file.key] = text;
+    }
+  }
   if (bytes > CONFIGMAP_MAX_BYTES) {
-    const problem: IProblem = {
-      path: 'source',
-      message:
-        `the packaged code is ${formatKiB(bytes)}, more than a ConfigMap can hold (${formatKiB(CONFIGMAP_MAX_BYTES)}). ` +
-        'Load large data from a volume or object storage instead of embedding it in cells, ' +
-        "tag data-only cells 'skip-mpijob', or choose fewer cells"
-    };
-    throw new ValidationError([problem], 'the job is too big to submit');
+    throw new ValidationError(
+      [tooBigProblem(bytes, codeBytes, files, spec)],
+      'the job is too big to submit'
+    );
   }
   return {
     apiVersion: 'v1',
@@ -254,7 +324,41 @@ function renderConfigMap(
       namespace: spec.namespace,
       labels
     },
-    data
+    data,
+    ...(Object.keys(binaryData).length ? { binaryData } : {})
+  };
+}
+
+function tooBigProblem(
+  bytes: number,
+  codeBytes: number,
+  files: readonly IKeyedFile[],
+  spec: ILaunchSpec
+): IProblem {
+  const limit = formatKiB(CONFIGMAP_MAX_BYTES);
+  if (files.length === 0) {
+    return {
+      path: 'source',
+      message:
+        `the packaged code is ${formatKiB(bytes)}, more than a ConfigMap can hold (${limit}). ` +
+        'Load large data from a volume or object storage instead of embedding it in cells, ' +
+        "tag data-only cells 'skip-mpijob', or choose fewer cells"
+    };
+  }
+  const largest = [...files].sort((a, b) => b.bytes.length - a.bytes.length);
+  const listed = largest
+    .slice(0, 10)
+    .map(file => `${file.path} ${formatSize(file.bytes.length)}`);
+  if (largest.length > 10) {
+    listed.push(`and ${largest.length - 10} more`);
+  }
+  return {
+    path: spec.files?.length ? 'files' : 'source',
+    message:
+      `the program (${formatKiB(codeBytes)}) and the files beside the notebook that ship with it come to ${formatKiB(bytes)}, ` +
+      `more than a ConfigMap can hold (${limit}): ${listed.join(', ')}. ` +
+      "Leave large data files out of the launch spec's files (--file) and read them from a volume or object storage; " +
+      'the local modules the cells import always ship'
   };
 }
 
@@ -263,7 +367,8 @@ function renderMpiJob(
   program: IPackagedProgram | null,
   labels: StringMap,
   options: IRenderOptions,
-  mountsProgram: boolean
+  mountsProgram: boolean,
+  files: readonly IKeyedFile[]
 ): IKubeObject {
   const image =
     spec.image ??
@@ -271,15 +376,31 @@ function renderMpiJob(
     DEFAULT_IMAGES[spec.mpiImplementation];
   const restartPolicy =
     spec.runPolicy.backoffLimit === 0 ? 'Never' : 'OnFailure';
-  const volumeMounts = mountsProgram
-    ? [{ name: 'program', mountPath: PROGRAM_MOUNT_PATH, readOnly: true }]
+  // Shipped files appear at their relative paths in the ranks' working
+  // directory, as they are in the notebook's folder; the rest of it stays
+  // writable (an emptyDir unless the spec names the directory).
+  const workingDir =
+    files.length > 0 ? (spec.workingDir ?? FILES_WORK_DIR) : spec.workingDir;
+  const ownWorkDir = files.length > 0 && spec.workingDir === undefined;
+  const volumeMounts: Record<string, unknown>[] | undefined = mountsProgram
+    ? [
+        { name: 'program', mountPath: PROGRAM_MOUNT_PATH, readOnly: true },
+        ...(ownWorkDir ? [{ name: 'work', mountPath: FILES_WORK_DIR }] : []),
+        ...files.map(file => ({
+          name: 'program',
+          mountPath: `${(workingDir as string).replace(/\/+$/, '')}/${file.path}`,
+          subPath: file.key,
+          readOnly: true
+        }))
+      ]
     : undefined;
-  const volumes = mountsProgram
+  const volumes: Record<string, unknown>[] | undefined = mountsProgram
     ? [
         {
           name: 'program',
           configMap: { name: programConfigMapName(spec.name) }
-        }
+        },
+        ...(ownWorkDir ? [{ name: 'work', emptyDir: {} }] : [])
       ]
     : undefined;
   const podSpec = (
@@ -339,7 +460,7 @@ function renderMpiJob(
               name: 'launcher',
               image,
               ...launch,
-              workingDir: spec.workingDir,
+              workingDir,
               env: containerEnv(spec, 'launcher'),
               resources: LAUNCHER_RESOURCES
             })
@@ -354,7 +475,7 @@ function renderMpiJob(
               name: 'worker',
               image,
               command: spec.workerCommand,
-              workingDir: spec.workingDir,
+              workingDir,
               env: containerEnv(spec, 'worker'),
               resources: {
                 requests: { cpu: spec.cpu, memory: spec.memory },
@@ -436,6 +557,10 @@ const encoder = new TextEncoder();
 
 function utf8Length(text: string): number {
   return encoder.encode(text).length;
+}
+
+function formatSize(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : formatKiB(bytes);
 }
 
 function formatKiB(bytes: number): string {

@@ -24,6 +24,16 @@ export { parseNotebook } from './notebook/parse';
 export { INCLUDE_TAG, selectCells, SKIP_TAG } from './notebook/selection';
 export type { CellSelection } from './notebook/selection';
 export { packageNotebook } from './notebook/packaging';
+export {
+  collectLocalFiles,
+  importedModules,
+  normalizeRelativePath
+} from './notebook/localFiles';
+export type {
+  ILocalFiles,
+  INotebookFolder,
+  IShippedFile
+} from './notebook/localFiles';
 export type { IPackageOptions } from './notebook/packaging';
 export {
   decodeSourceMap,

@@ -94,6 +94,8 @@ export interface ILaunchSpec {
   command?: string[];
   /** Absolute directory the ranks start in; the image's (Kubernetes) or the job's own (local) when absent. */
   workingDir?: string;
+  /** Kubernetes: extra files or folders beside the notebook to ship, relative to its folder. */
+  files?: string[];
   /** Environment variables. */
   env?: IEnvVar[];
   /** Gang scheduling. */

@@ -346,6 +346,7 @@ describe('schema/launch-spec.json', () => {
       python: true,
       command: true,
       workingDir: true,
+      files: true,
       figures: true,
       env: true,
       scheduling: true,

@@ -163,6 +163,18 @@ export const launchSpecSchema = {
       "pattern": "^(/|~/|~$)",
       "patternMessage": "must be an absolute path such as '/home/me/project' (or start with ~/ for the home directory, local backend)"
     },
+    "files": {
+      "title": "Files to ship",
+      "description": "Kubernetes: files or folders beside the notebook that the ranks need (data files, modules it does not import by name), relative to the notebook's folder; they ship with the program (at most 1 MiB in all) and the ranks find them at the same relative paths in their working directory. The local modules the notebook imports ship without being named. The local backend reads them in place.",
+      "type": "array",
+      "items": {
+        "type": "string",
+        "pattern": "^(?![/~])(?!(.*/)?\\.\\.(/|$)).+$",
+        "patternMessage": "must be a path relative to the notebook's folder, such as 'data.csv' or 'lib/', without .."
+      },
+      "uniqueItems": true,
+      "uniqueItemsMessage": "names a path twice"
+    },
     "env": {
       "title": "Environment variables",
       "description": "Set on the launcher and every worker.",

@@ -29,6 +29,7 @@ const ADVANCED_FIELDS = [
   'memory',
   'python',
   'env',
+  'files',
   'command',
   'scheduling',
   'runPolicy',
@@ -55,7 +56,8 @@ const KUBERNETES_ONLY_FIELDS: ReadonlySet<string> = new Set([
   'networkPolicy',
   'sshAuthMountPath',
   'workerCommand',
-  'labels'
+  'labels',
+  'files'
 ]);
 
 /** Which of the forms. */
@@ -284,6 +286,7 @@ export function formUiSchema(
     },
     command: list,
     workerCommand: list,
-    env: { 'ui:options': { orderable: false } }
+    env: { 'ui:options': { orderable: false } },
+    files: { 'ui:options': { orderable: false } }
   };
 }

@@ -9,6 +9,7 @@ import {
   crdErrors,
   upstreamExamples
 } from '../../core/__tests__/helpers/reference';
+import { notebookText } from '../../core/__tests__/helpers/notebooks';
 import { mpijob, mpijobUntilFirstOutput } from './helpers';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- walking CLI output
@@ -272,27 +273,7 @@ describe('mpijob render', () => {
   it('should name the cell that uses IPython-only syntax', async () => {
     const notebook = writeTmp(
       'pip.ipynb',
-      JSON.stringify({
-        nbformat: 4,
-        nbformat_minor: 5,
-        metadata: {},
-        cells: [
-          {
-            cell_type: 'code',
-            metadata: {},
-            outputs: [],
-            execution_count: null,
-            source: 'import os'
-          },
-          {
-            cell_type: 'code',
-            metadata: {},
-            outputs: [],
-            execution_count: null,
-            source: 'x = 1\n%pip install torch'
-          }
-        ]
-      })
+      notebookText(['import os', 'x = 1\n%pip install torch'])
     );
     const run = await mpijob(['render', '--from-notebook', notebook]);
     expect(run.code).toBe(1);
@@ -375,6 +356,78 @@ describe('mpijob render', () => {
       'NVIDIA GPUs (nvidia.com/gpu) requested by each worker.'
     );
     expect(run.stdout).toContain('Examples:');
+  });
+
+  it('should ship the module beside the notebook that it imports, and --file data, mounted where the ranks start', async () => {
+    const dir = mkdtempSync(join(tmp, 'siblings-'));
+    writeFileSync(
+      join(dir, 'sim.ipynb'),
+      notebookText([
+        'import lib_particles',
+        "x = 1\nrows = open('data.csv').read().split()"
+      ])
+    );
+    writeFileSync(join(dir, 'lib_particles.py'), 'N = 42\n');
+    writeFileSync(join(dir, 'unused.py'), 'M = 1\n');
+    writeFileSync(join(dir, 'data.csv'), 'a,b\n1,2\n');
+
+    const unshipped = await mpijob(['render', '--from-notebook', 'sim.ipynb'], {
+      cwd: dir
+    });
+    expect(unshipped.code).toBe(0);
+    expect(unshipped.stderr.trim().split('\n')).toEqual([
+      "warning: cell 2, line 2: opens 'data.csv', a file beside the notebook that is not shipped to Kubernetes: add it to the launch spec's files (--file data.csv), or read it from a volume or object storage"
+    ]);
+    const [bare] = parseYamlStream(unshipped.stdout) as Json[];
+    expect(Object.keys(bare.data).sort()).toEqual([
+      'lib_particles.py',
+      'mpijob_main.py',
+      'sourcemap.json'
+    ]);
+
+    const run = await mpijob(
+      [
+        'render',
+        '--from-notebook',
+        join(dir, 'sim.ipynb'),
+        '--file',
+        'data.csv'
+      ],
+      { cwd: tmp }
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const [configMap, job] = parseYamlStream(run.stdout) as Json[];
+    expect(configMap.data['lib_particles.py']).toBe('N = 42\n');
+    expect(configMap.data['data.csv']).toBe('a,b\n1,2\n');
+    expect(configMap.data['unused.py']).toBeUndefined();
+    expect(crdErrors(job)).toEqual([]);
+    for (const role of ['Launcher', 'Worker']) {
+      const pod = job.spec.mpiReplicaSpecs[role].template.spec;
+      const container = pod.containers[0];
+      // Every file mounted from the ConfigMap is one of its keys, at its path
+      // in the working directory.
+      const shipped = (container.volumeMounts as Json[]).filter(
+        mount => mount.subPath !== undefined
+      );
+      expect(
+        shipped.map(mount => [mount.mountPath, mount.subPath, mount.name])
+      ).toEqual([
+        [`${container.workingDir}/data.csv`, 'data.csv', 'program'],
+        [
+          `${container.workingDir}/lib_particles.py`,
+          'lib_particles.py',
+          'program'
+        ]
+      ]);
+      for (const mount of shipped) {
+        expect(Object.keys(configMap.data)).toContain(mount.subPath);
+      }
+      expect(pod.volumes).toContainEqual({
+        name: 'program',
+        configMap: { name: configMap.metadata.name }
+      });
+    }
   });
 });
 

@@ -10,7 +10,13 @@
  * (realNodeNamespace), not through anything in the launch spec.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -294,6 +300,82 @@ describeWithRealNode()('MPIJobs on real pods (kubelet + containerd)', () => {
       const deleted = await kube(['delete', 'boom', '-n', ns]);
       expect(deleted.code).toBe(0);
     });
+  });
+
+  it('should ship the modules beside the notebook that it imports and the --file data it reads', async () => {
+    const ns = await realNodeNamespace('real-files');
+    const folder = join(work, 'siblings');
+    mkdirSync(join(folder, 'units'), { recursive: true });
+    writeFileSync(
+      join(folder, 'lib_particles.py'),
+      'def mean(values):\n    return sum(values) / len(values)\n'
+    );
+    writeFileSync(join(folder, 'units', '__init__.py'), 'SCALE = 10\n');
+    writeFileSync(join(folder, 'data.csv'), '1\n2\n3\n');
+    const path = notebook('siblings/sim.ipynb', [
+      'from mpi4py import MPI\nimport lib_particles\nfrom units import SCALE\nrank = MPI.COMM_WORLD.Get_rank()',
+      "rows = [float(x) for x in open('data.csv').read().split()]\nprint(f'rank {rank} mean {lib_particles.mean(rows) * SCALE}')",
+      // The working directory stays writable beside the shipped files.
+      "with open(f'out-{rank}.txt', 'w') as out:\n    out.write('ok')\nprint(f'rank {rank} wrote', open(f'out-{rank}.txt').read())"
+    ]);
+    const created = await kube([
+      'create',
+      '--from-notebook',
+      path,
+      '--file',
+      'data.csv',
+      '--image',
+      RUNTIME_IMAGES.openmpi4,
+      ...SMALL,
+      '-n',
+      ns
+    ]);
+    expect(created.stderr).toBe('');
+    expect(created.stdout).toBe('mpijob.kubeflow.org/sim created\n');
+    const configMap = JSON.parse(
+      (
+        await kubectl([
+          '-n',
+          ns,
+          'get',
+          'configmap',
+          'sim-program',
+          '-o',
+          'json'
+        ])
+      ).stdout
+    );
+    expect(Object.keys(configMap.data).sort()).toEqual([
+      'data.csv',
+      'lib_particles.py',
+      'mpijob_main.py',
+      'sourcemap.json',
+      'units.__init__.py'
+    ]);
+    const succeeded = await kube([
+      'wait',
+      'sim',
+      '-n',
+      ns,
+      '--for=condition=Succeeded',
+      '--timeout=180s'
+    ]);
+    const logs = await kube(['logs', 'sim', '-n', ns]);
+    if (succeeded.code !== 0) {
+      console.log(`sim did not succeed: ${succeeded.stderr}\n${logs.stdout}`);
+    }
+    expect(succeeded.stderr).toBe('');
+    expect(succeeded.code).toBe(0);
+    for (const rank of [0, 1]) {
+      expect(logs.stdout).toMatch(
+        new RegExp(`^\\[rank ${rank}\\]\\s*rank ${rank} mean 20\\.0$`, 'm')
+      );
+      expect(logs.stdout).toMatch(
+        new RegExp(`^\\[rank ${rank}\\]\\s*rank ${rank} wrote ok$`, 'm')
+      );
+    }
+    const deleted = await kube(['delete', 'sim', '-n', ns]);
+    expect(deleted.code).toBe(0);
   });
 
   it('should warn when Open MPI 5 without the hostfile runs every rank on the launcher', async () => {

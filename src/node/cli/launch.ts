@@ -17,6 +17,7 @@ import { parseYamlStream } from '../../core/yamlStream';
 import type { Submission } from '../backends/backend';
 import { renderDefaults } from '../images';
 import { readInput, readTextInput } from '../inputs';
+import { notebookFolder } from '../notebookFolder';
 import { backendKind } from './connect';
 import { CliError, usageError } from './errors';
 import { specFromFlags } from './specFlags';
@@ -159,7 +160,13 @@ export async function buildFromCommandLine(
     const notebookPath = spec.source?.notebook;
     const notebook =
       !spec.command && notebookPath ? await readInput(notebookPath) : null;
-    const job = buildJob(spec, notebook, renderDefaults());
+    // On Kubernetes the local modules it imports (and spec.files) ship with
+    // the program; the local backend reads them where they are.
+    const folder =
+      notebook && commandDir === undefined && notebookPath !== '-'
+        ? notebookFolder(notebookPath as string)
+        : undefined;
+    const job = buildJob(spec, notebook, { ...renderDefaults(), folder });
     jobs.push(job);
     objects.push(...job.rendered.objects);
   }

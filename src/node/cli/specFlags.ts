@@ -27,7 +27,8 @@ export function addGenerateNameFlag(command: Command): Command {
 }
 
 /** How a flag's raw value becomes a spec value. */
-type FlagKind = 'string' | 'integer' | 'boolean' | 'keyValue' | 'mpi' | 'cells';
+type FlagKind =
+  'string' | 'integer' | 'boolean' | 'keyValue' | 'list' | 'mpi' | 'cells';
 
 interface ISpecFlag {
   /** Commander flag syntax. */
@@ -60,6 +61,7 @@ const SPEC_FLAGS: readonly ISpecFlag[] = [
   { flags: '--memory <quantity>', path: ['memory'], kind: 'string' },
   { flags: '--python <command>', path: ['python'], kind: 'string' },
   { flags: '--workdir <dir>', path: ['workingDir'], kind: 'string' },
+  { flags: '--file <path...>', path: ['files'], kind: 'list' },
   { flags: '--env <NAME=VALUE...>', path: ['env'], kind: 'keyValue' },
   { flags: '-l, --label <key=value...>', path: ['labels'], kind: 'keyValue' },
   { flags: '--gang <scheduler>', path: ['scheduling', 'gang'], kind: 'string' },
@@ -276,6 +278,15 @@ export function specFromFlags(
           )
         );
         break;
+      case 'list': {
+        // Added to the list a spec file gives.
+        const existing = spec[flag.path[0]];
+        set(flag.path, [
+          ...(Array.isArray(existing) ? (existing as unknown[]) : []),
+          ...(raw as string[])
+        ]);
+        break;
+      }
       default:
         set(flag.path, raw);
     }

@@ -16,6 +16,7 @@ import { ALL_NAMESPACES } from '../backends/backend';
 import type { IServiceDeps } from './context';
 import { badRequest, booleanParam, readJson, sendJson } from './http';
 import { renderDefaults } from '../images';
+import { notebookFolder } from '../notebookFolder';
 import { decodeProgram, isRecord } from './protocol';
 import type { IResource } from './router';
 import { checkDnsLabel } from './router';
@@ -51,7 +52,8 @@ export function jobsResource(deps: IServiceDeps): IResource {
       const dryRun = booleanParam(query, 'dryRun') ?? false;
       const submission = decodeSubmission(
         await readJson(req, deps.maxBodyBytes),
-        namespaceParam(query)
+        namespaceParam(query),
+        deps.backend.kind === 'kubernetes'
       );
       const record = await deps.backend.submit(submission, { dryRun });
       const location = `${deps.basePath}/api/${jobApiPath(record)}`;
@@ -222,12 +224,16 @@ export function checkSpec(input: unknown, namespace?: string): ILaunchSpec {
  *
  * @param body - the parsed body
  * @param namespace - `?namespace=`, when given
+ * @param shipsFiles - the job runs on Kubernetes: the local modules the
+ *   notebook imports and the spec's files ship from the notebook's folder on
+ *   this machine (`source.notebook`, relative to the service's directory)
  * @returns what to submit, the notebook packaged
  * @throws {HttpProblem|ValidationError} naming what is wrong
  */
 export function decodeSubmission(
   body: unknown,
-  namespace?: string
+  namespace?: string,
+  shipsFiles = false
 ): Submission {
   if (!isRecord(body)) {
     throw badRequest(
@@ -285,7 +291,13 @@ export function decodeSubmission(
   }
   return {
     kind: 'launch',
-    job: buildJob(spec, body.notebook, renderDefaults())
+    job: buildJob(spec, body.notebook, {
+      ...renderDefaults(),
+      folder:
+        shipsFiles && spec.source?.notebook && spec.source.notebook !== '-'
+          ? notebookFolder(spec.source.notebook)
+          : undefined
+    })
   };
 }
 

@@ -45,7 +45,11 @@ export function preflightResource(deps: IServiceDeps): IResource {
       // {spec, notebook} or {spec, program} as for submitting: the notebook's
       // code is checked too; a bare launch spec checks the rest.
       if (isRecord(body) && body.spec !== undefined) {
-        const submission = decodeSubmission(body);
+        const submission = decodeSubmission(
+          body,
+          undefined,
+          deps.backend.kind === 'kubernetes'
+        );
         sendJson(
           res,
           200,
