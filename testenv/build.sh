@@ -22,7 +22,7 @@ tools=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kubele
 start=$SECONDS
 
 # The real node's runtime and the image builder (Debian 12 packages).
-apt_packages=(containerd runc containernetworking-plugins debootstrap)
+apt_packages=(containerd runc containernetworking-plugins debootstrap iproute2)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

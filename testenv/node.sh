@@ -41,7 +41,7 @@ node_missing() {
   local t
   for t in kubelet coredns cri-reset; do [[ -x "$bin/$t" ]] || echo "$bin/$t (testenv/build.sh)"; done
   for t in pause openmpi4 openmpi5; do [[ -f "$here/.images/$t.tar" ]] || echo "$here/.images/$t.tar (testenv/build.sh)"; done
-  command -v ip >/dev/null || echo "ip (apt-get install iproute2)"
+  command -v ip >/dev/null || echo "ip (testenv/build.sh installs iproute2)"
   for t in containerd ctr runc; do command -v "$t" >/dev/null || echo "$t (testenv/build.sh installs Debian's)"; done
   for t in bridge host-local loopback; do [[ -x "/usr/lib/cni/$t" ]] || echo "/usr/lib/cni/$t (containernetworking-plugins)"; done
 }

@@ -176,7 +176,7 @@ export function BenchmarkSection(props: IBenchmarkSectionProps): JSX.Element {
       <div className="mpijob-LaunchBench-actions">
         <button
           type="button"
-          className="jp-mod-styled jp-mod-accept mpijob-LaunchBench-run"
+          className="jp-Dialog-button jp-mod-styled jp-mod-accept mpijob-LaunchBench-run"
           disabled={!canRun}
           onClick={() => void run()}
         >
