@@ -3,25 +3,44 @@
  * numbers of a selection.
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
+import { Notification } from '@jupyterlab/apputils';
 import type { Notebook, NotebookPanel } from '@jupyterlab/notebook';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { contentsPath } from './contentsPath';
 
 /**
  * Opens a notebook and selects cell `cellNumber` (1-based, counting every
  * cell), with the cursor on `line` when the cell's editor is ready.
  *
  * @param app - the application
- * @param path - the notebook path, relative to the Jupyter root
+ * @param trans - the translation bundle
+ * @param path - the notebook path as the job recorded it: relative to the
+ *   Jupyter root, or absolute (from the CLI)
  * @param cellNumber - 1-based cell number
  * @param line - 1-based line in the cell
  */
 export async function openNotebookCell(
   app: JupyterFrontEnd,
+  trans: TranslationBundle,
   path: string,
   cellNumber: number,
   line = 1
 ): Promise<void> {
+  const inContents = contentsPath(path);
+  if (inContents === null) {
+    Notification.warning(
+      trans.__(
+        '%1 is outside the folder JupyterLab serves, so it cannot be opened here (cell %2, line %3).',
+        path,
+        cellNumber,
+        line
+      ),
+      { autoClose: 8000 }
+    );
+    return;
+  }
   const widget = (await app.commands.execute('docmanager:open', {
-    path,
+    path: inContents,
     factory: 'Notebook'
   })) as NotebookPanel | undefined;
   if (!widget?.content) {

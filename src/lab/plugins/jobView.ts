@@ -82,7 +82,13 @@ export const jobViewPlugin: JupyterFrontEndPlugin<void> = {
             manager,
             trans,
             openCell: ref =>
-              void openNotebookCell(app, ref.path ?? '', ref.cell, ref.line),
+              void openNotebookCell(
+                app,
+                trans,
+                ref.path ?? '',
+                ref.cell,
+                ref.line
+              ),
             rerun: job =>
               void app.commands.execute(CommandIDs.launch, jobArgs(job)),
             remove: job =>

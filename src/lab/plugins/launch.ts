@@ -22,6 +22,7 @@ import { mpijobIcon } from '../icons';
 import { LaunchPanel } from '../launch/LaunchPanel';
 import { NotebookSource } from '../launch/notebookSource';
 import { initialValues, rememberable } from '../launch/specDraft';
+import { contentsPath } from '../contentsPath';
 import { openNotebookCell, selectedCellNumbers } from '../notebookNav';
 import { LaunchSettings } from '../settings';
 import { IMpiJobManager } from '../tokens';
@@ -108,6 +109,7 @@ export const launchPlugin: JupyterFrontEndPlugin<void> = {
         openCell: ref =>
           void openNotebookCell(
             app,
+            trans,
             ref.path ?? path ?? '',
             ref.cell,
             ref.line
@@ -171,8 +173,10 @@ export const launchPlugin: JupyterFrontEndPlugin<void> = {
             );
             return;
           }
+          const recorded =
+            job.notebook?.path ?? job.spec.source?.notebook ?? null;
           return openPanel(
-            job.notebook?.path ?? job.spec.source?.notebook ?? null,
+            recorded === null ? null : (contentsPath(recorded) ?? recorded),
             {
               prefill: job.spec,
               cellNumbers: null

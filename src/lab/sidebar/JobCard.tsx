@@ -7,6 +7,7 @@ import React from 'react';
 import { humanDuration } from '../../core/format';
 import type { IJobRecord } from '../../core/jobRecord';
 import { statusSummary } from '../../core/status';
+import { contentsPath } from '../contentsPath';
 import { isFinal, jobDurations, phaseClass } from '../phase';
 
 /** What a card can do with its job. */
@@ -99,7 +100,7 @@ export function JobCard(props: IJobCardProps): JSX.Element {
       </div>
       {job.notebook && (
         <div className="mpijob-JobCard-notebook" title={job.notebook.path}>
-          {job.notebook.path}
+          {contentsPath(job.notebook.path) ?? job.notebook.path}
         </div>
       )}
       {reason && phase === 'Failed' && (

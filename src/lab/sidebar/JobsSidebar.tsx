@@ -13,6 +13,7 @@ import React, { useMemo, useState } from 'react';
 
 import { jobKey } from '../../core/jobKey';
 import type { JobPhase } from '../../core/status';
+import { contentsPath } from '../contentsPath';
 import { useNow, useSignal } from '../hooks';
 import { mpijobIcon } from '../icons';
 import { JOB_PHASES } from '../../core/status';
@@ -154,7 +155,9 @@ function JobsView(
           <option value="">{trans.__('All notebooks')}</option>
           {notebooks.map(path => (
             <option key={path} value={path}>
-              {path === NO_NOTEBOOK ? trans.__('(no notebook)') : path}
+              {path === NO_NOTEBOOK
+                ? trans.__('(no notebook)')
+                : (contentsPath(path) ?? path)}
             </option>
           ))}
         </select>

@@ -167,7 +167,10 @@ describe('mpijob with the local backend', () => {
     const describe = await mpijob(['describe', 'mpi-pi']);
     expect(describe.stdout).toMatch(/^Status:\s+Succeeded$/m);
     expect(describe.stdout).toMatch(
-      /^Notebook:\s+examples\/mpi-pi\.ipynb \(cells 2, 3, 4\)$/m
+      new RegExp(
+        `^Notebook:\\s+${join(ROOT, 'examples', 'mpi-pi.ipynb')} \\(cells 2, 3, 4\\)$`,
+        'm'
+      )
     );
     expect(describe.stdout).toMatch(/^\s+worker\s+1\s+/m);
     // Each rank reported its host (this machine): rank r is in worker r.
@@ -344,6 +347,12 @@ describe('mpijob with the local backend', () => {
     expect(logs.stdout).toBe('[rank 0] 42 from a data file\n');
     const described = await mpijob(['describe', 'beside']);
     expect(described.stdout).toContain(`Working Dir:      ${folder}\n`);
+    // Recorded absolute, so JupyterLab opens its cells whatever folder the
+    // command ran in.
+    const got = await mpijob(['get', 'beside', '-o', 'json']);
+    expect(JSON.parse(got.stdout).spec.notebook.path).toBe(
+      join(folder, 'beside.ipynb')
+    );
   }, 120_000);
 
   it('should keep the figures cells leave, list them in describe and copy them with cp', async () => {

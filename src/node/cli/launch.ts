@@ -153,7 +153,11 @@ export async function buildFromCommandLine(
       const notebook = (raw.source as { notebook?: unknown } | undefined)
         ?.notebook;
       if (typeof notebook === 'string' && notebook !== '-') {
-        raw.workingDir ??= dirname(resolve(commandDir, notebook));
+        // Recorded absolute: JupyterLab on this machine opens its cells from
+        // the job whatever folder the command ran in.
+        const absolute = resolve(commandDir, notebook);
+        (raw.source as { notebook: string }).notebook = absolute;
+        raw.workingDir ??= dirname(absolute);
       }
     }
     const spec = parseLaunchSpec(raw);
