@@ -3,6 +3,7 @@
  * global setup) as a child process.
  */
 import { execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Repository root. */
@@ -111,4 +112,33 @@ export function mpijobUntilFirstOutput(
   return new Promise(resolve =>
     child.once('close', code => resolve({ code, first, stderr }))
   );
+}
+
+/**
+ * Stops the job service that CLI commands started for a data directory, and
+ * waits until it has exited.
+ *
+ * @param dataDir - the `--data-dir` the commands were given
+ * @throws {Error} when the service outlives SIGTERM by 10 s
+ */
+export async function stopService(dataDir: string): Promise<void> {
+  const pidFile = join(dataDir, 'service.pid');
+  if (!existsSync(pidFile)) {
+    return;
+  }
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 100; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise(resolve => setTimeout(resolve, 100));
+  }
+  throw new Error(`the job service (pid ${pid}) did not stop on SIGTERM`);
 }
