@@ -13,7 +13,9 @@ source "$here/ports.sh"
 # shellcheck source=testenv/node.sh
 source "$here/node.sh"
 node_stop
-rm -f "$run/real-node"
+# The markers of a running control plane (start.sh writes them last): the
+# tests read them, so a stopped one is not taken for a running one.
+rm -f "$run/real-node" "$run/env"
 pids=()
 for f in "$run"/*.pid; do
   [[ -f "$f" ]] || continue

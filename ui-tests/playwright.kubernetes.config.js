@@ -13,7 +13,8 @@ const baseConfig = require('./playwright.config');
 const testenv =
   process.env.MPIJOB_TESTENV_DIR ||
   path.resolve(__dirname, '..', 'testenv', '.run');
-if (!fs.existsSync(path.join(testenv, 'kubeconfig'))) {
+// start.sh writes env once the control plane is ready; stop.sh removes it.
+if (!fs.existsSync(path.join(testenv, 'env'))) {
   throw new Error(
     `no Kubernetes control plane at ${testenv}: run testenv/build.sh and testenv/start.sh first (scripts/test.sh does)`
   );

@@ -12,6 +12,7 @@ import { CliError } from '../cli/errors';
 import { renderTemplate } from '../cli/jsonpath';
 import { parseOutput } from '../cli/outputFormat';
 import { runCli } from '../cli/program';
+import { wholeNumberFlag } from '../cli/wholeNumber';
 
 function job(name: string, phase: 'Running' | 'Succeeded'): IJobRecord {
   const created = new Date(Date.now() - 90_000).toISOString();
@@ -112,6 +113,29 @@ describe('-o values', () => {
     expect(() => parseOutput('xml', kinds, 'mpijob list')).toThrow(
       /allowed formats are: json,jsonpath=…,custom-columns=…/
     );
+  });
+});
+
+describe('whole-number flags', () => {
+  it('should take whole numbers from the minimum and name the flag otherwise', () => {
+    expect(wholeNumberFlag('0', '--tail', 'mpijob logs')).toBe(0);
+    expect(wholeNumberFlag(' 12 ', '--repeats', 'mpijob bench run', 1)).toBe(
+      12
+    );
+    for (const bad of ['-1', '1.5', '', 'two', '1e3', '9007199254740993']) {
+      expect(() => wholeNumberFlag(bad, '--tail', 'mpijob logs')).toThrow(
+        `invalid --tail "${bad}": must be a whole number from 0`
+      );
+    }
+    const refused = (() => {
+      try {
+        wholeNumberFlag('0', '--repeats', 'mpijob bench run', 1);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refused).toBeInstanceOf(CliError);
+    expect((refused as CliError).exitCode).toBe(2);
   });
 });
 

@@ -24,8 +24,14 @@ export const KUBECONFIG = join(TESTENV_DIR, 'kubeconfig');
 
 const KUBECTL = join(ROOT, 'testenv', '.bin', 'kubectl');
 
-/** Whether a control plane is up (its kubeconfig exists). */
-export const TESTENV_UP = existsSync(KUBECONFIG) && existsSync(KUBECTL);
+/**
+ * Whether a control plane is up: start.sh writes `env` once it is ready,
+ * stop.sh removes it (the kubeconfig outlives a stop).
+ */
+export const TESTENV_UP =
+  existsSync(join(TESTENV_DIR, 'env')) &&
+  existsSync(KUBECONFIG) &&
+  existsSync(KUBECTL);
 
 /** start.sh writes the real node's name here once the node is Ready. */
 const REAL_NODE_FILE = join(TESTENV_DIR, 'real-node');

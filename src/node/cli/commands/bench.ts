@@ -35,6 +35,7 @@ import { CliError, ExitCode, usageError } from '../errors';
 import { parseFormat } from '../outputFormat';
 import { addSpecFlags, SPEC_FLAG_NAMES } from '../specFlags';
 import { UNSCHEDULABLE_MS } from '../../bench/harness';
+import { wholeNumberFlag } from '../wholeNumber';
 import { benchNotebook } from './benchNotebook';
 
 const EXAMPLES = `
@@ -233,10 +234,11 @@ export function registerBench(program: Command, context: ICliContext): void {
     .option('--clients <n>', 'SSE clients of the fan-out benchmark.', '20')
     .action(async (options: Record<string, unknown>) => {
       const format = resultsFormat(options, 'mpijob bench micro');
-      const clients = positiveInteger(
+      const clients = wholeNumberFlag(
         options.clients,
         '--clients',
-        'mpijob bench micro'
+        'mpijob bench micro',
+        1
       );
       const { signal, release } = interruptible(context);
       let results: IBenchResults;
@@ -283,15 +285,16 @@ async function runNotebook(
       repeats:
         options.repeats === undefined
           ? undefined
-          : positiveInteger(options.repeats, '--repeats', 'mpijob bench run'),
+          : wholeNumberFlag(
+              options.repeats,
+              '--repeats',
+              'mpijob bench run',
+              1
+            ),
       warmups:
         options.warmups === undefined
           ? undefined
-          : nonNegativeInteger(
-              options.warmups,
-              '--warmups',
-              'mpijob bench run'
-            ),
+          : wholeNumberFlag(options.warmups, '--warmups', 'mpijob bench run'),
       bare: options.bare !== false,
       output: typeof options.out === 'string' ? options.out : undefined,
       signal,
@@ -451,14 +454,15 @@ async function loadWithOverrides(
     overrides.workers = workerList(options.workers);
   }
   if (options.repeats !== undefined) {
-    overrides.repeats = positiveInteger(
+    overrides.repeats = wholeNumberFlag(
       options.repeats,
       '--repeats',
-      'mpijob bench run'
+      'mpijob bench run',
+      1
     );
   }
   if (options.warmups !== undefined) {
-    overrides.warmups = nonNegativeInteger(
+    overrides.warmups = wholeNumberFlag(
       options.warmups,
       '--warmups',
       'mpijob bench run'
@@ -514,41 +518,12 @@ function unschedulableMsOf(
 ): number | undefined {
   return options.unschedulableTimeout === undefined
     ? undefined
-    : positiveInteger(
+    : wholeNumberFlag(
         options.unschedulableTimeout,
         '--unschedulable-timeout',
-        'mpijob bench run'
+        'mpijob bench run',
+        1
       ) * 1000;
-}
-
-function positiveInteger(
-  value: unknown,
-  flag: string,
-  command: string
-): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw usageError(
-      `invalid ${flag} "${String(value)}": must be a whole number from 1`,
-      command
-    );
-  }
-  return n;
-}
-
-function nonNegativeInteger(
-  value: unknown,
-  flag: string,
-  command: string
-): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) {
-    throw usageError(
-      `invalid ${flag} "${String(value)}": must be a whole number from 0`,
-      command
-    );
-  }
-  return n;
 }
 
 /** Where this CLI lives: the checkout whose commit the results name. */

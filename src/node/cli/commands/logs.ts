@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 
 import type { ICliContext } from '../context';
 import { namespaceOf } from '../context';
-import { usageError } from '../errors';
+import { wholeNumberFlag } from '../wholeNumber';
 import { formatLogLine } from '../logLine';
 
 const LOGS_EXAMPLES = `
@@ -19,16 +19,6 @@ Examples:
   # The last 20 lines
   mpijob logs train --tail 20
 `;
-
-function parseCount(value: string, flag: string, command: string): number {
-  if (!/^\d+$/.test(value)) {
-    throw usageError(
-      `invalid ${flag} "${value}": expected a whole number`,
-      command
-    );
-  }
-  return Number(value);
-}
 
 /**
  * Adds `logs`.
@@ -62,11 +52,11 @@ export function registerLogs(program: Command, context: ICliContext): void {
         const rank =
           options.rank === undefined
             ? undefined
-            : parseCount(String(options.rank), '--rank', 'mpijob logs');
+            : wholeNumberFlag(String(options.rank), '--rank', 'mpijob logs');
         const tail =
           options.tail === undefined
             ? undefined
-            : parseCount(String(options.tail), '--tail', 'mpijob logs');
+            : wholeNumberFlag(String(options.tail), '--tail', 'mpijob logs');
         const prefix = rank === undefined || Boolean(options.prefix);
         const controller = new AbortController();
         const stop = (): void => controller.abort();
