@@ -7,7 +7,6 @@
  */
 import { spawn } from 'node:child_process';
 import {
-  existsSync,
   mkdtempSync,
   readFileSync,
   rmSync,
@@ -21,7 +20,7 @@ import { IDEAL_LABEL, speedupChartConfig } from '../../core/benchChart';
 import type { IBenchResults } from '../../core/benchResults';
 import { resultsProblems } from '../../core/benchResults';
 import { notebookText } from '../../core/__tests__/helpers/notebooks';
-import { CLI, mpijob as run, ROOT } from './helpers';
+import { CLI, mpijob as run, ROOT, stopService } from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -47,28 +46,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(out, { recursive: true, force: true });
 });
-
-async function stopService(dir: string): Promise<void> {
-  const pidFile = join(dir, 'service.pid');
-  if (!existsSync(pidFile)) {
-    return;
-  }
-  const pid = Number(readFileSync(pidFile, 'utf8'));
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  for (let i = 0; i < 100; i++) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise(resolve => setTimeout(resolve, 100));
-  }
-  throw new Error(`the job service (pid ${pid}) did not stop on SIGTERM`);
-}
 
 describe('mpijob bench run and report', () => {
   const results = join(out, 'smoke.json');

@@ -2,18 +2,17 @@
  * The full CLI against the real job service and real mpirun: create, wait,
  * logs, list, describe, delete, with kubectl's wording and exit codes.
  */
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  writeFileSync
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 import { notebookText } from '../../core/__tests__/helpers/notebooks';
-import { mpijob as run, mpijobUntilFirstOutput, ROOT } from './helpers';
+import {
+  mpijob as run,
+  mpijobUntilFirstOutput,
+  ROOT,
+  stopService
+} from './helpers';
 
 const PYTHON =
   process.env.MPIJOB_PYTHON ?? join(ROOT, '.venv', 'bin', 'python');
@@ -51,27 +50,7 @@ function section(text: string, title: string): string[] {
   return rows;
 }
 
-afterAll(async () => {
-  const pidFile = join(dataDir, 'service.pid');
-  if (!existsSync(pidFile)) {
-    return;
-  }
-  const pid = Number(readFileSync(pidFile, 'utf8'));
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  for (let i = 0; i < 100; i++) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise(resolve => setTimeout(resolve, 100));
-  }
-  throw new Error(`the job service (pid ${pid}) did not stop on SIGTERM`);
-});
+afterAll(() => stopService(dataDir));
 
 describe('mpijob with the local backend', () => {
   it('should run a notebook on 2 ranks: create, wait, logs, list, describe, delete', async () => {
