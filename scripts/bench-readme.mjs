@@ -122,7 +122,54 @@ function cliStart() {
   ].join('\n');
 }
 
-const SECTIONS = { 'compute-local': computeLocal, 'cli-start': cliStart };
+const median = values => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** sdk-overhead: the latest run of benchmarks/sdk_overhead.py. */
+function sdkOverhead() {
+  const all = results('sdk-overhead-');
+  if (all.length === 0) {
+    return '(no results/sdk-overhead-*.json yet: run benchmarks/sdk_overhead.py)';
+  }
+  const run = all[all.length - 1];
+  const spread = samples =>
+    `${fixed(median(samples), 3)} s (${fixed(Math.min(...samples), 3)}–${fixed(Math.max(...samples), 3)})`;
+  const rows = run.notebooks.map(n => [
+    n.notebook,
+    spread(n.sdkSeconds),
+    spread(n.cliSeconds),
+    fixed(median(n.sdkSeconds) / median(n.cliSeconds), 2),
+    signed(
+      median(n.sdkSeconds.map((s, i) => (s - n.cliSeconds[i]) * 1000)),
+      0,
+      ' ms'
+    )
+  ]);
+  const env = run.environment;
+  return [
+    `\`results/${run.file}\`: ${run.repeats} repeats, ${env.cores} cores (${env.cpuModel}), Python ${env.python}, load average ${fixed(env.loadAverage.start[0], 2)} at the start.`,
+    '',
+    table(
+      [
+        'notebook',
+        'SDK median (min–max)',
+        'CLI median (min–max)',
+        'SDK/CLI',
+        'paired difference'
+      ],
+      rows
+    )
+  ].join('\n');
+}
+
+const SECTIONS = {
+  'compute-local': computeLocal,
+  'cli-start': cliStart,
+  'sdk-overhead': sdkOverhead
+};
 
 let text = readFileSync(README, 'utf8');
 for (const [name, make] of Object.entries(SECTIONS)) {
