@@ -141,6 +141,22 @@ export class KubeApi {
     );
   }
 
+  /**
+   * Creates a namespaced object (in the connection's namespace when it
+   * names none), logged and mapped like every call.
+   */
+  private create(
+    resource: string,
+    object: IKubeObject,
+    send: (namespace: string) => Promise<unknown>
+  ): Promise<IKubeObject> {
+    const namespace = object.metadata.namespace ?? this.connection.namespace;
+    return this.call(
+      { verb: 'create', resource, name: object.metadata.name, namespace },
+      () => send(namespace) as Promise<IKubeObject>
+    );
+  }
+
   getMpiJob(namespace: string, name: string): Promise<IKubeObject> {
     return this.call(
       { verb: 'get', resource: MPIJOBS_RESOURCE, name, namespace },
@@ -167,22 +183,14 @@ export class KubeApi {
   }
 
   createMpiJob(object: IKubeObject, dryRun: boolean): Promise<IKubeObject> {
-    const namespace = object.metadata.namespace ?? this.connection.namespace;
-    return this.call(
-      {
-        verb: 'create',
-        resource: MPIJOBS_RESOURCE,
-        name: object.metadata.name,
-        namespace
-      },
-      () =>
-        this.custom.createNamespacedCustomObject({
-          ...MPIJOBS,
-          namespace,
-          body: object,
-          dryRun: dryRun ? 'All' : undefined,
-          fieldValidation: 'Strict'
-        }) as Promise<IKubeObject>
+    return this.create(MPIJOBS_RESOURCE, object, namespace =>
+      this.custom.createNamespacedCustomObject({
+        ...MPIJOBS,
+        namespace,
+        body: object,
+        dryRun: dryRun ? 'All' : undefined,
+        fieldValidation: 'Strict'
+      })
     );
   }
 
@@ -201,20 +209,12 @@ export class KubeApi {
   }
 
   createConfigMap(object: IKubeObject, dryRun: boolean): Promise<IKubeObject> {
-    const namespace = object.metadata.namespace ?? this.connection.namespace;
-    return this.call(
-      {
-        verb: 'create',
-        resource: 'configmaps',
-        name: object.metadata.name,
-        namespace
-      },
-      () =>
-        this.core.createNamespacedConfigMap({
-          namespace,
-          body: object as never,
-          dryRun: dryRun ? 'All' : undefined
-        }) as unknown as Promise<IKubeObject>
+    return this.create('configmaps', object, namespace =>
+      this.core.createNamespacedConfigMap({
+        namespace,
+        body: object as never,
+        dryRun: dryRun ? 'All' : undefined
+      })
     );
   }
 
@@ -263,20 +263,12 @@ export class KubeApi {
     object: IKubeObject,
     dryRun: boolean
   ): Promise<IKubeObject> {
-    const namespace = object.metadata.namespace ?? this.connection.namespace;
-    return this.call(
-      {
-        verb: 'create',
-        resource: 'networkpolicies.networking.k8s.io',
-        name: object.metadata.name,
-        namespace
-      },
-      () =>
-        this.networking.createNamespacedNetworkPolicy({
-          namespace,
-          body: object as never,
-          dryRun: dryRun ? 'All' : undefined
-        }) as unknown as Promise<IKubeObject>
+    return this.create('networkpolicies.networking.k8s.io', object, namespace =>
+      this.networking.createNamespacedNetworkPolicy({
+        namespace,
+        body: object as never,
+        dryRun: dryRun ? 'All' : undefined
+      })
     );
   }
 
