@@ -380,6 +380,14 @@ test.describe('Launch panel', () => {
       'Job name: is taken by another job: choose another name'
     );
     await expect(panel).not.toContainText('--generate-name');
+    // A benchmark names its own jobs: the taken name does not stop it.
+    const bench = panel.locator('.mpijob-LaunchBench');
+    await bench.getByText('Benchmark this notebook at 1..N workers').click();
+    await bench.getByLabel('Up to workers').fill('2');
+    await expect(
+      bench.getByRole('button', { name: 'Benchmark at 1, 2 workers' })
+    ).toBeEnabled();
+    await expect(bench.locator('.mpijob-LaunchBench-reason')).toHaveCount(0);
     await panel.getByRole('button', { name: 'Make the name unique' }).click();
     await expect(basicField(panel, 'name')).toHaveValue('taken-2');
     await expect(

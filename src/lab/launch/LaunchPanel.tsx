@@ -339,9 +339,23 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
   );
   const canSubmit = reasons.length === 0 && values === deferredValues;
   const name = typeof values.name === 'string' ? values.name : '';
-  const nameTaken =
-    serverReason === 'AlreadyExists' ||
-    draft.problems.some(p => p.path === 'name' && /taken/.test(p.message));
+  const nameTaken = serverReason === 'AlreadyExists' || !!draft.nameTaken;
+  // A benchmark names its own jobs: the job name being taken does not stop it.
+  const benchBlockers = nameTaken
+    ? submitBlockers(
+        {
+          draft: {
+            ...draft,
+            problems: draft.problems.filter(p => p !== draft.nameTaken)
+          },
+          refused: serverReason === 'AlreadyExists' ? [] : serverProblems,
+          refusedDetail: serverReason === 'AlreadyExists' ? '' : serverDetail,
+          preflight,
+          submitting
+        },
+        trans
+      )
+    : reasons;
   const makeUnique = (): void => {
     const taken = new Set([
       name,
@@ -441,7 +455,7 @@ function LaunchView(props: ILaunchViewProps): JSX.Element {
               spec={runnable && draft.built ? runnable : null}
               notebook={notebook}
               notebookPath={source.path}
-              blockers={reasons}
+              blockers={benchBlockers}
               openResults={props.options.openResults}
               idPrefix={props.idPrefix}
               trans={trans}

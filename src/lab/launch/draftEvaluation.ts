@@ -29,6 +29,8 @@ export interface IDraftState {
   readonly problems: readonly IProblem[];
   /** What packaging changed or dropped; does not block. */
   readonly warnings: readonly IProblem[];
+  /** The problem (among `problems`) that the job name is taken, if it is. */
+  readonly nameTaken?: IProblem;
 }
 
 /** What a draft is evaluated with. */
@@ -65,21 +67,26 @@ export function evaluateDraft(inputs: IDraftInputs): IDraftState {
   const name = typeof values.name === 'string' ? values.name : '';
   const namespace =
     typeof values.namespace === 'string' ? values.namespace : 'default';
-  if (name && takenNames(namespace).has(name)) {
-    problems.push({
-      path: 'name',
-      message: trans.__(
-        'is taken by another job in namespace %1: choose another name',
-        namespace
-      )
-    });
+  const nameTaken =
+    name && takenNames(namespace).has(name)
+      ? {
+          path: 'name',
+          message: trans.__(
+            'is taken by another job in namespace %1: choose another name',
+            namespace
+          )
+        }
+      : undefined;
+  if (nameTaken) {
+    problems.push(nameTaken);
   }
   const empty = {
     spec: null,
     built: null,
     yaml: null,
     warnings: [],
-    problems
+    problems,
+    nameTaken
   };
   if (!validation.ok) {
     return { ...empty, summary: trans.__('Fix the marked fields.') };
@@ -123,6 +130,7 @@ export function evaluateDraft(inputs: IDraftInputs): IDraftState {
     yaml: toYamlStream(built.rendered.objects),
     summary,
     problems,
+    nameTaken,
     warnings: built.program?.warnings ?? []
   };
 }
