@@ -11,4 +11,7 @@ module.exports = async () => {
   execFileSync(process.execPath, [join(root, 'scripts', 'bundle-cli.mjs')], {
     stdio: 'inherit'
   });
+  // Local backends the tests open in-process start their jobs' supervisors
+  // with the bundled CLI (a service finds it as its own script).
+  process.env.MPIJOB_CLI_SCRIPT = join(root, 'lib', 'node', 'cli.js');
 };

@@ -133,12 +133,26 @@ export async function stopService(dataDir: string): Promise<void> {
     return;
   }
   for (let i = 0; i < 100; i++) {
-    try {
-      process.kill(pid, 0);
-    } catch {
+    if (!running(pid)) {
       return;
     }
     await new Promise(resolve => setTimeout(resolve, 100));
   }
   throw new Error(`the job service (pid ${pid}) did not stop on SIGTERM`);
+}
+
+// Alive and not a zombie: a service the CLI started outlives the CLI, and
+// once it exits nobody may reap it (init here does not).
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return existsSync('/proc/self') ? false : true;
+    } catch {
+      return false;
+    }
+  }
 }

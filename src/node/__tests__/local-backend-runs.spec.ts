@@ -28,7 +28,6 @@ import {
   processesOfJob,
   PYTHON,
   ROOT,
-  sleep,
   stdoutText,
   useLocalBackends,
   waitFinished
@@ -271,7 +270,7 @@ describe('restart', () => {
         reason: 'LostProcess'
       });
       expect(record.status.phase === 'Failed' && record.status.message).toMatch(
-        /the MPI job service stopped while this job was running; its ranks were stopped\. Run it again\./
+        /the process that ran this job stopped while the job was running; its ranks were stopped\. Run it again\./
       );
       expect(record.finishedAt).not.toBeNull();
     }
@@ -281,7 +280,7 @@ describe('restart', () => {
     expect((await third.get('default', 'gone')).status.phase).toBe('Failed');
   });
 
-  it('should stop the ranks a killed service left behind', async () => {
+  it('should adopt the running job of a killed service, and stop its ranks on delete', async () => {
     const driver = await bundleDriver();
     const service = spawn(
       process.execPath,
@@ -306,28 +305,24 @@ describe('restart', () => {
       // The service dies without any chance to clean up.
       service.kill('SIGKILL');
       await new Promise(resolve => service.once('exit', resolve));
-      await sleep(100);
-      expect(survivors.filter(alive).length).toBeGreaterThan(0);
 
+      // The job runs on; a new backend adopts it.
       const restarted = await open();
-      expect(survivors.filter(alive)).toEqual([]);
-      expect(processesOfJob(uid)).toEqual([]);
+      expect(survivors.filter(alive)).toEqual(survivors);
       const record = await restarted.get('default', 'orphan');
       expect(record.uid).toBe(uid);
-      expect(record.status).toMatchObject({
-        phase: 'Failed',
-        reason: 'LostProcess'
-      });
-      expect(record.topology.workers.map(w => w.phase)).toEqual([
-        'Unknown',
-        'Unknown'
-      ]);
-      // Its output up to the crash is still there.
+      expect(record.status.phase).toBe('Running');
+      // Its output from before the crash is there.
       expect(
-        stdoutText(
-          await collect(restarted.logs('default', 'orphan', { follow: true }))
-        )
+        stdoutText(await collect(restarted.logs('default', 'orphan')))
       ).toEqual(['up', 'up']);
+      // Deleting the adopted job stops every process of it.
+      await restarted.delete('default', 'orphan');
+      expect(survivors.filter(alive)).toEqual([]);
+      expect(processesOfJob(uid)).toEqual([]);
+      await expect(restarted.get('default', 'orphan')).rejects.toMatchObject({
+        reason: 'NotFound'
+      });
     } finally {
       service.kill('SIGKILL');
     }

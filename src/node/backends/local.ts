@@ -5,9 +5,11 @@
  *
  * Jobs live in a {@link JobStore}: the record is written before anything
  * runs and after every change, so a restarted service lists every earlier
- * job. Each job's launcher runs in a session of its own and every process
- * of the job carries a marker in its environment, so stopping a job stops
- * all of it (see `local/procs.ts`).
+ * job. Each job's launcher runs under a detached supervisor that writes its
+ * logs and reports how it ends (`local/supervisor.ts`), so jobs outlive the
+ * service. The launcher runs in a session of its own and every process of
+ * the job carries a marker in its environment, so stopping a job stops all
+ * of it (see `local/procs.ts`).
  *
  * This class holds the verbs; its parts are under `local/`: the rules of
  * preflight and submit (`rules.ts`), a job's run (`run.ts`), watchers and
@@ -16,9 +18,9 @@
  *
  * One backend object runs the jobs of a data directory. A second one (a
  * second service, or the CLI) may read and delete them; it leaves alone the
- * jobs whose owning service is still alive, and takes over (stopping their
- * processes, marking them Failed with reason `LostProcess`) those whose
- * service died.
+ * jobs whose owning service is still alive, and adopts those whose service
+ * died: it follows their supervisors to the end, and marks Failed with
+ * reason `LostProcess` only the jobs whose supervisor died too.
  */
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -60,11 +62,11 @@ import type { ILocalRun } from './local/model';
 import { buildRecord, isFinished, recordBase } from './local/model';
 import type { IProcessIdentity } from './local/procs';
 import { identify, isAlive, stopJobProcesses } from './local/procs';
-import { baseOf, lostRun, normalizeRun, scanStore } from './local/recovery';
+import { baseOf, normalizeRun, scanStore } from './local/recovery';
 import type { ILocalMachine } from './local/rules';
 import { planLaunch, preflightChecks, ProgramVerdicts } from './local/rules';
 import type { IRunHost } from './local/run';
-import { startRun } from './local/run';
+import { adoptRun, startRun } from './local/run';
 import type { IStoredJob } from './local/store';
 import {
   assertJobKey,
@@ -141,6 +143,8 @@ export class LocalBackend implements IMpiJobBackend {
     this.runHost = {
       dataDir: this.dataDir,
       killGraceMs: this.killGraceMs,
+      owner: () => this.owner,
+      jobDir: (namespace, name) => this.store.jobDir(namespace, name),
       logsDir: (namespace, name) => this.store.logsDir(namespace, name),
       change: (entry, mutate) => this.change(entry, mutate),
       notify: key => this.hub.notify(key)
@@ -151,9 +155,8 @@ export class LocalBackend implements IMpiJobBackend {
   }
 
   /**
-   * Opens a backend: loads every stored job and takes over the unfinished
-   * jobs of a service that died (their processes are stopped; they are
-   * marked Failed with reason `LostProcess`).
+   * Opens a backend: loads every stored job and adopts the unfinished
+   * jobs of a service that died (see the class comment).
    *
    * @param options - as for the constructor
    * @returns the backend, ready
@@ -550,7 +553,6 @@ export class LocalBackend implements IMpiJobBackend {
         if (active === null) {
           return;
         }
-        // A job already failing fast keeps its own failure.
         active.stopping ??= 'close';
         await stopJobProcesses(
           { marker: entry.base.uid, launcher: active.launcher },
@@ -579,14 +581,10 @@ export class LocalBackend implements IMpiJobBackend {
     await Promise.all(orphans.map(entry => this.recover(entry)));
   }
 
-  // The service that ran this job died: its output capture is gone, so the
-  // run cannot be reported any more. Stop whatever survived, then say so.
-  private async recover(entry: IEntry): Promise<void> {
-    await stopJobProcesses(
-      { marker: entry.base.uid, launcher: entry.stored.run.launcher },
-      this.killGraceMs
-    );
-    await this.change(entry, current => lostRun(current, this.owner));
+  // The service that followed this job died; its supervisor may still run
+  // it, or have recorded its end: follow it from here.
+  private recover(entry: IEntry): Promise<void> {
+    return adoptRun(this.runHost, entry);
   }
 
   // -------------------------------------------------------------------------

@@ -1,19 +1,14 @@
 /**
  * What the local backend keeps in memory about the jobs it runs: the entry
- * of each job, its live process while it runs, and the plan it was started
- * with.
+ * of each job, its supervised run while it runs, and the plan it was
+ * started with.
  */
-import type { ChildProcess } from 'node:child_process';
-
-import type { FileAssembler } from '../../../core/jobFiles';
 import type { IPackagedProgram } from '../../../core/notebook';
-import type { MpiFlavor, MpiOutputParser } from '../../../core/mpiOutput';
-import type { FailureTracker } from '../failure';
-import type { JobFileWriter } from './files';
+import type { MpiFlavor } from '../../../core/mpiOutput';
 import type { ILauncher } from './launch';
 import type { ILocalRun, RecordBase } from './model';
 import type { IProcessIdentity } from './procs';
-import type { IStoredJob, LogWriter } from './store';
+import type { IStoredJob } from './store';
 
 /** A job this backend runs. */
 export interface IEntry {
@@ -29,26 +24,18 @@ export interface IEntry {
   deleting: boolean;
 }
 
-/** The live process of a running job. */
+/** A running job, as its supervisor reports it (see `local/supervision.ts`). */
 export interface IActiveRun {
-  readonly child: ChildProcess;
-  readonly launcherName: string;
-  readonly tracker: FailureTracker;
-  readonly parser: MpiOutputParser;
-  readonly writer: LogWriter;
-  readonly files: JobFileWriter;
-  readonly assembler: FileAssembler;
+  /** The supervisor process. */
+  readonly supervisor: IProcessIdentity;
   /** Where each rank said it runs. */
   readonly hosts: Record<number, string>;
   /** When a rank first printed. */
   firstOutputAt: string | null;
   launcher: IProcessIdentity | null;
-  seq: number;
-  stopping: 'delete' | 'close' | 'failfast' | null;
+  stopping: 'delete' | 'close' | null;
+  /** Resolves once the end is recorded and the supervisor is gone. */
   done: Promise<void>;
-  failFast: ReturnType<typeof setTimeout> | null;
-  exitBatch: ReturnType<typeof setTimeout> | null;
-  pendingExits: Array<{ rank: number; code: number; at: string }>;
 }
 
 /** What submit found out before writing anything. */

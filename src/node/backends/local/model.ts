@@ -62,10 +62,12 @@ export interface ILocalRun {
   readonly ranks: number;
   /** The launcher's command line (no environment: it may hold secrets). */
   readonly argv: readonly string[];
-  /** The service process that runs the job: when it is gone, so is the job's output capture. */
+  /** The service process that follows the job; another one adopts the job when it is gone. */
   readonly owner: IProcessIdentity;
   /** The launcher process, once started. */
   readonly launcher: IProcessIdentity | null;
+  /** The job's supervisor (it runs the launcher and outlives the service); absent in older records. */
+  readonly supervisor?: IProcessIdentity | null;
   /** Phase. */
   readonly phase: LocalPhase;
   /** When the ranks were started, RFC 3339. */

@@ -1,7 +1,7 @@
 /**
  * Reading the local backend's jobs back from the store after a restart:
  * records from an older version are filled in, and the unfinished jobs of
- * a service that died are found, to be stopped and marked lost.
+ * a service that died are found, to be adopted (see `run.ts`).
  */
 import type { IJobRecord } from '../../../core/jobRecord';
 import type { ILocalRun, RecordBase } from './model';
@@ -10,9 +10,9 @@ import type { IProcessIdentity } from './procs';
 import { isAlive } from './procs';
 import type { IStoredJob, JobStore } from './store';
 
-/** Status message of jobs the service lost (it stopped while they ran); reason `LostProcess`. */
+/** Status message of jobs whose supervisor died while they ran; reason `LostProcess`. */
 export const LOST_PROCESS_MESSAGE =
-  'the MPI job service stopped while this job was running; its ranks were stopped. Run it again.';
+  'the process that ran this job stopped while the job was running; its ranks were stopped. Run it again.';
 
 /** What {@link scanStore} found. */
 export interface IStoreScan {
@@ -135,6 +135,7 @@ export function normalizeRun(value: unknown, record: IJobRecord): ILocalRun {
     argv: Array.isArray(run.argv) ? run.argv : [],
     owner: identity(run.owner) ?? { pid: 0, startTicks: null, bootId: null },
     launcher: identity(run.launcher),
+    supervisor: identity(run.supervisor),
     phase,
     startedAt: run.startedAt ?? record.startedAt ?? null,
     finishedAt: run.finishedAt ?? record.finishedAt ?? null,

@@ -1,45 +1,42 @@
 /**
- * One run of a local job: mpirun started in a session of its own, its
- * output parsed into per-rank logs and files as it comes, ranks that exit
- * recorded (one failing rank stops the job), and, once the launcher exited,
- * how the job ended.
+ * One run of a local job, as the service sees it: mpirun runs under a
+ * detached supervisor (see `supervisor.ts`) that writes the job's logs and
+ * files and reports to `supervisor.jsonl`; the service follows those
+ * reports into the job's record. The job outlives the service: a restarted
+ * service adopts it and follows the same reports from their start.
  */
-import type { ChildProcess } from 'node:child_process';
+import { closeSync, openSync, promises as fs, watch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 
 import { errorMessage } from '../../../core/errors';
-import { FileAssembler } from '../../../core/jobFiles';
-import { MpiOutputParser } from '../../../core/mpiOutput';
 import type { ILaunchSpec } from '../../../core/spec';
 import { jobKey } from '../../../core/jobKey';
-import {
-  describeLauncherFailure,
-  describeRankFailure,
-  failureMessage,
-  FailureTracker
-} from '../failure';
 import type { IActiveRun, IEntry, ILaunchPlan } from './entry';
-import { JobFileWriter } from './files';
 import { ensureMpichAbiDir, expandHome, launchEnv } from './launch';
-import type { ILocalFailure, ILocalRun } from './model';
+import type { ILocalRun } from './model';
 import { LOCAL_REASONS } from './model';
-import { identify, signalExitCode, stopJobProcesses } from './procs';
-import { LogWriter } from './store';
+import type { IProcessIdentity } from './procs';
+import { identify, isAlive, JOB_MARKER_ENV, stopJobProcesses } from './procs';
+import { lostRun } from './recovery';
+import type { ISuperviseConfig, SupervisorEvent } from './supervision';
+import {
+  SUPERVISOR_LOG_FILE,
+  SupervisorEvents,
+  supervisorCommand
+} from './supervision';
 
 /** Status message of jobs stopped because the service shut down; reason `ServiceStopped`. */
 export const SERVICE_STOPPED_MESSAGE =
   'the MPI job service shut down while this job was running; its ranks were stopped. Run it again.';
 
-// After a rank exits non-zero, how long the MPI gets to stop the others
-// itself (Open MPI does; MPICH keeps them running) before the backend does.
-const FAIL_FAST_DELAY_MS = 1000;
+// How often the reports are read when no change was noticed (a watch may
+// miss changes, and a supervisor's death makes none).
+const POLL_MS = 250;
 
-// Rank exits arriving together are recorded together.
-const RANK_EXIT_BATCH_MS = 25;
-
-// How long output may still arrive after the launcher exited (a process
-// that inherited the pipes keeps them open).
-const DRAIN_TIMEOUT_MS = 2000;
+// How long a supervisor may take to exit after reporting the end.
+const SUPERVISOR_EXIT_MS = 5000;
 
 /** What a run needs of the backend. */
 export interface IRunHost {
@@ -47,6 +44,10 @@ export interface IRunHost {
   readonly dataDir: string;
   /** Time between SIGTERM and SIGKILL when stopping the job, in ms. */
   readonly killGraceMs: number;
+  /** The service following the job. */
+  owner(): IProcessIdentity;
+  /** Where the job's files go. */
+  jobDir(namespace: string, name: string): string;
   /** Where the job's log files go. */
   logsDir(namespace: string, name: string): string;
   /** Applies a change to the job's run after its earlier ones, stores it and tells watchers. */
@@ -59,7 +60,7 @@ export interface IRunHost {
 }
 
 /**
- * Starts a job's launcher. Resolves once the job is recorded Running (or
+ * Starts a job's supervisor. Resolves once the job is recorded Running (or
  * Failed, when the launcher could not start); `entry.active.done` resolves
  * once its end is recorded.
  *
@@ -77,317 +78,315 @@ export async function startRun(
   jobDir: string
 ): Promise<void> {
   const spec = entry.base.spec as ILaunchSpec;
-  const key = jobKey(entry.base);
   const abiDir =
     plan.flavor === 'mpich'
       ? await ensureMpichAbiDir(host.dataDir, plan.launcher.path).catch(
           () => null
         )
       : null;
-  const env = launchEnv(
-    plan.flavor,
-    process.env,
-    spec.env ?? [],
-    entry.base.uid,
-    abiDir
-  );
-  const writer = new LogWriter(
-    host.logsDir(entry.base.namespace, entry.base.name),
-    () => host.notify(key)
-  );
-  const tracker = new FailureTracker();
-  let child: ChildProcess;
+  const config: ISuperviseConfig = {
+    launcher: plan.launcher.path,
+    launcherName: plan.launcher.command.split('/').pop() ?? 'mpirun',
+    args,
+    cwd: spec.workingDir === undefined ? jobDir : expandHome(spec.workingDir),
+    env: launchEnv(
+      plan.flavor,
+      process.env,
+      spec.env ?? [],
+      entry.base.uid,
+      abiDir
+    ),
+    flavor: plan.flavor,
+    ranks: plan.ranks,
+    uid: entry.base.uid,
+    jobDir,
+    logsDir: host.logsDir(entry.base.namespace, entry.base.name),
+    killGraceMs: host.killGraceMs
+  };
+  let supervisor: IProcessIdentity;
   try {
-    child = spawn(plan.launcher.path, [...args], {
-      cwd: spec.workingDir === undefined ? jobDir : expandHome(spec.workingDir),
-      env,
-      // Its own session and process group: stopping the job cannot hit the service.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe']
-    });
+    supervisor = await spawnSupervisor(config);
   } catch (error) {
-    // Arguments Node refuses (e.g. a NUL byte in an environment value).
-    await writer.close();
-    await launchFailed(host, entry, plan, error);
+    await launchFailed(
+      host,
+      entry,
+      `could not start the job's supervisor: ${errorMessage(error)}`
+    );
     return;
   }
+  await follow(host, entry, supervisor, plan.launcher.path).started;
+}
+
+/**
+ * Follows a job whose service died, from its supervisor's first report:
+ * a supervisor still running is followed to the end; one that ended while
+ * no service ran left its end in the reports; one gone without an end
+ * lost the job.
+ *
+ * @param host - the backend
+ * @param entry - the job, as stored
+ * @returns once the reports so far are recorded
+ */
+export async function adoptRun(host: IRunHost, entry: IEntry): Promise<void> {
+  const supervisor = entry.stored.run.supervisor ?? null;
+  if (supervisor === null) {
+    // Started by a version without supervisors, or never started.
+    await loseRun(host, entry, entry.stored.run.launcher);
+    return;
+  }
+  await host.change(entry, run => ({ ...run, owner: host.owner() }));
+  await follow(host, entry, supervisor, null).started;
+}
+
+async function spawnSupervisor(
+  config: ISuperviseConfig
+): Promise<IProcessIdentity> {
+  const [file, args] = supervisorCommand(config.jobDir);
+  const env = { ...process.env };
+  // Stopping the job's processes must leave its supervisor, to record the end.
+  delete env[JOB_MARKER_ENV];
+  const log = openSync(join(config.jobDir, SUPERVISOR_LOG_FILE), 'a', 0o600);
+  try {
+    const child = spawn(file, args, {
+      cwd: config.jobDir,
+      env,
+      // Its own session: it outlives the service, and a signal to the
+      // service's group does not reach it.
+      detached: true,
+      stdio: ['pipe', 'ignore', log]
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    child.on('error', () => undefined);
+    child.stdin?.on('error', () => undefined);
+    // The environment may hold secrets: handed over on a pipe, not a file.
+    child.stdin?.end(JSON.stringify(config));
+    child.unref();
+    return await identify(child.pid ?? -1);
+  } finally {
+    closeSync(log);
+  }
+}
+
+/**
+ * Follows a supervisor's reports into the job's record until the end.
+ *
+ * @returns `started`: resolves once the start (or its failure) is recorded
+ */
+function follow(
+  host: IRunHost,
+  entry: IEntry,
+  supervisor: IProcessIdentity,
+  launcherPath: string | null
+): { started: Promise<void> } {
+  const { namespace, name } = entry.base;
+  const key = jobKey(entry.base);
+  const jobDir = host.jobDir(namespace, name);
   const active: IActiveRun = {
-    child,
-    launcherName: plan.launcher.command.split('/').pop() ?? 'mpirun',
-    tracker,
-    writer,
-    parser: new MpiOutputParser(plan.flavor, plan.ranks, {
-      line: line => {
-        const time = new Date().toISOString();
-        writer.append(line.rank, {
-          n: active.seq++,
-          t: time,
-          s: line.stream,
-          x: line.text
-        });
-        if (line.rank !== null) {
-          active.firstOutputAt ??= time;
+    supervisor,
+    hosts: {},
+    firstOutputAt: entry.stored.run.firstOutputAt ?? null,
+    launcher: entry.stored.run.launcher,
+    stopping: null,
+    done: Promise.resolve()
+  };
+  entry.active = active;
+  let markStarted: () => void = () => undefined;
+  const started = new Promise<void>(resolve => {
+    markStarted = resolve;
+  });
+  const events = new SupervisorEvents(jobDir);
+  let wake: (() => void) | null = null;
+  const poke = (): void => {
+    const resolve = wake;
+    wake = null;
+    resolve?.();
+  };
+  const watchers = [
+    watchDir(jobDir, poke),
+    // Log followers read the files the supervisor writes: wake them.
+    watchDir(host.logsDir(namespace, name), () => host.notify(key))
+  ];
+  let sawStart = entry.stored.run.phase !== 'Pending';
+
+  const apply = async (event: SupervisorEvent): Promise<boolean> => {
+    switch (event.e) {
+      case 'started':
+        active.launcher = event.launcher;
+        if (!sawStart) {
+          sawStart = true;
+          await host.change(entry, run => ({
+            ...run,
+            phase: 'Running',
+            startedAt: event.at,
+            launcher: event.launcher,
+            supervisor
+          }));
         }
-        tracker.observe(line);
-      },
-      host: (rank, host) => {
-        active.hosts[rank] = host;
-      },
-      rankExit: (rank, code) => onRankExit(host, entry, active, rank, code),
-      file: (rank, chunk) => {
-        const file = active.assembler.add(rank, chunk);
-        if (file !== null) {
-          active.files.write(file);
+        markStarted();
+        return false;
+      case 'spawnFailed':
+        await launchFailed(
+          host,
+          entry,
+          `could not start ${launcherPath ?? entry.stored.run.argv[0] ?? 'the launcher'}: ${event.message}`
+        );
+        return true;
+      case 'host':
+        active.hosts[event.rank] = event.host;
+        return false;
+      case 'firstOutput':
+        active.firstOutputAt ??= event.at;
+        return false;
+      case 'rankExits':
+        await host.change(entry, run => {
+          const rankExits = { ...run.rankExits };
+          const rankExitTimes = { ...run.rankExitTimes };
+          for (const { rank, code, at } of event.exits) {
+            if (rankExits[String(rank)] === undefined) {
+              rankExits[String(rank)] = code;
+              rankExitTimes[String(rank)] = at;
+            }
+          }
+          return { ...run, rankExits, rankExitTimes };
+        });
+        return false;
+      case 'ended':
+        host.notify(key);
+        await host.change(entry, run => ({
+          ...run,
+          phase:
+            event.failure === null && active.stopping === null
+              ? 'Succeeded'
+              : 'Failed',
+          finishedAt: event.at,
+          exitCode: event.exitCode,
+          signal: event.signal,
+          failure:
+            active.stopping === 'close'
+              ? {
+                  reason: LOCAL_REASONS.serviceStopped,
+                  message: SERVICE_STOPPED_MESSAGE,
+                  rank: null,
+                  exitCode: null
+                }
+              : event.failure,
+          hosts: { ...active.hosts },
+          firstOutputAt: active.firstOutputAt
+        }));
+        return true;
+      default:
+        return false;
+    }
+  };
+
+  const loop = async (): Promise<void> => {
+    for (;;) {
+      // Alive before the read: a supervisor that died had written all it
+      // ever will, so a read after finding it dead is complete.
+      const alive = await isAlive(supervisor);
+      for (const event of await events.readNew()) {
+        if (await apply(event)) {
+          return;
         }
       }
-    }),
-    files: new JobFileWriter(jobDir),
-    assembler: new FileAssembler(),
-    hosts: {},
-    firstOutputAt: null,
-    launcher: null,
-    seq: 0,
-    stopping: null,
-    done: Promise.resolve(),
-    failFast: null,
-    exitBatch: null,
-    pendingExits: []
+      if (!alive) {
+        if (!sawStart) {
+          await launchFailed(
+            host,
+            entry,
+            `the job's supervisor exited before starting ${launcherPath ?? 'the launcher'}: ${await logTail(jobDir)}`
+          );
+        } else {
+          await loseRun(host, entry, active.launcher);
+        }
+        return;
+      }
+      await new Promise<void>(resolve => {
+        const timer = setTimeout(resolve, POLL_MS);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
   };
-  const exited = new Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-  }>(resolve =>
-    child.once('exit', (code, signal) => resolve({ code, signal }))
+
+  active.done = loop()
+    .catch(() => undefined)
+    .then(async () => {
+      markStarted();
+      for (const watcher of watchers) {
+        watcher?.close();
+      }
+      // Its last writes are done before the job's files may be removed.
+      await gone(supervisor, SUPERVISOR_EXIT_MS);
+      entry.program = null;
+      if (entry.active === active) {
+        entry.active = null;
+      }
+    });
+  return { started };
+}
+
+// A supervisor gone without reporting the end: whatever of the job
+// survived is stopped, and the job is lost.
+async function loseRun(
+  host: IRunHost,
+  entry: IEntry,
+  launcher: IProcessIdentity | null
+): Promise<void> {
+  await stopJobProcesses(
+    { marker: entry.base.uid, launcher },
+    host.killGraceMs
   );
-  child.stdout?.setEncoding('utf8');
-  child.stderr?.setEncoding('utf8');
-  child.stdout?.on('data', (chunk: string) =>
-    active.parser.push('stdout', chunk)
-  );
-  child.stderr?.on('data', (chunk: string) =>
-    active.parser.push('stderr', chunk)
-  );
-  const started = await new Promise<Error | null>(resolve => {
-    child.once('spawn', () => resolve(null));
-    child.once('error', error => resolve(error));
-  });
-  // Later errors (a failed kill) must not crash the service.
-  child.on('error', () => undefined);
-  if (started !== null) {
-    await writer.close();
-    await launchFailed(host, entry, plan, started);
-    return;
-  }
-  entry.active = active;
-  const pid = child.pid ?? -1;
-  const startedAt = new Date().toISOString();
-  // Queued before the exit handling can queue anything, so Running is
-  // never recorded after the job's end.
-  const running = host.change(entry, async run => {
-    active.launcher = await identify(pid);
-    return {
-      ...run,
-      phase: 'Running',
-      startedAt,
-      launcher: active.launcher
-    };
-  });
-  active.done = exited.then(result => finish(host, entry, active, result));
-  await running;
+  await host.change(entry, run => lostRun(run, host.owner()));
 }
 
 function launchFailed(
   host: IRunHost,
   entry: IEntry,
-  plan: ILaunchPlan,
-  error: unknown
+  message: string
 ): Promise<void> {
-  const reason = errorMessage(error);
   return host.change(entry, run => ({
     ...run,
     phase: 'Failed',
     finishedAt: new Date().toISOString(),
     failure: {
       reason: LOCAL_REASONS.launcherFailed,
-      message: `could not start ${plan.launcher.path}: ${reason}`,
+      message,
       rank: null,
       exitCode: null
     }
   }));
 }
 
-function onRankExit(
-  host: IRunHost,
-  entry: IEntry,
-  active: IActiveRun,
-  rank: number,
-  code: number
-): void {
-  active.tracker.rankExited(rank, code);
-  active.pendingExits.push({ rank, code, at: new Date().toISOString() });
-  if (active.exitBatch === null) {
-    active.exitBatch = setTimeout(() => {
-      active.exitBatch = null;
-      void recordRankExits(host, entry, active);
-    }, RANK_EXIT_BATCH_MS);
-  }
-  if (code !== 0 && active.stopping === null && active.failFast === null) {
-    // Fail fast: one rank's failure ends the job, whatever the MPI does.
-    active.failFast = setTimeout(() => {
-      if (entry.active === active && active.stopping === null) {
-        active.stopping = 'failfast';
-        void stopJobProcesses(
-          { marker: entry.base.uid, launcher: active.launcher },
-          host.killGraceMs
-        );
-      }
-    }, FAIL_FAST_DELAY_MS);
-  }
-}
-
-function recordRankExits(
-  host: IRunHost,
-  entry: IEntry,
-  active: IActiveRun
-): Promise<void> {
-  const exits = active.pendingExits.splice(0);
-  if (exits.length === 0) {
-    return Promise.resolve();
-  }
-  return host.change(entry, run => {
-    const rankExits = { ...run.rankExits };
-    const rankExitTimes = { ...run.rankExitTimes };
-    for (const { rank, code, at } of exits) {
-      if (rankExits[String(rank)] === undefined) {
-        rankExits[String(rank)] = code;
-        rankExitTimes[String(rank)] = at;
-      }
-    }
-    return { ...run, rankExits, rankExitTimes };
-  });
-}
-
-// The launcher exited: collect the rest of the output, make sure nothing
-// of the job is left, and record how it ended.
-async function finish(
-  host: IRunHost,
-  entry: IEntry,
-  active: IActiveRun,
-  result: { code: number | null; signal: NodeJS.Signals | null }
-): Promise<void> {
-  if (active.failFast !== null) {
-    clearTimeout(active.failFast);
-    active.failFast = null;
-  }
-  await stopJobProcesses(
-    { marker: entry.base.uid, launcher: null },
-    Math.min(host.killGraceMs, 1000)
-  );
-  await drained(active.child, DRAIN_TIMEOUT_MS);
-  active.parser.finish();
-  await active.writer.close();
-  await active.files.close();
-  if (active.exitBatch !== null) {
-    clearTimeout(active.exitBatch);
-    active.exitBatch = null;
-  }
-  await recordRankExits(host, entry, active);
-  if (entry.deleting) {
-    entry.active = null;
-    return;
-  }
-  const exitCode =
-    result.code ??
-    (result.signal !== null ? signalExitCode(result.signal) : null);
-  const failure = outcome(entry, active, exitCode);
-  await host.change(entry, run => {
-    entry.active = null;
-    entry.program = null;
-    return {
-      ...run,
-      phase: failure === null ? 'Succeeded' : 'Failed',
-      finishedAt: new Date().toISOString(),
-      exitCode,
-      signal: result.signal,
-      failure,
-      hosts: { ...active.hosts },
-      firstOutputAt: active.firstOutputAt
-    };
-  });
-}
-
-function outcome(
-  entry: IEntry,
-  active: IActiveRun,
-  exitCode: number | null
-): ILocalFailure | null {
-  if (active.stopping === 'close') {
-    return {
-      reason: LOCAL_REASONS.serviceStopped,
-      message: SERVICE_STOPPED_MESSAGE,
-      rank: null,
-      exitCode: null
-    };
-  }
-  const rankFailed = [...active.tracker.rankExits.values()].some(
-    code => code !== 0
-  );
-  if (exitCode === 0 && active.stopping === null && !rankFailed) {
+function watchDir(dir: string, changed: () => void): FSWatcher | null {
+  try {
+    const watcher = watch(dir, () => changed());
+    // The poll still reads.
+    watcher.on('error', () => watcher.close());
+    return watcher;
+  } catch {
     return null;
   }
-  const culprit = active.tracker.culprit();
-  if (culprit !== null) {
-    const code = culprit.exitCode ?? exitCode;
-    const text = describeRankFailure(
-      { rank: culprit.rank, exitCode: code },
-      active.tracker.rankTail(culprit.rank),
-      entry.program
-    );
-    return {
-      reason: LOCAL_REASONS.workerFailed,
-      message: failureMessage(text),
-      rank: culprit.rank,
-      exitCode: code
-    };
-  }
-  const text = describeLauncherFailure(
-    active.launcherName,
-    exitCode,
-    active.tracker.launcherLines
-  );
-  return {
-    reason: LOCAL_REASONS.launcherFailed,
-    message: failureMessage(text),
-    rank: null,
-    exitCode
-  };
 }
 
-// Resolves once the child's pipes closed, or after `ms` (then they are
-// destroyed: what a stray process still writes is dropped).
-function drained(child: ChildProcess, ms: number): Promise<void> {
-  const streams = [child.stdout, child.stderr].filter(
-    (s): s is NonNullable<typeof s> => s !== null && !s.destroyed
-  );
-  return new Promise(resolve => {
-    let open = streams.length;
-    if (open === 0) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(() => {
-      for (const s of streams) {
-        s.destroy();
-      }
-      resolve();
-    }, ms);
-    for (const s of streams) {
-      s.once('close', () => {
-        if (--open === 0) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    }
-  });
+async function gone(who: IProcessIdentity, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while ((await isAlive(who)) && Date.now() < deadline) {
+    await new Promise(resolve => setTimeout(resolve, 20));
+  }
+}
+
+async function logTail(jobDir: string): Promise<string> {
+  try {
+    const text = await fs.readFile(join(jobDir, SUPERVISOR_LOG_FILE), 'utf8');
+    const lines = text.trim().split('\n');
+    return lines[lines.length - 1] || 'it printed nothing';
+  } catch {
+    return 'it printed nothing';
+  }
 }

@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
+  existsSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -32,6 +33,8 @@ import { parseDuration } from '../../../core/format';
 import type { IMpiJobBackend } from '../../backends/backend';
 import { ALL_NAMESPACES } from '../../backends/backend';
 import { LocalBackend } from '../../backends/local';
+import type { IProcStat } from '../../backends/local/procs';
+import { parseProcStat } from '../../backends/local/procs';
 import { defaultDataDir } from '../../paths';
 import { createService } from '../../service/service';
 import type { IJobService } from '../../service/service';
@@ -54,11 +57,53 @@ const WATCH_MS = 1000;
 const MIN_WATCH_MS = 50;
 
 function alive(pid: number): boolean {
+  const stat = procStat(pid);
+  if (stat !== undefined) {
+    // A zombie (a killed service nobody reaped) answers signal 0 but is gone.
+    return stat !== null && stat.state !== 'Z' && stat.state !== 'X';
+  }
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+// A process's stat; null when it does not exist, undefined without /proc.
+function procStat(pid: number): IProcStat | null | undefined {
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return existsSync('/proc/self/stat') ? null : undefined;
+  }
+}
+
+/**
+ * Whether the pid a pid file names is the service that wrote it: alive, a
+ * `serve` process, and started before the file was written (else the pid
+ * was reused).
+ */
+function ownerAlive(pid: number, pidFile: string): boolean {
+  if (!alive(pid)) {
+    return false;
+  }
+  const stat = procStat(pid);
+  if (stat === undefined || stat === null) {
+    return stat === undefined;
+  }
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const bootSeconds = Number(
+      /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]
+    );
+    // Linux reports start times in USER_HZ, 100 a second.
+    const startedMs = (bootSeconds + stat.startTicks / 100) * 1000;
+    const writtenMs = statSync(pidFile).mtimeMs;
+    return argv.includes('serve') && !(startedMs > writtenMs + 1000);
+  } catch {
+    // Gone meanwhile, or the file was removed: not an owner.
+    return false;
   }
 }
 
@@ -79,11 +124,16 @@ function claim(pidFile: string): number | null {
         throw error;
       }
       const owner = Number(readFileSync(pidFile, 'utf8').trim());
-      if (owner && owner !== process.pid && alive(owner)) {
+      if (owner && owner !== process.pid && ownerAlive(owner, pidFile)) {
         return owner;
       }
-      // A service that died left its pid file: take over.
-      unlinkSync(pidFile);
+      // A service that died (or a pid now another process's) left its pid
+      // file: take over.
+      try {
+        unlinkSync(pidFile);
+      } catch {
+        // Another starter removed it first.
+      }
     }
   }
   throw new Error(`cannot take ${pidFile}`);
