@@ -122,11 +122,14 @@ function logLineCount(dataDir: string, name: string, rank: number): number {
     : 0;
 }
 
-/** Kills the data directory's service with SIGKILL and waits until it is gone. */
-async function killService(dataDir: string): Promise<number> {
+/** Stops the data directory's service with a signal and waits until it is gone. */
+async function killService(
+  dataDir: string,
+  signal: NodeJS.Signals
+): Promise<number> {
   const pid = servicePid(dataDir);
   expect(alive(pid)).toBe(true);
-  process.kill(pid, 'SIGKILL');
+  process.kill(pid, signal);
   await waitUntil('the killed service is gone', () => !alive(pid));
   return pid;
 }
@@ -183,82 +186,88 @@ afterAll(async () => {
 });
 
 describe('a local job when its service is killed', () => {
-  it('should keep running, be adopted by the next service and Succeed with complete logs', async () => {
-    const dataDir = newDataDir();
-    const go = join(work, 'go-survivor');
-    const created = await mpijob(dataDir, [
-      'create',
-      '--name',
-      'survivor',
-      '--workers',
-      '2',
-      '--',
-      'python3',
-      'ticks.py',
-      go
-    ]);
-    expect(created.stderr).toBe('');
-    // The signal: the ranks are past their first lines, ticking.
-    await waitUntil(
-      'both ranks tick',
-      () =>
-        logLineCount(dataDir, 'survivor', 0) > 5 &&
-        logLineCount(dataDir, 'survivor', 1) > 5
-    );
-    const supervisor = storedRun(dataDir, 'survivor').supervisor?.pid ?? 0;
-    const killed = await killService(dataDir);
-
-    // Without any service, the ranks run on and their lines are written.
-    expect(alive(supervisor)).toBe(true);
-    const before = logLineCount(dataDir, 'survivor', 0);
-    await waitUntil(
-      'lines written with no service',
-      () => logLineCount(dataDir, 'survivor', 1) > before + 2
-    );
-
-    const started = Date.now();
-    const waited = mpijob(dataDir, [
-      'wait',
-      'survivor',
-      '--for=condition=Succeeded',
-      '--timeout=60s'
-    ]);
-    // The next call's service adopts the job while its ranks still run.
-    await waitUntil('a new service adopts the job', () => {
-      const owner = servicePid(dataDir);
-      return (
-        owner !== 0 &&
-        owner !== killed &&
-        storedRun(dataDir, 'survivor').owner.pid === owner
+  // SIGKILL: an OOM kill; SIGTERM: a restart (of the service, or of the
+  // Jupyter server that runs it), where the service leaves jobs running.
+  it.each(['SIGKILL', 'SIGTERM'] as const)(
+    'should keep running after %s, be adopted by the next service and Succeed with complete logs',
+    async signal => {
+      const dataDir = newDataDir();
+      const go = join(work, `go-survivor-${signal}`);
+      const created = await mpijob(dataDir, [
+        'create',
+        '--name',
+        'survivor',
+        '--workers',
+        '2',
+        '--',
+        'python3',
+        'ticks.py',
+        go
+      ]);
+      expect(created.stderr).toBe('');
+      // The signal: the ranks are past their first lines, ticking.
+      await waitUntil(
+        'both ranks tick',
+        () =>
+          logLineCount(dataDir, 'survivor', 0) > 5 &&
+          logLineCount(dataDir, 'survivor', 1) > 5
       );
-    });
-    const adoptedMs = Date.now() - started;
-    expect(storedRun(dataDir, 'survivor').phase).toBe('Running');
-    writeFileSync(go, '');
-    const result = await waited;
-    const waitedMs = Date.now() - started;
-    process.stdout.write(
-      `first CLI call after kill -9: service up and job adopted in ${adoptedMs} ms; wait returned in ${waitedMs} ms\n`
-    );
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    // Far from the 20 s a stale pid file used to cost.
-    expect(adoptedMs).toBeLessThan(10_000);
+      const supervisor = storedRun(dataDir, 'survivor').supervisor?.pid ?? 0;
+      const killed = await killService(dataDir, signal);
 
-    const logs = await mpijob(dataDir, ['logs', 'survivor']);
-    expectCompleteLogs(logs.stdout, 2);
-    const got = JSON.parse(
-      (await mpijob(dataDir, ['get', 'survivor', '-o', 'json'])).stdout
-    );
-    expect(got.status.phase).toBe('Succeeded');
-    expect((await mpijob(dataDir, ['describe', 'survivor'])).stdout).toMatch(
-      /^Exit Code:\s+0$/m
-    );
-    expect(alive(supervisor)).toBe(false);
-    expect(readFileSync(join(dataDir, 'service.log'), 'utf8')).not.toContain(
-      'already running'
-    );
-  }, 120_000);
+      // Without any service, the ranks run on and their lines are written.
+      expect(alive(supervisor)).toBe(true);
+      const before = logLineCount(dataDir, 'survivor', 0);
+      await waitUntil(
+        'lines written with no service',
+        () => logLineCount(dataDir, 'survivor', 1) > before + 2
+      );
+
+      const started = Date.now();
+      const waited = mpijob(dataDir, [
+        'wait',
+        'survivor',
+        '--for=condition=Succeeded',
+        '--timeout=60s'
+      ]);
+      // The next call's service adopts the job while its ranks still run.
+      await waitUntil('a new service adopts the job', () => {
+        const owner = servicePid(dataDir);
+        return (
+          owner !== 0 &&
+          owner !== killed &&
+          storedRun(dataDir, 'survivor').owner.pid === owner
+        );
+      });
+      const adoptedMs = Date.now() - started;
+      expect(storedRun(dataDir, 'survivor').phase).toBe('Running');
+      writeFileSync(go, '');
+      const result = await waited;
+      const waitedMs = Date.now() - started;
+      process.stdout.write(
+        `first CLI call after ${signal}: service up and job adopted in ${adoptedMs} ms; wait returned in ${waitedMs} ms\n`
+      );
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      // Far from the 20 s a stale pid file used to cost.
+      expect(adoptedMs).toBeLessThan(10_000);
+
+      const logs = await mpijob(dataDir, ['logs', 'survivor']);
+      expectCompleteLogs(logs.stdout, 2);
+      const got = JSON.parse(
+        (await mpijob(dataDir, ['get', 'survivor', '-o', 'json'])).stdout
+      );
+      expect(got.status.phase).toBe('Succeeded');
+      expect((await mpijob(dataDir, ['describe', 'survivor'])).stdout).toMatch(
+        /^Exit Code:\s+0$/m
+      );
+      expect(alive(supervisor)).toBe(false);
+      expect(readFileSync(join(dataDir, 'service.log'), 'utf8')).not.toContain(
+        'already running'
+      );
+    },
+    120_000
+  );
 
   it('should record the end of jobs whose ranks ended while no service ran', async () => {
     const dataDir = newDataDir();
@@ -301,7 +310,7 @@ describe('a local job when its service is killed', () => {
     const supervisors = ['offline-ok', 'offline-bad'].map(
       name => storedRun(dataDir, name).supervisor?.pid ?? 0
     );
-    await killService(dataDir);
+    await killService(dataDir, 'SIGKILL');
     writeFileSync(go, '');
     // Both jobs end, and their supervisors with them, with no service.
     await waitUntil('both supervisors ended', () =>

@@ -171,8 +171,14 @@ export interface IMpiJobBackend {
    */
   delete(namespace: string, name: string): Promise<IJobRecord>;
 
-  /** Releases watches, timers and child processes this object holds. */
-  close(): Promise<void>;
+  /**
+   * Releases watches, timers and child processes this object holds.
+   *
+   * @param options - `keepJobs`: running jobs run on for the next service
+   *   to adopt, where the backend can (a restart of the service, or of the
+   *   Jupyter server that runs it); otherwise the local backend stops them
+   */
+  close(options?: { readonly keepJobs?: boolean }): Promise<void>;
 }
 
 /** Kind names for messages: `local` -> `local MPI`. */

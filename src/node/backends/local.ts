@@ -537,10 +537,12 @@ export class LocalBackend implements IMpiJobBackend {
   }
 
   /**
-   * Shuts the backend down: running jobs are stopped (no process is left)
-   * and marked Failed with reason `ServiceStopped`; watches end.
+   * Shuts the backend down; watches end. Running jobs are stopped (no
+   * process is left) and marked Failed with reason `ServiceStopped`, unless
+   * `keepJobs`: then they run on under their supervisors, and the next
+   * backend on this data directory adopts them.
    */
-  async close(): Promise<void> {
+  async close(options: { readonly keepJobs?: boolean } = {}): Promise<void> {
     if (this.closed) {
       return;
     }
@@ -551,6 +553,12 @@ export class LocalBackend implements IMpiJobBackend {
       [...this.entries.values()].map(async entry => {
         const active = entry.active;
         if (active === null) {
+          return;
+        }
+        if (options.keepJobs && active.stopping === null) {
+          active.stopping = 'detach';
+          active.wake();
+          await active.done;
           return;
         }
         active.stopping ??= 'close';

@@ -33,9 +33,15 @@ export interface IActiveRun {
   /** When a rank first printed. */
   firstOutputAt: string | null;
   launcher: IProcessIdentity | null;
-  stopping: 'delete' | 'close' | null;
-  /** Resolves once the end is recorded and the supervisor is gone. */
+  /**
+   * Why the service stops following it: `delete` and `close` stop its
+   * processes; `detach` leaves it running for the next service to adopt.
+   */
+  stopping: 'delete' | 'close' | 'detach' | null;
+  /** Resolves once the end is recorded and the supervisor is gone (or, detached, once it is no longer followed). */
   done: Promise<void>;
+  /** Wakes the follower at once (a change of `stopping`). */
+  wake: () => void;
 }
 
 /** What submit found out before writing anything. */

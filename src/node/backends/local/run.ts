@@ -190,7 +190,8 @@ function follow(
     firstOutputAt: entry.stored.run.firstOutputAt ?? null,
     launcher: entry.stored.run.launcher,
     stopping: null,
-    done: Promise.resolve()
+    done: Promise.resolve(),
+    wake: () => poke()
   };
   entry.active = active;
   let markStarted: () => void = () => undefined;
@@ -284,6 +285,9 @@ function follow(
 
   const loop = async (): Promise<void> => {
     for (;;) {
+      if (active.stopping === 'detach') {
+        return;
+      }
       // Alive before the read: a supervisor that died had written all it
       // ever will, so a read after finding it dead is complete.
       const alive = await isAlive(supervisor);
@@ -321,8 +325,11 @@ function follow(
       for (const watcher of watchers) {
         watcher?.close();
       }
-      // Its last writes are done before the job's files may be removed.
-      await gone(supervisor, SUPERVISOR_EXIT_MS);
+      // Its last writes are done before the job's files may be removed
+      // (a detached job runs on: the next service follows it).
+      if (active.stopping !== 'detach') {
+        await gone(supervisor, SUPERVISOR_EXIT_MS);
+      }
       entry.program = null;
       if (entry.active === active) {
         entry.active = null;

@@ -294,7 +294,11 @@ export function registerServe(program: Command, context: ICliContext): void {
         } else if (reason === 'data-dir') {
           log(`the data directory ${dataDir} was deleted: stopping`);
         }
-        await running.close().catch(() => undefined);
+        // Jobs outlive a restart (a signal, or Jupyter gone): the next
+        // service adopts them. A deleted data directory takes them along.
+        await running
+          .close({ keepJobs: reason === 'signal' || reason === 'parent' })
+          .catch(() => undefined);
         if (reason !== 'owner') {
           return;
         }
@@ -308,8 +312,8 @@ export function registerServe(program: Command, context: ICliContext): void {
 interface IRunning {
   /** Whether stopping now would cut a client or a job off. */
   busy(): boolean;
-  /** Stops it. */
-  close(): Promise<void>;
+  /** Stops it; `keepJobs`: running jobs run on (see the backends' close). */
+  close(options?: { readonly keepJobs?: boolean }): Promise<void>;
 }
 
 /** Why {@link untilStop} returned. */
@@ -488,9 +492,9 @@ async function serveJobs(setup: {
   }
   return {
     busy: () => services.some(service => service.busy()),
-    async close() {
+    async close(options) {
       await Promise.all(services.map(s => s.close()));
-      await backend.close();
+      await backend.close(options);
       try {
         unlinkSync(setup.pidFile);
       } catch {
