@@ -156,7 +156,7 @@ for (let round = 0; round < repeats; round++) {
 const medians = samples.map(s => stats(s).p50);
 const bare = medians[4];
 const results = {
-  schemaVersion: 1,
+  schemaVersion: 2,
   kind: 'micro',
   name: 'cli-start',
   state: 'completed',

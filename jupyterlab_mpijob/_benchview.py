@@ -16,16 +16,28 @@ def _number(value: Any, digits: int = 2) -> str:
     return "–" if not isinstance(value, (int, float)) else f"{value:.{digits}f}"
 
 
+def _speedup(row: dict[str, Any]) -> str:
+    """The median of per-turn ratios and, from 2 pairs on, its confidence interval."""
+    ci = row.get("speedupCi")
+    if not ci:
+        return _number(row["speedup"])
+    return f"{_number(row['speedup'])} [{_number(ci['low'])}–{_number(ci['high'])}]"
+
+
 def table_html(record: BenchmarkRecord) -> str:
     """The summary of the results file (schema/results.json `summary`) as an HTML table."""
     summary = record.summary or {}
     rows = summary.get("rows") or []
-    head = "".join(f"<th>{h}</th>" for h in ("workers", "time (s)", "speedup", "efficiency", "overhead"))
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in ("workers", "time (s), median (min–max)", "speedup [95% CI]", "min ratio", "efficiency", "overhead")
+    )
     body = "".join(
         "<tr>"
         f"<td>{row['workers']}</td>"
-        f"<td>{_number(row['time']['mean'], 3)} ± {_number(row['time']['sd'], 3)}</td>"
-        f"<td>{_number(row['speedup'])} ± {_number(row['speedupSd'])}</td>"
+        f"<td>{_number(row['time']['median'], 3)} ({_number(row['time']['min'], 3)}–{_number(row['time']['max'], 3)})</td>"
+        f"<td>{_speedup(row)}</td>"
+        f"<td>{_number(row['speedupOfMinimums'])}</td>"
         f"<td>{_number(row['efficiency'])}</td>"
         f"<td>{_number(row.get('overhead'), 3)}</td>"
         "</tr>"
@@ -54,7 +66,11 @@ def chart_png(record: BenchmarkRecord) -> bytes | None:
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     axes.plot(workers, [w / workers[0] for w in workers], "--", color="#7f7f7f", label="ideal")
-    axes.errorbar(workers, [r["speedup"] for r in rows], yerr=[r["speedupSd"] for r in rows], marker="o", label=record.name)
+    speedups = [r["speedup"] for r in rows]
+    # The confidence interval as an asymmetric error bar; none from a single pair.
+    below = [s - (r.get("speedupCi") or {"low": s})["low"] for s, r in zip(speedups, rows)]
+    above = [(r.get("speedupCi") or {"high": s})["high"] - s for s, r in zip(speedups, rows)]
+    axes.errorbar(workers, speedups, yerr=[below, above], marker="o", capsize=4, label=record.name)
     axes.set_xlabel("workers")
     axes.set_ylabel("speedup")
     axes.set_xticks(workers)

@@ -65,7 +65,10 @@ function computeLocal() {
     );
     return [
       `\`${run.file.replace(/\.json$/, '')}\``,
-      `${fixed(two.speedup, 2)} ± ${fixed(two.speedupSd, 2)}`,
+      two.speedupCi
+        ? `${fixed(two.speedup, 2)} [${fixed(two.speedupCi.low, 2)}–${fixed(two.speedupCi.high, 2)}]`
+        : fixed(two.speedup, 2),
+      fixed(two.speedupOfMinimums, 2),
       `${fixed(two.efficiency * 100, 1)} %`,
       fixed(bareWorkload(1) / bareWorkload(2), 2),
       fixed(mean(measured(1).map(a => a.workloadSeconds)) / fasterRank, 2),
@@ -77,7 +80,8 @@ function computeLocal() {
   return table(
     [
       'Results file',
-      'Speedup, 2 vs 1 rank (compute time)',
+      'Speedup, 2 vs 1 rank (compute time) [95 % CI]',
+      'Ratio of fastest times',
       'Efficiency',
       'Bare-mpirun speedup',
       'Against the faster rank',

@@ -1,12 +1,13 @@
 /**
  * chart.js configurations of benchmark results: speedup and parallel
  * efficiency against workers, several results overlaid, with the ideal line
- * and ±1 sd error bars. Pure data (no callbacks), so the same object renders
+ * and the speedup's bootstrap confidence interval as error bars. Pure data (no callbacks), so the same object renders
  * in Node (PNG), in a self-contained HTML report and in JupyterLab.
  */
 import type { ChartConfiguration } from 'chart.js';
 
 import type { IBenchResults, IResultsSummary } from './benchResults';
+import type { IInterval } from './bootstrap';
 import { summarizeResults } from './benchResults';
 
 /** One point of a chart; a null y breaks the line (between error bars). */
@@ -23,8 +24,15 @@ export type BenchChartConfig = ChartConfiguration<'line', IChartPoint[]>;
 /** Label of the ideal (linear) series. */
 export const IDEAL_LABEL = 'ideal';
 
-/** Suffix of the error-bar series of a result. */
-export const ERROR_BAR_SUFFIX = ' ±1 sd';
+/**
+ * Suffix of the error-bar series of a result: its confidence interval.
+ *
+ * @param confidence - the interval's level, 0 to 1
+ * @returns e.g. ` 95% CI`
+ */
+export function errorBarSuffix(confidence: number): string {
+  return ` ${Math.round(confidence * 1000) / 10}% CI`;
+}
 
 /** Line colours of successive results. */
 export const PALETTE: readonly string[] = [
@@ -64,8 +72,9 @@ export function runLabels(results: readonly IBenchResults[]): string[] {
 }
 
 /**
- * Speedup against workers: one line per result, error bars of ±1 sd, and
- * the ideal (linear) speedup.
+ * Speedup against workers: one line per result (the median of per-turn
+ * ratios), its confidence interval as error bars, and the ideal (linear)
+ * speedup.
  *
  * @param results - scenario results; those without completed runs are left out
  * @returns a chart.js line chart configuration
@@ -76,14 +85,14 @@ export function speedupChartConfig(
   return scalingChart(results, {
     title: 'Speedup',
     axis: 'Speedup',
-    value: row => ({ y: row.speedup, sd: row.speedupSd }),
+    value: row => ({ y: row.speedup, ci: row.speedupCi }),
     ideal: workers => workers
   });
 }
 
 /**
- * Parallel efficiency (speedup / workers) against workers, with the ideal
- * efficiency of 1.
+ * Parallel efficiency (speedup / workers) against workers, with its
+ * confidence interval and the ideal efficiency of 1.
  *
  * @param results - scenario results; those without completed runs are left out
  * @returns a chart.js line chart configuration
@@ -94,7 +103,7 @@ export function efficiencyChartConfig(
   return scalingChart(results, {
     title: 'Parallel efficiency',
     axis: 'Efficiency',
-    value: row => ({ y: row.efficiency, sd: row.speedupSd / row.workers }),
+    value: row => ({ y: row.efficiency, ci: row.efficiencyCi }),
     ideal: () => 1
   });
 }
@@ -104,7 +113,7 @@ interface IScalingChartSpec {
   readonly axis: string;
   readonly value: (row: IResultsSummary['rows'][number]) => {
     y: number;
-    sd: number;
+    ci: IInterval | null;
   };
   readonly ideal: (workers: number) => number;
 }
@@ -152,13 +161,17 @@ function scalingChart(
       borderWidth: 2,
       pointRadius: 4
     });
-    // Error bars: a vertical segment per point, capped; null ys separate them.
+    // Error bars: a vertical segment per interval, capped; null ys separate
+    // them. A point without one (a single pair) gets none.
+    const bars = points.flatMap(p =>
+      p.ci === null ? [] : [{ ...p, ci: p.ci }]
+    );
     datasets.push({
-      label: `${label}${ERROR_BAR_SUFFIX}`,
-      data: points.flatMap((p, k) => [
+      label: `${label}${errorBarSuffix(summary.bootstrap.confidence)}`,
+      data: bars.flatMap((p, k) => [
         ...(k > 0 ? [{ x: p.x, y: null }] : []),
-        { x: p.x, y: p.y - p.sd },
-        { x: p.x, y: p.y + p.sd }
+        { x: p.x, y: p.ci.low },
+        { x: p.x, y: p.ci.high }
       ]),
       borderColor: color,
       backgroundColor: color,

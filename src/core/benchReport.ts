@@ -3,14 +3,15 @@
  * speedup table and the lines describing where results were measured, as
  * the terminal, the HTML page and the JupyterLab viewer show them. Pure.
  */
-import type { IBenchResults } from './benchResults';
-import { summarizeResults } from './benchResults';
+import type { IBenchResults, ISummaryRow } from './benchResults';
+import { summarizeResults, turnSamples } from './benchResults';
 
 /** Headers of the speedup table. */
 export const SUMMARY_HEADERS = [
   'workers',
   'time',
   'speedup',
+  'min ratio',
   'efficiency',
   'karp-flatt',
   'e2e',
@@ -30,17 +31,16 @@ export function summaryCells(results: IBenchResults): string[][] {
   if (summary === null) {
     return [];
   }
-  // One run per count has no spread to show (not a spread of zero).
-  const single =
-    (results.scenario as { repeats?: unknown } | null)?.repeats === 1;
   return summary.rows.map(row => [
     String(row.workers),
-    single
-      ? `${seconds(row.time.mean)} s`
-      : `${seconds(row.time.mean)} ± ${seconds(row.time.sd, row.time.mean)} s`,
-    row.workers === summary.baselineWorkers || single
+    // One run per count has no spread to show (not a spread of zero).
+    row.time.min === row.time.max
+      ? `${seconds(row.time.median)} s`
+      : `${seconds(row.time.median)} s (${seconds(row.time.min, row.time.median)}–${seconds(row.time.max, row.time.median)})`,
+    row.workers === summary.baselineWorkers
       ? row.speedup.toFixed(2)
-      : `${row.speedup.toFixed(2)} ± ${row.speedupSd.toFixed(2)}`,
+      : speedupText(row),
+    row.speedupOfMinimums.toFixed(2),
     `${(row.efficiency * 100).toFixed(1)}%`,
     row.karpFlatt === null ? '-' : row.karpFlatt.toFixed(3),
     row.e2e === null ? '-' : `${seconds(row.e2e)} s`,
@@ -52,6 +52,22 @@ export function summaryCells(results: IBenchResults): string[][] {
       ? '-'
       : `${row.extra >= 0 ? '+' : ''}${row.extra.toFixed(3)} s`
   ]);
+}
+
+/**
+ * A speedup with its confidence interval, `1.61 [1.42–1.80]`; the median
+ * alone where there is no interval (fewer than 2 pairs).
+ *
+ * @param row - a summary row
+ * @returns the text
+ */
+export function speedupText(
+  row: Pick<ISummaryRow, 'speedup' | 'speedupCi'>
+): string {
+  const ci = row.speedupCi;
+  return ci === null
+    ? row.speedup.toFixed(2)
+    : `${row.speedup.toFixed(2)} [${ci.low.toFixed(2)}–${ci.high.toFixed(2)}]`;
 }
 
 /**
@@ -78,14 +94,50 @@ export function runNotes(results: IBenchResults): string[] {
   const notes = [...groups].map(
     ([key, names]) => `${names.join(', ')}: ${key}`
   );
+  const summary = summarizeResults(results);
+  notes.push(...pairingNotes(results, summary));
   // A job cannot take less than its own bare mpirun: what shows so is noise.
-  const faster = (summarizeResults(results)?.rows ?? []).filter(
+  const faster = (summary?.rows ?? []).filter(
     row => row.overhead !== null && row.overhead < -NOISE
   );
   if (faster.length > 0) {
     notes.push(
       `workers=${faster.map(row => row.workers).join(', workers=')}: faster through the job service than under a bare mpirun, so the machine's noise is larger than the harness's cost here: run more repeats, on a quieter machine`
     );
+  }
+  return notes;
+}
+
+// Where a speedup rests on fewer turns than were measured, or on none.
+function pairingNotes(
+  results: IBenchResults,
+  summary: ReturnType<typeof summarizeResults>
+): string[] {
+  if (summary === null) {
+    return [];
+  }
+  const measured = new Map(
+    results.runs
+      .filter(r => r.state === 'completed' && r.workers !== null)
+      .map(r => [r.workers!, turnSamples(r, summary.basis).samples.length])
+  );
+  const base = measured.get(summary.baselineWorkers) ?? 0;
+  const notes: string[] = [];
+  for (const row of summary.rows) {
+    const own = measured.get(row.workers) ?? 0;
+    if (row.pairs < Math.max(own, base)) {
+      notes.push(
+        `workers=${row.workers}: speedup from the ${row.pairs} turn${row.pairs === 1 ? '' : 's'} it shares with workers=${summary.baselineWorkers} (${own} and ${base} measured)`
+      );
+    }
+  }
+  const charted = new Set(summary.rows.map(r => r.workers));
+  for (const [workers, count] of measured) {
+    if (!charted.has(workers) && count > 0) {
+      notes.push(
+        `workers=${workers}: no speedup: none of its turns is one workers=${summary.baselineWorkers} completed`
+      );
+    }
   }
   return notes;
 }

@@ -9,12 +9,19 @@ import type { IProblem } from './errors';
 import { errorMessage, ValidationError } from './errors';
 import { resultsSchema } from './generated/benchResultsSchema';
 import { describeAjvErrors } from './spec';
+import type { IBootstrapOptions, IInterval } from './bootstrap';
+import { DEFAULT_BOOTSTRAP } from './bootstrap';
 import type { IStats, ScalingMode } from './stats';
 import { computeStats, scalingTable } from './stats';
 import { lazyValidator } from './schemaValidator';
 
-/** Version of the results format; bumped on incompatible changes. */
-export const RESULTS_SCHEMA_VERSION = 1;
+/**
+ * Version of the results format; bumped on incompatible changes. 2: the
+ * summary's speedup is the median of per-turn ratios with a bootstrap
+ * interval (1 had mean ± sd); version 1 files are read with their summary
+ * recomputed from their samples.
+ */
+export const RESULTS_SCHEMA_VERSION = 2;
 
 /** The results' JSON Schema (schema/results.json). */
 export const RESULTS_SCHEMA = resultsSchema;
@@ -151,14 +158,27 @@ export interface IBenchEnvironment {
 export interface ISummaryRow {
   /** Worker count. */
   readonly workers: number;
-  /** Mean and standard deviation of the time the speedup is based on, seconds. */
-  readonly time: { readonly mean: number; readonly sd: number };
-  /** Speedup over the baseline row. */
+  /** Median, fastest and slowest of the time the speedup is based on, seconds. */
+  readonly time: {
+    readonly median: number;
+    readonly min: number;
+    readonly max: number;
+  };
+  /**
+   * Speedup over the baseline row: the median over turns of the baseline's
+   * time / this row's time in the same turn (the counts take turns).
+   */
   readonly speedup: number;
-  /** Its standard deviation (error propagation). */
-  readonly speedupSd: number;
+  /** Bootstrap confidence interval of that median; null from fewer than 2 pairs. */
+  readonly speedupCi: IInterval | null;
+  /** The ratio of the fastest times: min(baseline) / min(this row). */
+  readonly speedupOfMinimums: number;
+  /** Turns paired with the baseline's: the ratios behind {@link speedup}. */
+  readonly pairs: number;
   /** speedup / workers. */
   readonly efficiency: number;
+  /** {@link speedupCi} / workers. */
+  readonly efficiencyCi: IInterval | null;
   /** Karp–Flatt serial fraction; null for the baseline and weak scaling. */
   readonly karpFlatt: number | null;
   /** Mean end-to-end seconds (submit to done); null when not measured. */
@@ -183,13 +203,15 @@ export interface IResultsSummary {
   readonly basis: 'workload' | 'e2e';
   /** Worker count of the baseline row. */
   readonly baselineWorkers: number;
-  /** Rows by worker count; completed runs only. */
+  /** Rows by worker count; completed runs that share a turn with the baseline. */
   readonly rows: readonly ISummaryRow[];
+  /** How the confidence intervals were resampled: the seed makes them recompute exactly. */
+  readonly bootstrap: IBootstrapOptions;
 }
 
 /** One benchmark's results file. */
 export interface IBenchResults {
-  /** {@link RESULTS_SCHEMA_VERSION}. */
+  /** {@link RESULTS_SCHEMA_VERSION} (1 in older files; see {@link upgradeResults}). */
   readonly schemaVersion: number;
   /** A scenario of jobs, or micro-benchmarks of this project's code. */
   readonly kind: 'scenario' | 'micro';
@@ -254,13 +276,19 @@ export function overallState(
 /**
  * The speedup table of a scenario's results: completed runs only, from the
  * workload's own times when every such run has them, else from end-to-end
- * times.
+ * times. Samples are paired by the turn they were measured in: a measured
+ * attempt's index is its turn, since the counts run one job each per round.
  *
  * @param results - a scenario's results
+ * @param bootstrap - how to resample the intervals; by default as the
+ *   results' own summary says, else {@link DEFAULT_BOOTSTRAP}
  * @returns the summary; null when no run completed
  */
 export function summarizeResults(
-  results: Pick<IBenchResults, 'runs' | 'scenario'>
+  results: Pick<IBenchResults, 'runs' | 'scenario'> & {
+    readonly summary?: { readonly bootstrap?: IBootstrapOptions } | null;
+  },
+  bootstrap: IBootstrapOptions = results.summary?.bootstrap ?? DEFAULT_BOOTSTRAP
 ): IResultsSummary | null {
   const completed = results.runs.filter(
     (r): r is IBenchRun & { workers: number } =>
@@ -273,19 +301,27 @@ export function summarizeResults(
     r => (r.series[SERIES.workload]?.samples.length ?? 0) > 0
   );
   const basis = hasWorkload ? 'workload' : 'e2e';
-  const usable = completed.filter(
-    r => (r.series[basis]?.samples.length ?? 0) > 0
-  );
-  if (usable.length === 0) {
+  const timed = completed
+    .map(r => ({ run: r, ...turnSamples(r, basis) }))
+    .filter(r => r.samples.length > 0);
+  if (timed.length === 0) {
     return null;
   }
+  // A count sharing no turn with the baseline has no speedup (runNotes says so).
+  const first = timed.reduce((a, b) => (b.run.workers < a.run.workers ? b : a));
+  const baseTurns = new Set(first.turns);
+  const usable = timed.filter(r => r.turns.some(t => baseTurns.has(t)));
   const mode: ScalingMode =
     results.scenario?.scaling === 'weak' ? 'weak' : 'strong';
   const table = scalingTable(
-    usable.map(r => ({ workers: r.workers, samples: r.series[basis].samples })),
-    { mode }
+    usable.map(r => ({
+      workers: r.run.workers,
+      samples: r.samples,
+      turns: r.turns
+    })),
+    { mode, bootstrap }
   );
-  const byWorkers = new Map(usable.map(r => [r.workers, r]));
+  const byWorkers = new Map(usable.map(r => [r.run.workers, r.run]));
   const rows = table.rows.map((row): ISummaryRow => {
     const run = byWorkers.get(row.workers)!;
     const mean = (name: string): number | null =>
@@ -296,10 +332,13 @@ export function summarizeResults(
     const bareWorkload = mean(SERIES.bareWorkload);
     return {
       workers: row.workers,
-      time: { mean: row.stats.mean, sd: row.stats.sd },
+      time: { median: row.stats.p50, min: row.stats.min, max: row.stats.max },
       speedup: row.speedup,
-      speedupSd: row.speedupSd,
+      speedupCi: row.speedupCi,
+      speedupOfMinimums: row.speedupOfMinimums,
+      pairs: row.pairs,
       efficiency: row.efficiency,
+      efficiencyCi: row.efficiencyCi,
       karpFlatt: row.karpFlatt,
       e2e,
       bare,
@@ -313,7 +352,44 @@ export function summarizeResults(
           : null
     };
   });
-  return { mode, basis, baselineWorkers: table.baselineWorkers, rows };
+  return {
+    mode,
+    basis,
+    baselineWorkers: table.baselineWorkers,
+    rows,
+    bootstrap: { ...table.bootstrap }
+  };
+}
+
+/**
+ * A run's measured times of one series with the turn of each: from its
+ * measured attempts that completed (an attempt's index is its turn), or, in
+ * results without them, the series' samples in run order.
+ *
+ * @param run - a run
+ * @param basis - the series
+ * @returns samples and their turns, in run order
+ */
+export function turnSamples(
+  run: IBenchRun,
+  basis: 'workload' | 'e2e'
+): { readonly samples: number[]; readonly turns: number[] } {
+  const samples: number[] = [];
+  const turns: number[] = [];
+  for (const attempt of run.attempts) {
+    const t =
+      basis === 'workload' ? attempt.workloadSeconds : attempt.e2eSeconds;
+    if (attempt.phase === 'measure' && attempt.state === 'completed' && t) {
+      samples.push(t);
+      turns.push(attempt.index);
+    }
+  }
+  if (samples.length > 0 && new Set(turns).size === turns.length) {
+    return { samples, turns };
+  }
+  // No attempts to tell the turns (or a file whose indices repeat).
+  const series = [...(run.series[basis]?.samples ?? [])];
+  return { samples: series, turns: series.map((_, i) => i) };
 }
 
 const validator = lazyValidator(resultsSchema, {
@@ -336,7 +412,7 @@ export function resultsProblems(input: unknown): IProblem[] {
  *
  * @param input - parsed JSON
  * @param source - the file, for the message
- * @returns the results
+ * @returns the results, upgraded to the current version
  * @throws {ValidationError} listing every problem
  */
 export function parseResults(
@@ -347,7 +423,25 @@ export function parseResults(
   if (problems.length > 0) {
     throw new ValidationError(problems, `${source} is not a results file`);
   }
-  return input as IBenchResults;
+  return upgradeResults(input as IBenchResults);
+}
+
+/**
+ * Results in the current format: a version 1 file's samples are as they
+ * were, its summary (mean ± sd speedups) is recomputed from them.
+ *
+ * @param results - valid results of any version
+ * @returns them in version {@link RESULTS_SCHEMA_VERSION}
+ */
+export function upgradeResults(results: IBenchResults): IBenchResults {
+  if (results.schemaVersion === RESULTS_SCHEMA_VERSION) {
+    return results;
+  }
+  return {
+    ...results,
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    summary: summarizeResults({ ...results, summary: null })
+  };
 }
 
 /** Most problems {@link readResultsText} lists: a wrong file can have hundreds. */
@@ -382,7 +476,7 @@ export function readResultsText(
   }
   const problems = resultsProblems(parsed);
   if (problems.length === 0) {
-    return { ok: true, results: parsed as IBenchResults };
+    return { ok: true, results: upgradeResults(parsed as IBenchResults) };
   }
   const shown = problems.slice(0, MAX_RESULTS_PROBLEMS);
   if (problems.length > MAX_RESULTS_PROBLEMS) {

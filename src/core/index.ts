@@ -50,6 +50,13 @@ export {
   totalRanks,
   validateLaunchSpec
 } from './spec';
+export type { IBootstrapOptions, IInterval } from './bootstrap';
+export {
+  bootstrapMedianInterval,
+  DEFAULT_BOOTSTRAP,
+  median,
+  seededRandom
+} from './bootstrap';
 export type { IScalingRow, IScalingTable, IStats } from './stats';
 export {
   computeStats,

@@ -284,8 +284,9 @@ export function describeAjvErrors(errors: readonly ErrorObject[]): IProblem[] {
   const seen = new Set<string>();
   const problems: IProblem[] = [];
   for (const error of errors) {
-    if (error.propertyName !== undefined) {
-      // Detail of a propertyNames failure, which gets its own sentence.
+    if (error.propertyName !== undefined || error.keyword === 'if') {
+      // Detail of a propertyNames failure, which gets its own sentence; an
+      // if/then failure's own errors say what is wrong.
       continue;
     }
     const problem = describeAjvError(error);

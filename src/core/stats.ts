@@ -1,11 +1,21 @@
 /**
  * Descriptive statistics of benchmark samples and the speedup metrics built on
  * them: speedup, parallel efficiency, the Karp–Flatt serial fraction, and a
- * scaling table over worker counts (strong or weak scaling).
+ * scaling table over worker counts (strong or weak scaling) whose speedup is
+ * the median of per-turn ratios with a bootstrap confidence interval.
  */
 
+import type { IBootstrapOptions, IInterval } from './bootstrap';
+import {
+  bootstrapMedianInterval,
+  DEFAULT_BOOTSTRAP,
+  median
+} from './bootstrap';
 import { ValidationError } from './errors';
 import type { IProblem } from './errors';
+import { quantileSorted } from './quantile';
+
+export { quantileSorted };
 
 /** Descriptive statistics of a set of samples (e.g. run times in seconds). */
 export interface IStats {
@@ -48,6 +58,12 @@ export interface IScalingSeries {
   readonly workers: number;
   /** Run times (any unit, the same for all series); positive. */
   readonly samples: readonly number[];
+  /**
+   * The turn (round) each sample was measured in, one per sample, each at
+   * most once: samples of different series that share a turn are paired.
+   * Defaults to 0, 1, 2, … (the samples' positions).
+   */
+  readonly turns?: readonly number[];
 }
 
 /** Options of {@link scalingTable}. */
@@ -56,6 +72,8 @@ export interface IScalingOptions {
   readonly baselineWorkers?: number;
   /** Strong scaling (fixed total problem, the default) or weak scaling (fixed problem per worker). */
   readonly mode?: ScalingMode;
+  /** How the speedup's confidence interval is resampled; {@link DEFAULT_BOOTSTRAP} by default. */
+  readonly bootstrap?: IBootstrapOptions;
 }
 
 /** One row of a {@link IScalingTable}. */
@@ -65,22 +83,25 @@ export interface IScalingRow {
   /** Statistics of this row's run times. */
   readonly stats: IStats;
   /**
-   * Strong: b · t_b / t_n; weak (scaled speedup): n · t_b / t_n; with t the
-   * mean time and b the baseline's worker count (1 usually).
+   * The median over turns of the paired ratio t_b[r] / t_n[r] (the
+   * baseline's and this row's time of the same turn r), times b for strong
+   * scaling and times n for weak scaling (scaled speedup), b being the
+   * baseline's worker count (1 usually). Exactly b for the baseline row.
    */
   readonly speedup: number;
   /**
-   * Standard deviation of the speedup by first-order error propagation:
-   * speedup · √((sd_b / t_b)² + (sd_n / t_n)²); 0 for the baseline row, which
-   * is compared with itself.
+   * Percentile bootstrap confidence interval of {@link speedup} (the median
+   * of the ratios, resampled); null from fewer than 2 pairs.
    */
-  readonly speedupSd: number;
-  /** Worst case: the slowest sample of this row against the fastest of the baseline. */
-  readonly speedupMin: number;
-  /** Best case: the fastest sample of this row against the slowest of the baseline. */
-  readonly speedupMax: number;
-  /** speedup / n; for weak scaling this equals t_b / t_n. */
+  readonly speedupCi: IInterval | null;
+  /** The ratio of the fastest times, min(t_b) / min(t_n), scaled like {@link speedup}. */
+  readonly speedupOfMinimums: number;
+  /** Number of turns paired with the baseline: the ratios behind {@link speedup}. */
+  readonly pairs: number;
+  /** speedup / n; for weak scaling this equals the median of t_b / t_n. */
   readonly efficiency: number;
+  /** {@link speedupCi} / n; null with it. */
+  readonly efficiencyCi: IInterval | null;
   /** Karp–Flatt serial fraction of the speedup; `null` for n = 1 and for weak scaling. */
   readonly karpFlatt: number | null;
 }
@@ -96,6 +117,8 @@ export interface IScalingTable {
   readonly baselineWorkers: number;
   /** Rows sorted by worker count. */
   readonly rows: readonly IScalingRow[];
+  /** How the confidence intervals were resampled. */
+  readonly bootstrap: IBootstrapOptions;
 }
 
 /**
@@ -149,34 +172,6 @@ export function computeStats(samples: readonly number[]): IStats {
     samplesCount: n,
     rme
   };
-}
-
-/**
- * Quantile of ascending samples with linear interpolation between closest
- * ranks: numpy's default (`method='linear'`), including its rounding.
- *
- * @param sorted - samples sorted ascending; at least one
- * @param q - the quantile, 0 to 1 (0.9 for the 90th percentile)
- * @returns the interpolated value
- * @throws {Error} when `sorted` is empty or `q` is outside [0, 1]
- */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) {
-    throw new Error('quantile of no samples is undefined');
-  }
-  if (!(q >= 0 && q <= 1)) {
-    throw new Error(`quantile must be between 0 and 1, got ${q}`);
-  }
-  const virtual = (n - 1) * q;
-  const lo = Math.floor(virtual);
-  const hi = Math.min(lo + 1, n - 1);
-  const gamma = virtual - lo;
-  const a = sorted[lo];
-  const b = sorted[hi];
-  const diff = b - a;
-  // numpy interpolates from the nearer end, which keeps results monotone.
-  return gamma >= 0.5 ? b - diff * (1 - gamma) : a + diff * gamma;
 }
 
 /**
@@ -277,20 +272,25 @@ export function karpFlatt(speedup: number, n: number): number | null {
 }
 
 /**
- * Speedup table over worker counts.
+ * Speedup table over worker counts, from paired turns.
  *
- * Strong scaling (fixed total problem): speedup = b · t_b / t_n. Weak scaling
- * (fixed problem per worker): efficiency = t_b / t_n and scaled speedup =
- * n · t_b / t_n. t is a row's mean time, b the baseline's worker count: the
- * smallest worker count unless chosen; when b > 1 speedups assume perfect
- * scaling up to b (the baseline row has speedup b).
+ * The counts take turns round by round, so a slow spell of the machine falls
+ * on the samples of one turn alike: each row's speedup is the median over
+ * the turns it shares with the baseline of t_b[r] / t_n[r], with a
+ * percentile bootstrap confidence interval of that median, times b (strong
+ * scaling: fixed total problem) or n (weak scaling, the scaled speedup:
+ * fixed problem per worker); b is the baseline's worker count, the smallest
+ * unless chosen (when b > 1 speedups assume perfect scaling up to b, and the
+ * baseline row has speedup b). Beside it, the ratio of the fastest times.
  *
  * @param series - one entry per worker count
  * @param options - options, or the baseline's worker count alone
- * @returns rows sorted by worker count, with the baseline used
+ * @returns rows sorted by worker count, with the baseline and resampling used
  * @throws {ValidationError} listing every problem: no series, a worker count
  *   that is not a positive integer or appears twice, empty or non-positive
- *   samples, a baseline that is not among the worker counts
+ *   samples, turns that are not one distinct whole number per sample, a
+ *   baseline that is not among the worker counts, a series that shares no
+ *   turn with the baseline
  */
 export function scalingTable(
   series: readonly IScalingSeries[],
@@ -299,6 +299,7 @@ export function scalingTable(
   const opts: IScalingOptions =
     typeof options === 'number' ? { baselineWorkers: options } : options;
   const mode: ScalingMode = opts.mode ?? 'strong';
+  const bootstrap = opts.bootstrap ?? DEFAULT_BOOTSTRAP;
 
   const problems: IProblem[] = [];
   if (series.length === 0) {
@@ -327,6 +328,7 @@ export function scalingTable(
       seen.set(w, i);
     }
     problems.push(...sampleProblems(s.samples, `series[${i}].samples`, true));
+    problems.push(...turnProblems(s, `series[${i}].turns`));
   });
   let baseline = opts.baselineWorkers;
   if (baseline !== undefined && !seen.has(baseline)) {
@@ -340,42 +342,62 @@ export function scalingTable(
   }
 
   const measured = series
-    .map(s => ({ workers: s.workers, stats: computeStats(s.samples) }))
+    .map((s, index) => ({
+      index,
+      workers: s.workers,
+      stats: computeStats(s.samples),
+      byTurn: turnMap(s)
+    }))
     .sort((a, b) => a.workers - b.workers);
   baseline = baseline ?? measured[0].workers;
-  const base = measured.find(m => m.workers === baseline)!.stats;
-  const baseRel = base.sd / base.mean;
+  const base = measured.find(m => m.workers === baseline)!;
+  const unpaired = measured.filter(
+    m => ![...m.byTurn.keys()].some(turn => base.byTurn.has(turn))
+  );
+  if (unpaired.length > 0) {
+    throw new ValidationError(
+      unpaired.map(m => ({
+        path: `series[${m.index}].turns`,
+        message: `share no turn with the baseline (${baseline} workers)`
+      })),
+      'invalid scaling series'
+    );
+  }
 
-  const rows = measured.map(({ workers, stats }): IScalingRow => {
+  const rows = measured.map(({ workers, stats, byTurn }): IScalingRow => {
     const k = mode === 'strong' ? baseline! : workers;
-    if (workers === baseline) {
-      // Compared with itself: no spread, ratio exactly 1.
-      return {
-        workers,
-        stats,
-        speedup: k,
-        speedupSd: 0,
-        speedupMin: k,
-        speedupMax: k,
-        efficiency: k / workers,
-        karpFlatt: mode === 'strong' ? karpFlatt(k, workers) : null
-      };
+    // Turn by turn: the ratio of two times measured in the same round.
+    const ratios: number[] = [];
+    for (const [turn, t] of byTurn) {
+      const tb = base.byTurn.get(turn);
+      if (tb !== undefined) {
+        ratios.push(tb / t);
+      }
     }
     // Ratio first, so identical times give exactly k.
-    const s = k * (base.mean / stats.mean);
-    const rel = stats.sd / stats.mean;
+    const s = k * median(ratios);
+    const interval =
+      ratios.length >= 2 ? bootstrapMedianInterval(ratios, bootstrap) : null;
+    const speedupCi = interval && {
+      low: k * interval.low,
+      high: k * interval.high
+    };
     return {
       workers,
       stats,
       speedup: s,
-      speedupSd: s * Math.sqrt(baseRel * baseRel + rel * rel),
-      speedupMin: k * (base.min / stats.max),
-      speedupMax: k * (base.max / stats.min),
+      speedupCi,
+      speedupOfMinimums: k * (base.stats.min / stats.min),
+      pairs: ratios.length,
       efficiency: s / workers,
+      efficiencyCi: speedupCi && {
+        low: speedupCi.low / workers,
+        high: speedupCi.high / workers
+      },
       karpFlatt: mode === 'strong' ? karpFlatt(s, workers) : null
     };
   });
-  return { mode, baselineWorkers: baseline, rows };
+  return { mode, baselineWorkers: baseline, rows, bootstrap };
 }
 
 // ---------------------------------------------------------------------------
@@ -419,6 +441,38 @@ function sampleProblems(
     });
   }
   return problems;
+}
+
+function turnProblems(series: IScalingSeries, path: string): IProblem[] {
+  const turns = series.turns;
+  if (turns === undefined) {
+    return [];
+  }
+  if (!Array.isArray(turns) || turns.length !== series.samples?.length) {
+    return [{ path, message: 'must hold one turn per sample' }];
+  }
+  const problems: IProblem[] = [];
+  const seen = new Set<number>();
+  turns.forEach((turn, i) => {
+    if (!Number.isInteger(turn) || turn < 0) {
+      problems.push({
+        path: `${path}[${i}]`,
+        message: `must be a whole number, got ${String(turn)}`
+      });
+    } else if (seen.has(turn)) {
+      problems.push({
+        path: `${path}[${i}]`,
+        message: `turn ${turn} appears twice`
+      });
+    }
+    seen.add(turn);
+  });
+  return problems.slice(0, MAX_SAMPLE_PROBLEMS);
+}
+
+// Time by turn; the samples' positions where no turns are given.
+function turnMap(series: IScalingSeries): Map<number, number> {
+  return new Map(series.samples.map((t, i) => [series.turns?.[i] ?? i, t]));
 }
 
 function requirePositive(x: number, name: string): void {

@@ -49,17 +49,22 @@ test.describe('Benchmark results viewer', () => {
     await expect(rows).toHaveCount(2);
     await expect(rows.nth(0)).toHaveAttribute('data-workers', '1');
     await expect(rows.nth(1)).toHaveAttribute('data-workers', '2');
-    // Workers, time ± sd, speedup (± sd), efficiency, Karp–Flatt, E2E, bare, overhead, extra.
-    await expect(rows.nth(0).locator('td')).toHaveCount(9);
-    await expect(rows.nth(1).locator('td').nth(1)).toContainText('±');
-    await expect(rows.nth(1).locator('td').nth(2)).toHaveText(
-      /^\d\.\d\d ± \d\.\d\d$/
+    // Workers, time (median, range), speedup [95% CI], min ratio, efficiency,
+    // Karp–Flatt, E2E, bare, overhead, extra.
+    await expect(rows.nth(0).locator('td')).toHaveCount(10);
+    await expect(rows.nth(1).locator('td').nth(1)).toHaveText(
+      /^\d\.\d{3} s \(\d\.\d{3}–\d\.\d{3}\)$/
     );
-    await expect(rows.nth(1).locator('td').nth(3)).toHaveText(/%$/);
+    await expect(rows.nth(1).locator('td').nth(2)).toHaveText(
+      /^\d\.\d\d \[\d\.\d\d–\d\.\d\d\]$/
+    );
+    await expect(rows.nth(1).locator('td').nth(3)).toHaveText(/^\d\.\d\d$/);
+    await expect(rows.nth(1).locator('td').nth(4)).toHaveText(/%$/);
     await expect(viewer.locator('thead th')).toContainText([
       'Workers',
       'Time',
       'Speedup',
+      'Min ratio',
       'Efficiency',
       'Karp–Flatt',
       'E2E',

@@ -2,12 +2,12 @@
  * Benchmark results: the speedup summary from fixed samples, the overall
  * state, the chart.js configurations, and schema/results.json.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import {
   efficiencyChartConfig,
-  ERROR_BAR_SUFFIX,
+  errorBarSuffix,
   IDEAL_LABEL,
   runLabels,
   speedupChartConfig
@@ -17,9 +17,13 @@ import {
   makeSeries,
   overallState,
   parseResults,
+  readResultsText,
+  RESULTS_SCHEMA_VERSION,
   resultsProblems,
   summarizeResults
 } from '../benchResults';
+import { DEFAULT_BOOTSTRAP } from '../bootstrap';
+import { computeStats } from '../stats';
 import { ValidationError } from '../errors';
 import { resultsSchema } from '../generated/benchResultsSchema';
 import { scenarioSchema } from '../generated/benchScenarioSchema';
@@ -57,7 +61,7 @@ function results(
   overrides: Partial<IBenchResults> = {}
 ): IBenchResults {
   const partial = {
-    schemaVersion: 1,
+    schemaVersion: RESULTS_SCHEMA_VERSION,
     kind: 'scenario' as const,
     name: 'compute-local',
     state: overallState(runs),
@@ -123,11 +127,12 @@ describe('#summarizeResults', () => {
     expect(summary.baselineWorkers).toBe(1);
     const [one, two, four] = summary.rows;
 
+    expect(summary.bootstrap).toEqual(DEFAULT_BOOTSTRAP);
     expect(one.workers).toBe(1);
-    expect(one.time.mean).toBeCloseTo(4, 12);
-    expect(one.time.sd).toBeCloseTo(0.1, 12);
+    expect(one.time).toEqual({ median: 4, min: 3.9, max: 4.1 });
     expect(one.speedup).toBe(1);
-    expect(one.speedupSd).toBe(0);
+    expect(one.speedupCi).toEqual({ low: 1, high: 1 });
+    expect(one.pairs).toBe(3);
     expect(one.efficiency).toBe(1);
     expect(one.karpFlatt).toBeNull();
     expect(one.e2e).toBeCloseTo(4.5, 12);
@@ -136,13 +141,14 @@ describe('#summarizeResults', () => {
     // (4.5 − 4) − (4.4 − 4): the harness's 0.1 s beyond a bare mpirun.
     expect(one.extra).toBeCloseTo(0.1, 12);
 
-    // S = 4 / 2.1; E = S / 2; e = (1/S − 1/2) / (1 − 1/2).
+    // Per turn 3.9 / 2, 4 / 2.1, 4.1 / 2.2: S is the middle one; E = S / 2;
+    // e = (1/S − 1/2) / (1 − 1/2).
     const s2 = 4 / 2.1;
-    expect(two.speedup).toBeCloseTo(s2, 12);
-    expect(two.speedupSd).toBeCloseTo(
-      s2 * Math.sqrt((0.1 / 4) ** 2 + (0.1 / 2.1) ** 2),
-      12
-    );
+    expect(two.speedup).toBe(s2);
+    expect(two.speedupCi!.low).toBeGreaterThanOrEqual(4.1 / 2.2);
+    expect(two.speedupCi!.high).toBeLessThanOrEqual(3.9 / 2);
+    expect(two.speedupOfMinimums).toBeCloseTo(3.9 / 2, 12);
+    expect(two.pairs).toBe(3);
     expect(two.efficiency).toBeCloseTo(s2 / 2, 12);
     expect(two.karpFlatt).toBeCloseTo((1 / s2 - 1 / 2) / (1 - 1 / 2), 12);
     expect(two.karpFlatt).toBeCloseTo(0.05, 12);
@@ -215,7 +221,7 @@ describe('chart configurations', () => {
     expect(labels).toEqual([
       IDEAL_LABEL,
       'compute-local',
-      `compute-local${ERROR_BAR_SUFFIX}`
+      'compute-local 95% CI'
     ]);
     const [ideal, line, bars] = config.data.datasets;
     expect(ideal.data).toEqual([
@@ -225,9 +231,15 @@ describe('chart configurations', () => {
     ]);
     expect(line.data.map(p => p.x)).toEqual([1, 2, 4]);
     expect(line.data[2].y).toBeCloseTo(3.2, 12);
-    // Two points per worker count, separated by gaps.
-    expect(bars.data.map(p => p.x)).toEqual([1, 1, 2, 2, 2, 4, 4, 4]);
-    expect(bars.data.filter(p => p.y === null)).toHaveLength(2);
+    // The interval's two ends per worker count, separated by gaps.
+    const rows = summarizeResults(results(STRONG))!.rows;
+    expect(bars.data).toEqual(
+      rows.flatMap((row, k) => [
+        ...(k > 0 ? [{ x: row.workers, y: null }] : []),
+        { x: row.workers, y: row.speedupCi!.low },
+        { x: row.workers, y: row.speedupCi!.high }
+      ])
+    );
     // Pure data: it survives JSON (the HTML report inlines it).
     expect(JSON.parse(JSON.stringify(config))).toEqual(config);
   });
@@ -242,6 +254,26 @@ describe('chart configurations', () => {
     expect(scales.y.title.text).toBe('Efficiency');
     expect(config.data.datasets[0].data.map(p => p.y)).toEqual([1, 1, 1]);
     expect(config.data.datasets[1].data[2].y).toBeCloseTo(0.8, 12);
+    const four = summarizeResults(results(STRONG))!.rows[2];
+    expect(config.data.datasets[2].data.slice(-2)).toEqual([
+      { x: 4, y: four.speedupCi!.low / 4 },
+      { x: 4, y: four.speedupCi!.high / 4 }
+    ]);
+  });
+
+  it('should draw no error bar for a single pair and name other confidence levels', () => {
+    const single = results([
+      run(1, { workload: [4] }),
+      run(2, { workload: [2.5] })
+    ]);
+    const [, line, bars] = speedupChartConfig([single]).data.datasets;
+    expect(line.data).toEqual([
+      { x: 1, y: 1 },
+      { x: 2, y: 1.6 }
+    ]);
+    expect(bars.data).toEqual([]);
+    expect(errorBarSuffix(0.9)).toBe(' 90% CI');
+    expect(errorBarSuffix(0.995)).toBe(' 99.5% CI');
   });
 
   it('should overlay several results with distinct labels and colours', () => {
@@ -262,9 +294,9 @@ describe('chart configurations', () => {
     expect(config.data.datasets.map(d => d.label)).toEqual([
       IDEAL_LABEL,
       'compute-local (2025-03-01 10:00)',
-      `compute-local (2025-03-01 10:00)${ERROR_BAR_SUFFIX}`,
+      `compute-local (2025-03-01 10:00)${errorBarSuffix(0.95)}`,
       'compute-local (2025-03-02 08:30)',
-      `compute-local (2025-03-02 08:30)${ERROR_BAR_SUFFIX}`
+      `compute-local (2025-03-02 08:30)${errorBarSuffix(0.95)}`
     ]);
     expect(config.data.datasets[1].borderColor).not.toEqual(
       config.data.datasets[3].borderColor
@@ -307,6 +339,30 @@ describe('schema/results.json', () => {
     );
   });
 
+  it('should read a version 1 file with its summary recomputed from its samples', () => {
+    const current = JSON.parse(JSON.stringify(results(STRONG)));
+    const old = {
+      ...current,
+      schemaVersion: 1,
+      summary: {
+        mode: 'strong',
+        basis: 'workload',
+        baselineWorkers: 1,
+        rows: [{ workers: 1, time: { mean: 4, sd: 0.1 }, speedupSd: 0 }]
+      }
+    };
+    expect(resultsProblems(old)).toEqual([]);
+    expect(parseResults(old)).toEqual(current);
+    const read = readResultsText(JSON.stringify(old));
+    expect(read.ok && read.results).toEqual(current);
+    // Version 2 holds its summary to the current shape.
+    expect(resultsProblems({ ...old, schemaVersion: 2 })).toEqual(
+      expect.arrayContaining([
+        { path: 'summary.rows[0].speedupCi', message: 'is required' }
+      ])
+    );
+  });
+
   it.each([
     ['results.json', resultsSchema],
     ['scenario.json', scenarioSchema]
@@ -319,4 +375,41 @@ describe('schema/results.json', () => {
       expect(embedded).toEqual(source);
     }
   );
+});
+
+describe('committed results files (benchmarks/results)', () => {
+  const dir = join(__dirname, '../../../benchmarks/results');
+  const kindOf = (file: string): unknown =>
+    JSON.parse(readFileSync(join(dir, file), 'utf8')).kind;
+  const all = readdirSync(dir).filter(f => f.endsWith('.json'));
+  // benchmarks/sdk_overhead.py writes a format of its own (its README table
+  // reads the samples directly); every other file is a results file.
+  const OTHER_FORMATS = ['sdk-overhead'];
+  const files = all.filter(f => !OTHER_FORMATS.includes(String(kindOf(f))));
+
+  it('should all be results files or of a known other format', () => {
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of all) {
+      expect({ file, kind: kindOf(file) }).toEqual({
+        file,
+        kind: expect.stringMatching(/^(scenario|micro|sdk-overhead)$/)
+      });
+    }
+  });
+
+  // Every number derived from samples must follow from them: a summary or
+  // statistics edited by hand, or computed by older code, fails here.
+  it.each(files)('%s should recompute exactly from its samples', file => {
+    const raw = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    expect(resultsProblems(raw)).toEqual([]);
+    expect(raw.schemaVersion).toBe(RESULTS_SCHEMA_VERSION);
+    for (const run of raw.runs as IBenchRun[]) {
+      for (const series of Object.values(run.series)) {
+        expect(series.stats).toEqual(
+          series.samples.length > 0 ? computeStats(series.samples) : null
+        );
+      }
+    }
+    expect(raw.summary).toEqual(summarizeResults(raw));
+  });
 });

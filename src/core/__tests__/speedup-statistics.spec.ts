@@ -328,45 +328,84 @@ describe('#scalingTable', () => {
     expect(table.rows.map(r => r.workers)).toEqual([1, 2, 4]);
   });
 
-  it('should compute strong-scaling speedup, spread, efficiency and Karp–Flatt', () => {
+  it('should compute the median of per-turn ratios, its interval, efficiency and Karp–Flatt', () => {
     const [one, two, four] = scalingTable(series).rows;
     expect({
       speedup: one.speedup,
-      speedupSd: one.speedupSd,
-      speedupMin: one.speedupMin,
-      speedupMax: one.speedupMax,
+      speedupCi: one.speedupCi,
+      speedupOfMinimums: one.speedupOfMinimums,
+      pairs: one.pairs,
       efficiency: one.efficiency,
+      efficiencyCi: one.efficiencyCi,
       karpFlatt: one.karpFlatt
     }).toEqual({
       speedup: 1,
-      speedupSd: 0,
-      speedupMin: 1,
-      speedupMax: 1,
+      speedupCi: { low: 1, high: 1 },
+      speedupOfMinimums: 1,
+      pairs: 3,
       efficiency: 1,
+      efficiencyCi: { low: 1, high: 1 },
       karpFlatt: null
     });
-    // Means: t1 = 10, t2 = 5.5, t4 = 3; sds: 0.5, 0.1, 0.2 (numpy ddof=1).
+    // Turn by turn: 10 / 5.5, 10.5 / 5.4, 9.5 / 5.6; the median is the first.
     expect({
       speedup: two.speedup,
-      speedupSd: two.speedupSd,
-      speedupMin: two.speedupMin,
-      speedupMax: two.speedupMax,
+      speedupOfMinimums: two.speedupOfMinimums,
+      pairs: two.pairs,
       efficiency: two.efficiency,
       karpFlatt: two.karpFlatt
     }).toEqual({
-      speedup: expect.closeTo(10 / 5.5, 14),
-      speedupSd: expect.closeTo((10 / 5.5) * Math.hypot(0.05, 0.1 / 5.5), 12),
-      speedupMin: expect.closeTo(9.5 / 5.6, 14),
-      speedupMax: expect.closeTo(10.5 / 5.4, 14),
+      speedup: 10 / 5.5,
+      speedupOfMinimums: 9.5 / 5.4,
+      pairs: 3,
       efficiency: expect.closeTo(10 / 11, 14),
       karpFlatt: expect.closeTo(0.1, 12)
     });
+    // Resampled medians lie between the smallest and largest ratio.
+    const ci = two.speedupCi!;
+    expect(ci.low).toBeGreaterThanOrEqual(9.5 / 5.6);
+    expect(ci.low).toBeLessThanOrEqual(two.speedup);
+    expect(ci.high).toBeGreaterThanOrEqual(two.speedup);
+    expect(ci.high).toBeLessThanOrEqual(10.5 / 5.4);
+    expect(two.efficiencyCi).toEqual({ low: ci.low / 2, high: ci.high / 2 });
+    // 10 / 3, 10.5 / 3.2, 9.5 / 2.8: the median is again the first.
     expect({ speedup: four.speedup, efficiency: four.efficiency }).toEqual({
-      speedup: expect.closeTo(10 / 3, 12),
+      speedup: 10 / 3,
       efficiency: expect.closeTo(10 / 12, 12)
     });
     // e = (3/10 - 1/4) / (3/4) = 1/15
     expect(four.karpFlatt).toBeCloseTo(1 / 15, 12);
+  });
+
+  it('should give no interval from a single pair', () => {
+    const [, two] = scalingTable([
+      { workers: 1, samples: [4] },
+      { workers: 2, samples: [2.5] }
+    ]).rows;
+    expect(two).toMatchObject({
+      speedup: 1.6,
+      speedupCi: null,
+      efficiencyCi: null,
+      pairs: 1
+    });
+  });
+
+  it('should pair samples by turn and record the resampling', () => {
+    const table = scalingTable(
+      [
+        { workers: 1, samples: [4, 8, 4, 4], turns: [0, 1, 2, 3] },
+        // Turn 1 is missing: 2.5 is turn 2's, not turn 1's.
+        { workers: 2, samples: [2, 2.5, 2], turns: [0, 2, 3] }
+      ],
+      { bootstrap: { seed: 7, resamples: 100, confidence: 0.9 } }
+    );
+    expect(table.bootstrap).toEqual({
+      seed: 7,
+      resamples: 100,
+      confidence: 0.9
+    });
+    expect(table.rows[0].pairs).toBe(4);
+    expect(table.rows[1]).toMatchObject({ pairs: 3, speedup: 2 });
   });
 
   it('should scale speedups by the baseline worker count when it is above 1', () => {
@@ -439,6 +478,30 @@ describe('#scalingTable', () => {
     ]);
   });
 
+  it('should name turns that cannot pair samples', () => {
+    let error: unknown;
+    try {
+      scalingTable([
+        { workers: 1, samples: [1, 2], turns: [0, 0] },
+        { workers: 2, samples: [1, 2], turns: [0] },
+        { workers: 4, samples: [1], turns: [-1] }
+      ]);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ValidationError).problems).toEqual([
+      { path: 'series[0].turns[1]', message: 'turn 0 appears twice' },
+      { path: 'series[1].turns', message: 'must hold one turn per sample' },
+      { path: 'series[2].turns[0]', message: 'must be a whole number, got -1' }
+    ]);
+    expect(() =>
+      scalingTable([
+        { workers: 1, samples: [1, 2], turns: [0, 1] },
+        { workers: 2, samples: [1], turns: [5] }
+      ])
+    ).toThrow('series[1].turns: share no turn with the baseline (1 workers)');
+  });
+
   it('should reject an empty series', () => {
     expect(() => scalingTable([])).toThrow(
       'invalid scaling series: series: must hold at least one entry'
@@ -488,12 +551,7 @@ describe('#scalingTable', () => {
           ]);
           for (const row of table.rows) {
             expect(row.efficiency).toBeLessThanOrEqual(1 + 1e-12);
-            expect(row.speedupMin).toBeLessThanOrEqual(
-              row.speedup * (1 + 1e-12)
-            );
-            expect(row.speedupMax).toBeGreaterThanOrEqual(
-              row.speedup * (1 - 1e-12)
-            );
+            expect(row.efficiencyCi?.high ?? 0).toBeLessThanOrEqual(1 + 1e-12);
           }
         }
       )

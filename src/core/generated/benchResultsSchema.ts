@@ -345,8 +345,11 @@ export const resultsSchema = {
         "workers",
         "time",
         "speedup",
-        "speedupSd",
+        "speedupCi",
+        "speedupOfMinimums",
+        "pairs",
         "efficiency",
+        "efficiencyCi",
         "karpFlatt",
         "e2e",
         "bare",
@@ -359,31 +362,50 @@ export const resultsSchema = {
           "minimum": 1
         },
         "time": {
+          "description": "Median, fastest and slowest of the times the speedup is based on, seconds.",
           "type": "object",
           "additionalProperties": false,
           "required": [
-            "mean",
-            "sd"
+            "median",
+            "min",
+            "max"
           ],
           "properties": {
-            "mean": {
+            "median": {
               "type": "number"
             },
-            "sd": {
-              "type": "number",
-              "minimum": 0
+            "min": {
+              "type": "number"
+            },
+            "max": {
+              "type": "number"
             }
           }
         },
         "speedup": {
+          "description": "Median over turns of the baseline's time / this row's time in the same turn (times the baseline's workers for strong scaling, this row's for weak).",
           "type": "number"
         },
-        "speedupSd": {
-          "type": "number",
-          "minimum": 0
+        "speedupCi": {
+          "description": "Percentile bootstrap confidence interval of speedup (see summary.bootstrap).",
+          "$ref": "#/definitions/interval"
+        },
+        "speedupOfMinimums": {
+          "description": "The ratio of the fastest times, min(baseline) / min(this row), scaled like speedup.",
+          "type": "number"
+        },
+        "pairs": {
+          "description": "Turns this row shares with the baseline: the ratios behind speedup.",
+          "type": "integer",
+          "minimum": 1
         },
         "efficiency": {
+          "description": "speedup / workers.",
           "type": "number"
+        },
+        "efficiencyCi": {
+          "description": "speedupCi / workers.",
+          "$ref": "#/definitions/interval"
         },
         "karpFlatt": {
           "$ref": "#/definitions/nullableNumber"
@@ -401,13 +423,107 @@ export const resultsSchema = {
           "$ref": "#/definitions/nullableNumber"
         }
       }
+    },
+    "interval": {
+      "description": "A confidence interval; null where there is none (fewer than 2 pairs).",
+      "oneOf": [
+        {
+          "type": "null"
+        },
+        {
+          "type": "object",
+          "additionalProperties": false,
+          "required": [
+            "low",
+            "high"
+          ],
+          "properties": {
+            "low": {
+              "type": "number"
+            },
+            "high": {
+              "type": "number"
+            }
+          }
+        }
+      ]
+    },
+    "bootstrap": {
+      "description": "How the confidence intervals were resampled: the same samples and seed give the same intervals.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "seed",
+        "resamples",
+        "confidence"
+      ],
+      "properties": {
+        "seed": {
+          "description": "Seed of the generator (mulberry32).",
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 4294967295
+        },
+        "resamples": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "confidence": {
+          "type": "number",
+          "exclusiveMinimum": 0,
+          "exclusiveMaximum": 1
+        }
+      }
+    },
+    "summary": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "mode",
+        "basis",
+        "baselineWorkers",
+        "rows",
+        "bootstrap"
+      ],
+      "properties": {
+        "mode": {
+          "type": "string",
+          "enum": [
+            "strong",
+            "weak"
+          ]
+        },
+        "basis": {
+          "type": "string",
+          "enum": [
+            "workload",
+            "e2e"
+          ]
+        },
+        "baselineWorkers": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "rows": {
+          "type": "array",
+          "items": {
+            "$ref": "#/definitions/summaryRow"
+          }
+        },
+        "bootstrap": {
+          "$ref": "#/definitions/bootstrap"
+        }
+      }
     }
   },
   "properties": {
     "schemaVersion": {
-      "description": "Version of this format.",
+      "description": "Version of this format: 2; 1 (mean ± sd speedups) is still read.",
       "type": "integer",
-      "const": 1
+      "enum": [
+        1,
+        2
+      ]
     },
     "kind": {
       "description": "scenario: MPI jobs over worker counts; micro: micro-benchmarks of this project's code.",
@@ -620,47 +736,42 @@ export const resultsSchema = {
       }
     },
     "summary": {
-      "oneOf": [
-        {
-          "type": "null"
-        },
-        {
-          "type": "object",
-          "additionalProperties": false,
-          "required": [
-            "mode",
-            "basis",
-            "baselineWorkers",
-            "rows"
-          ],
-          "properties": {
-            "mode": {
-              "type": "string",
-              "enum": [
-                "strong",
-                "weak"
-              ]
-            },
-            "basis": {
-              "type": "string",
-              "enum": [
-                "workload",
-                "e2e"
-              ]
-            },
-            "baselineWorkers": {
-              "type": "integer",
-              "minimum": 1
-            },
-            "rows": {
-              "type": "array",
-              "items": {
-                "$ref": "#/definitions/summaryRow"
-              }
-            }
+      "description": "The speedup table, as computed when the file was written; null without completed runs. In version 1 files an older shape, recomputed from the samples when read."
+    }
+  },
+  "allOf": [
+    {
+      "if": {
+        "properties": {
+          "schemaVersion": {
+            "const": 1
           }
         }
-      ]
+      },
+      "then": {
+        "properties": {
+          "summary": {
+            "type": [
+              "object",
+              "null"
+            ]
+          }
+        }
+      },
+      "else": {
+        "properties": {
+          "summary": {
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "$ref": "#/definitions/summary"
+              }
+            ]
+          }
+        }
+      }
     }
-  }
+  ]
 } as const;

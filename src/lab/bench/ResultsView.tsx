@@ -1,7 +1,8 @@
 /**
  * The benchmark results viewer: speedup and efficiency charts of one or
  * several results files overlaid, then per file its speedup table (workers,
- * time ± sd, speedup, efficiency, Karp–Flatt, E2E, bare, overhead, extra),
+ * time, speedup with its confidence interval, min ratio, efficiency,
+ * Karp–Flatt, E2E, bare, overhead, extra),
  * the runs that did not complete and where it was measured. A file that is
  * not a results file shows why, field by field.
  */
@@ -187,12 +188,21 @@ function SpeedupTable(props: {
     [
       trans.__('Time'),
       summary.basis === 'workload'
-        ? trans.__('Mean ± sd of the time the workload measured itself')
+        ? trans.__(
+            'Median (fastest–slowest) of the time the workload measured itself'
+          )
         : trans.__(
-            'Mean ± sd of the end-to-end time (the workload reported none)'
+            'Median (fastest–slowest) of the end-to-end time (the workload reported none)'
           )
     ],
-    [trans.__('Speedup'), trans.__('Baseline time / this time, ± 1 sd')],
+    [
+      trans.__('Speedup'),
+      trans.__(
+        'Median over turns of baseline time / this time in the same turn [%1% bootstrap confidence interval]',
+        Math.round(summary.bootstrap.confidence * 100)
+      )
+    ],
+    [trans.__('Min ratio'), trans.__('Fastest baseline time / fastest time')],
     [trans.__('Efficiency'), trans.__('Speedup / workers')],
     [
       trans.__('Karp–Flatt'),

@@ -200,11 +200,21 @@ export async function runNotebookBenchmark(
       type: 'success',
       message: largest
         ? trans.__(
-            'Benchmark of %1 done: %2 workers ran %3× as fast as %4 (%5% efficiency). Results in %6.',
+            'Benchmark of %1 done: %2 workers ran %3× as fast as %4 (median over turns%5; %6% efficiency). Results in %7.',
             spec.name,
             largest.workers,
             largest.speedup.toFixed(2),
             record.summary?.baselineWorkers ?? rows[0].workers,
+            largest.speedupCi
+              ? trans.__(
+                  ', %1% CI %2–%3',
+                  Math.round(
+                    (record.summary?.bootstrap.confidence ?? 0.95) * 100
+                  ),
+                  largest.speedupCi.low.toFixed(2),
+                  largest.speedupCi.high.toFixed(2)
+                )
+              : '',
             (largest.efficiency * 100).toFixed(0),
             results ?? ''
           )

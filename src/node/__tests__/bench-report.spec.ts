@@ -1,9 +1,14 @@
 /**
- * Text reports: the speedup table, runs that did not complete grouped by
- * reason, an allreduce sweep, micro-benchmark tables.
+ * Text reports: the speedup table (median of per-turn ratios with its
+ * interval, the ratio of the fastest times), runs that did not complete
+ * grouped by reason, an allreduce sweep, micro-benchmark tables.
  */
 import type { IBenchResults, IBenchRun } from '../../core/benchResults';
-import { makeSeries, summarizeResults } from '../../core/benchResults';
+import {
+  makeSeries,
+  RESULTS_SCHEMA_VERSION,
+  summarizeResults
+} from '../../core/benchResults';
 import { formatReport, renderHtml } from '../bench/report';
 
 const AT = '2025-03-01T10:00:00.000Z';
@@ -26,7 +31,7 @@ function run(workers: number, over: Partial<IBenchRun> = {}): IBenchRun {
 
 function results(runs: IBenchRun[], over: Partial<IBenchResults> = {}) {
   const partial: IBenchResults = {
-    schemaVersion: 1,
+    schemaVersion: RESULTS_SCHEMA_VERSION,
     kind: 'scenario',
     name: 'allreduce-local',
     state: 'completed',
@@ -71,12 +76,12 @@ const sweep = (latency: number) => ({
 
 describe('#formatReport', () => {
   it('should print the table, group runs that did not complete, and the sweep', () => {
-    const attempt = (latency: number) => ({
+    const attempt = (index: number, latency: number) => ({
       phase: 'measure' as const,
-      index: 0,
+      index,
       job: 'j',
       state: 'completed' as const,
-      workloadSeconds: 1,
+      workloadSeconds: 1.25,
       e2eSeconds: 1.4,
       bareSeconds: 1.3,
       bareWorkloadSeconds: 1,
@@ -95,7 +100,7 @@ describe('#formatReport', () => {
         }),
         run(2, {
           series: { workload: makeSeries('s', [1.25, 1.25]) },
-          attempts: [attempt(3), attempt(5)]
+          attempts: [attempt(0, 3), attempt(1, 5)]
         }),
         run(4, { state: 'skipped', reason: 'no GPU' }),
         run(8, { state: 'skipped', reason: 'no GPU' })
@@ -104,11 +109,18 @@ describe('#formatReport', () => {
     expect(text).toContain(
       'load average 0.10 0.20 0.30 at start, 1.00 0.50 0.25 at end (1, 5, 15 min; 2 cores)'
     );
+    // Identical times: no range; a speedup whose interval is one point.
     expect(text).toMatch(
-      /^1 +2\.000 ± 0\.000 s +1\.00 +100\.0% +- +2\.500 s +2\.400 s +\+4\.2% +\+0\.100 s$/m
+      /^1 +2\.000 s +1\.00 +1\.00 +100\.0% +- +2\.500 s +2\.400 s +\+4\.2% +\+0\.100 s$/m
     );
     expect(text).toMatch(
-      /^2 +1\.250 ± 0\.000 s +1\.60 ± 0\.00 +80\.0% +0\.250 +- +- +- +-$/m
+      /^2 +1\.250 s +1\.60 \[1\.60–1\.60\] +1\.60 +80\.0% +0\.250 +- +- +- +-$/m
+    );
+    expect(text).toMatch(
+      /^WORKERS +TIME +SPEEDUP +MIN RATIO +EFFICIENCY +KARP-FLATT +E2E +BARE +OVERHEAD +EXTRA$/m
+    );
+    expect(text).toContain(
+      'TIME: median (min–max); SPEEDUP: median of the per-turn ratios [95% bootstrap CI]; MIN RATIO: fastest baseline time / fastest time'
     );
     expect(text).toContain('workers=4, workers=8: skipped: no GPU\n');
     expect(text).toContain('workers=2, mean of 2 runs:');
@@ -173,8 +185,57 @@ describe('what a report says of thin or noisy measurements', () => {
         scenario: { scaling: 'strong', repeats: 1 }
       })
     ]);
-    expect(text).not.toContain('±');
-    expect(text).toMatch(/^2\s+1\.000 s\s+2\.00\s+100\.0%/m);
+    // No interval in any row of the table.
+    expect(text).not.toMatch(/^\d+ .*\[/m);
+    expect(text).toMatch(/^2\s+1\.000 s\s+2\.00\s+2\.00\s+100\.0%/m);
+  });
+
+  it('should show the median with its interval, the time range and the ratio of the fastest times', () => {
+    const noisy = results([
+      measured(1, [4, 3.6, 4.5, 4.1, 3.9], [4, 4, 4, 4, 4]),
+      measured(2, [2.2, 1.9, 2.5, 2.0, 2.1], [2, 2, 2, 2, 2])
+    ]);
+    const two = noisy.summary!.rows[1];
+    const text = formatReport([noisy]);
+    const cell = `${two.speedup.toFixed(2)} [${two.speedupCi!.low.toFixed(2)}–${two.speedupCi!.high.toFixed(2)}]`;
+    expect(text).toMatch(/^2\s+2\.100 s \(1\.900–2\.500\)\s+/m);
+    expect(text).toContain(`  ${cell}  `);
+    expect(text).toContain(`  ${(3.6 / 1.9).toFixed(2)}  `);
+    expect(two.speedupCi!.low).toBeLessThan(two.speedupCi!.high);
+  });
+
+  it('should say on how many turns a speedup rests when some did not pair', () => {
+    const attempt = (index: number, seconds: number) => ({
+      phase: 'measure' as const,
+      index,
+      job: `j${index}`,
+      state: 'completed' as const,
+      workloadSeconds: seconds,
+      e2eSeconds: seconds + 0.5,
+      bareSeconds: null,
+      bareWorkloadSeconds: null,
+      metrics: null,
+      message: null
+    });
+    const text = formatReport([
+      results([
+        run(1, {
+          series: { workload: makeSeries('s', [4, 4, 4]) },
+          attempts: [attempt(0, 4), attempt(1, 4), attempt(2, 4)]
+        }),
+        run(2, {
+          series: { workload: makeSeries('s', [2, 2]) },
+          attempts: [
+            attempt(0, 2),
+            { ...attempt(1, 9), state: 'errored' as const },
+            attempt(2, 2)
+          ]
+        })
+      ])
+    ]);
+    expect(text).toContain(
+      'workers=2: speedup from the 2 turns it shares with workers=1 (2 and 3 measured)'
+    );
   });
 
   it('should say that a job faster than its bare mpirun is noise', () => {

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 
 import { IDEAL_LABEL, speedupChartConfig } from '../../core/benchChart';
 import type { IBenchResults } from '../../core/benchResults';
-import { resultsProblems } from '../../core/benchResults';
+import { resultsProblems, summarizeResults } from '../../core/benchResults';
 import { notebookText } from '../../core/__tests__/helpers/notebooks';
 import { CLI, mpijob as run, ROOT, stopService } from './helpers';
 
@@ -117,6 +117,9 @@ describe('mpijob bench run and report', () => {
     }
     expect(written.summary?.rows.map(r => r.workers)).toEqual([1, 2]);
     expect(written.summary?.basis).toBe('workload');
+    // Both measured turns pair; the file recomputes exactly from its samples.
+    expect(written.summary?.rows.map(r => r.pairs)).toEqual([2, 2]);
+    expect(written.summary).toEqual(summarizeResults(written));
 
     // The jobs were deleted after the run.
     const left = await mpijob(['get', '-A']);
@@ -143,6 +146,7 @@ describe('mpijob bench run and report', () => {
       'WORKERS',
       'TIME',
       'SPEEDUP',
+      'MIN RATIO',
       'EFFICIENCY',
       'KARP-FLATT',
       'E2E',
@@ -150,9 +154,12 @@ describe('mpijob bench run and report', () => {
       'OVERHEAD',
       'EXTRA'
     ]);
-    expect(report.stdout).toMatch(/^1 +[\d.]+ ± [\d.]+ s +1\.00 +100\.0% +- /m);
+    // Time: median (min–max); speedup: median of the 2 per-turn ratios [95% CI].
     expect(report.stdout).toMatch(
-      /^2 +[\d.]+ ± [\d.]+ s +[\d.]+ ± [\d.]+ +[\d.]+% +-?[\d.]+ +[\d.]+ s +[\d.]+ s +[+-][\d.]+% +[+-][\d.]+ s$/m
+      /^1 +[\d.]+ s( \([\d.]+–[\d.]+\))? +1\.00 +1\.00 +100\.0% +- /m
+    );
+    expect(report.stdout).toMatch(
+      /^2 +[\d.]+ s( \([\d.]+–[\d.]+\))? +[\d.]+ \[[\d.]+–[\d.]+\] +[\d.]+ +[\d.]+% +-?[\d.]+ +[\d.]+ s +[\d.]+ s +[+-][\d.]+% +[+-][\d.]+ s$/m
     );
 
     const bytes = readFileSync(png);
@@ -198,7 +205,7 @@ describe('mpijob bench run and report', () => {
     expect(config.data.datasets.map(d => d.label)).toEqual([
       IDEAL_LABEL,
       'smoke-local',
-      'smoke-local ±1 sd'
+      'smoke-local 95% CI'
     ]);
 
     // Self-contained: chart.js inlined, no network.

@@ -1,6 +1,6 @@
 /**
- * Reports of results files: text tables for the terminal (speedup,
- * efficiency, Karp–Flatt, end-to-end time and harness overhead per worker
+ * Reports of results files: text tables for the terminal (speedup with
+ * its confidence interval, efficiency, Karp–Flatt, end-to-end time and harness overhead per worker
  * count) and a self-contained HTML page with the charts.
  */
 import { readFileSync } from 'node:fs';
@@ -42,7 +42,7 @@ function scenarioReport(results: IBenchResults): string {
   const lines = [headerLine(results), ...environmentLines(results)];
   if (summary !== null) {
     lines.push(
-      `${summary.mode} scaling; speedup from ${summary.basis === 'workload' ? 'the time the workload measured' : 'end-to-end time'}, baseline ${summary.baselineWorkers} worker${summary.baselineWorkers === 1 ? '' : 's'}; E2E: submit to done through the harness; OVERHEAD: E2E vs BARE mpirun; EXTRA: seconds the harness adds beyond BARE, each run's compute time taken out`
+      `${summary.mode} scaling; speedup from ${summary.basis === 'workload' ? 'the time the workload measured' : 'end-to-end time'}, baseline ${summary.baselineWorkers} worker${summary.baselineWorkers === 1 ? '' : 's'}; TIME: median (min–max); SPEEDUP: median of the per-turn ratios [${Math.round(summary.bootstrap.confidence * 100)}% bootstrap CI]; MIN RATIO: fastest baseline time / fastest time; E2E: submit to done through the harness; OVERHEAD: E2E vs BARE mpirun; EXTRA: seconds the harness adds beyond BARE, each run's compute time taken out`
     );
     lines.push('');
     lines.push(
