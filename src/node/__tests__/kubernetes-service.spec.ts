@@ -8,7 +8,10 @@
  * (403), a topology that keeps where each worker ran after the operator's
  * clean-up, and the job's Kubernetes events.
  */
+import { codeCell, notebook } from '../../core/__tests__/helpers/notebooks';
+import { buildJob } from '../../core/job';
 import type { IJobEvent, IJobRecord } from '../../core/jobRecord';
+import { parseLaunchSpec } from '../../core/spec';
 import { replicaOutcome } from '../../core/status';
 import { BackendError } from '../backends/errors';
 import type { ServiceClient } from '../client';
@@ -212,6 +215,17 @@ describeWithCluster()('the job service on a cluster', () => {
     expect(gang.problems[0].message).toMatch(
       /set "Scheduling › Gang scheduler" to none/
     );
+    // The notebook's code, compiled here: a warning, the job still fits.
+    const py2 = buildJob(
+      parseLaunchSpec({ name: 'py2', namespace: ns, workers: 1 }),
+      notebook([codeCell("print 'x'")])
+    );
+    const checked = await client.preflight(py2.spec, ns, py2.program);
+    expect(checked.checks.find(c => c.name === 'program')).toMatchObject({
+      ok: false,
+      severity: 'warning',
+      message: expect.stringMatching(/^cell 1, line 1: SyntaxError/)
+    });
     const missing = await refusal({ namespace: 'no-such-namespace' });
     expect(missing.status).toBe(422);
     expect(missing.problems.map(p => p.path)).toEqual(['namespace']);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { buildJob } from '../../core/job';
 import { parseLaunchSpec } from '../../core/spec';
 import { BackendError } from '../backends/errors';
+import { programSyntaxCheck } from '../backends/kubernetes/programSyntax';
 import { LocalBackend } from '../backends/local';
 
 jest.setTimeout(60_000);
@@ -155,5 +156,36 @@ describe('a notebook checked with the ranks’ Python before it runs', () => {
         .filter(c => c.name === 'program' || c.name === 'imports')
         .map(c => c.ok)
     ).toEqual([true, true]);
+  });
+});
+
+describe('a notebook bound for a cluster, compiled with this machine’s Python', () => {
+  it('should warn of a line Python 3 refuses, naming cell and line, and not block', async () => {
+    const bad = job('py2', ['x = 1', "print 'x'"]);
+    expect(bad.program).not.toBeNull();
+    expect(await programSyntaxCheck(bad.program!, PYTHON)).toEqual({
+      name: 'program',
+      ok: false,
+      severity: 'warning',
+      message: expect.stringMatching(
+        /^cell 2, line 1: SyntaxError: Missing parentheses in call to 'print'.* \(with this machine's Python 3\.\d+\.\d+; the image's Python runs the job/
+      ),
+      fix: expect.stringContaining('skip-mpijob')
+    });
+    const good = job('py3', ["print('x')"]);
+    expect(await programSyntaxCheck(good.program!, PYTHON)).toMatchObject({
+      name: 'program',
+      ok: true,
+      message: expect.stringMatching(
+        /^the notebook's code compiles with this machine's Python 3\./
+      )
+    });
+  });
+
+  it('should say nothing when no Python answers here', async () => {
+    const some = job('nopython', ["print('x')"]);
+    expect(
+      await programSyntaxCheck(some.program!, join(dir, 'no-such-python'))
+    ).toBeNull();
   });
 });

@@ -52,6 +52,7 @@ import { renderDefaults } from '../images';
 import { launcherFailure } from './kubernetes/failure';
 import { launcherFacts, launcherLogs } from './kubernetes/logs';
 import { kubePreflight } from './kubernetes/preflight';
+import { programSyntaxCheck } from './kubernetes/programSyntax';
 import { gangOf, objectsOf, preflightRefusal } from './kubernetes/submission';
 import { ResourceWatch } from './kubernetes/resourceWatch';
 import type { PodObject } from './kubernetes/api';
@@ -126,6 +127,18 @@ export class KubernetesBackend implements IMpiJobBackend {
   }
 
   async preflight(
+    spec?: ILaunchSpec,
+    namespace?: string,
+    program?: IPackagedProgram | null
+  ): Promise<IPreflightReport> {
+    const [report, syntax] = await Promise.all([
+      this.clusterPreflight(spec, namespace),
+      program ? programSyntaxCheck(program) : null
+    ]);
+    return syntax ? { ...report, checks: [...report.checks, syntax] } : report;
+  }
+
+  private clusterPreflight(
     spec?: ILaunchSpec,
     namespace?: string
   ): Promise<IPreflightReport> {

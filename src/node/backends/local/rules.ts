@@ -35,8 +35,8 @@ import {
   mpiEnv,
   resolveExecutable
 } from './launch';
-import type { IProgramVerdict } from './programCheck';
-import { checkProgram } from './programCheck';
+import type { IProgramVerdict } from '../programCheck';
+import { checkProgram } from '../programCheck';
 
 // Program verdicts kept (see ProgramVerdicts).
 const MAX_VERDICTS = 32;

@@ -8,17 +8,17 @@
  */
 import { execFile } from 'node:child_process';
 
-import type { IProblem } from '../../../core/errors';
-import type { IPackagedProgram } from '../../../core/notebook';
-import { locateProgramLine } from '../../../core/notebook';
+import type { IProblem } from '../../core/errors';
+import type { IPackagedProgram } from '../../core/notebook';
+import { locateProgramLine } from '../../core/notebook';
 
 const CHECK_TIMEOUT_MS = 20_000;
 
-// Reads the program on stdin; prints {"syntax": …|null, "missing": […]}.
+// Reads the program on stdin; prints {"syntax": …|null, "missing": […], "version": "3.11.2"}.
 const CHECKER = `
-import ast, importlib.util, json, sys
+import ast, importlib.util, json, platform, sys
 source = sys.stdin.read()
-out = {'syntax': None, 'missing': []}
+out = {'syntax': None, 'missing': [], 'version': platform.python_version()}
 try:
     tree = ast.parse(source, 'mpijob_main.py')
     compile(tree, 'mpijob_main.py', 'exec')
@@ -59,11 +59,14 @@ export interface IProgramVerdict {
   readonly missing: readonly IProblem[];
   /** Why the check could not run (no verdict), or null. */
   readonly unavailable: string | null;
+  /** The Python's version, e.g. `3.11.2`; null when the check could not run. */
+  readonly version: string | null;
 }
 
 interface IRawVerdict {
   syntax: { line: number | null; message: string; text: string } | null;
   missing: { line: number; module: string }[];
+  version: string;
 }
 
 /**
@@ -98,6 +101,7 @@ export function checkProgram(
           resolve({
             syntax: null,
             missing: [],
+            version: null,
             unavailable: `${python} could not check the program: ${(stderr || error?.message || 'no answer').trim().split('\n').pop()}`
           });
           return;
@@ -129,5 +133,5 @@ function verdict(
     path: where(m.line),
     message: `module '${m.module}' is not installed in the ranks' Python (${python})`
   }));
-  return { syntax, missing, unavailable: null };
+  return { syntax, missing, unavailable: null, version: raw.version };
 }
