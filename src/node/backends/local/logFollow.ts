@@ -4,17 +4,14 @@
  * `follow`, new lines as they are printed until the job ended and all its
  * output was delivered.
  */
-import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
 
 import type { IJobRecord, ILogLine } from '../../../core/jobRecord';
-import type { IPackagedProgram } from '../../../core/notebook';
-import { decodeSourceMap, mapTraceback } from '../../../core/notebook';
+import { mapTraceback } from '../../../core/notebook';
 import { jobKey } from '../../../core/jobKey';
 import type { ILogOptions } from '../backend';
 import { assertRankOf, BackendError } from '../errors';
 import type { IRankedLogLine } from './store';
-import { assertJobKey, LogCursor, SOURCE_MAP_FILE_NAME } from './store';
+import { assertJobKey, LogCursor, readSourceMap } from './store';
 
 // How often a follow looks at files written by another process.
 const FOLLOW_POLL_MS = 250;
@@ -78,7 +75,7 @@ export async function* followLogs(
   assertRankOf(rank, first.workers * first.slotsPerWorker);
   const uid = first.uid;
   const cursor = new LogCursor(source.logsDir(namespace, name), rank);
-  const sourceMap = await sourceMapOf(source.jobDir(namespace, name));
+  const sourceMap = await readSourceMap(source.jobDir(namespace, name));
   const pending: IRankedLogLine[] = [];
   let expected = 0;
   let gapSince: number | null = null;
@@ -133,19 +130,5 @@ export async function* followLogs(
       return;
     }
     await source.waitForChange(key, FOLLOW_POLL_MS, options.signal);
-  }
-}
-
-// A notebook job's source map, as stored beside its program; null for
-// command jobs (and maps that cannot be read: lines then stay as they are).
-async function sourceMapOf(
-  jobDir: string
-): Promise<Pick<IPackagedProgram, 'sourceMap' | 'notebookPath'> | null> {
-  try {
-    return decodeSourceMap(
-      await fs.readFile(join(jobDir, SOURCE_MAP_FILE_NAME), 'utf8')
-    );
-  } catch {
-    return null;
   }
 }

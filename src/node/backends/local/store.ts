@@ -15,6 +15,8 @@ import { join } from 'node:path';
 
 import type { IProblem } from '../../../core/errors';
 import type { IJobRecord } from '../../../core/jobRecord';
+import type { IPackagedProgram } from '../../../core/notebook';
+import { decodeSourceMap } from '../../../core/notebook';
 import { BackendError, jobAlreadyExists } from '../errors';
 import type { FailureReason } from '../errors';
 import { errorMessage } from '../../../core/errors';
@@ -746,4 +748,23 @@ export function isErrno(error: unknown, code: string): boolean {
     error !== null &&
     (error as { code?: unknown }).code === code
   );
+}
+
+/**
+ * A notebook job's source map, as stored beside its program.
+ *
+ * @param jobDir - the job's folder
+ * @returns the map; null for command jobs (and maps that cannot be read:
+ *   lines then stay as they are)
+ */
+export async function readSourceMap(
+  jobDir: string
+): Promise<Pick<IPackagedProgram, 'sourceMap' | 'notebookPath'> | null> {
+  try {
+    return decodeSourceMap(
+      await fs.readFile(join(jobDir, SOURCE_MAP_FILE_NAME), 'utf8')
+    );
+  } catch {
+    return null;
+  }
 }

@@ -9,7 +9,7 @@
  * It does not carry the job's marker: stopping the job's processes leaves
  * it running, to record the end.
  */
-import { appendFileSync, promises as fs } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -17,7 +17,6 @@ import { join } from 'node:path';
 import { errorMessage } from '../../../core/errors';
 import { FileAssembler } from '../../../core/jobFiles';
 import type { IPackagedProgram } from '../../../core/notebook';
-import { decodeSourceMap } from '../../../core/notebook';
 import { MpiOutputParser } from '../../../core/mpiOutput';
 import {
   describeLauncherFailure,
@@ -29,7 +28,7 @@ import { JobFileWriter } from './files';
 import type { ILocalFailure } from './model';
 import { LOCAL_REASONS } from './model';
 import { identify, signalExitCode, stopJobProcesses } from './procs';
-import { LogWriter, SOURCE_MAP_FILE_NAME } from './store';
+import { LogWriter, readSourceMap } from './store';
 import type { ISuperviseConfig, SupervisorEvent } from './supervision';
 import { SUPERVISOR_EVENTS_FILE } from './supervision';
 
@@ -202,7 +201,7 @@ async function supervise(config: ISuperviseConfig): Promise<void> {
       config.launcherName,
       exitCode,
       failingFast,
-      await sourceMapOf(config.jobDir)
+      await readSourceMap(config.jobDir)
     ),
     at: new Date().toISOString()
   });
@@ -245,20 +244,6 @@ function outcome(
     rank: null,
     exitCode
   };
-}
-
-// A notebook job's source map, to name cells in the failure; null for
-// command jobs.
-async function sourceMapOf(
-  jobDir: string
-): Promise<Pick<IPackagedProgram, 'sourceMap' | 'notebookPath'> | null> {
-  try {
-    return decodeSourceMap(
-      await fs.readFile(join(jobDir, SOURCE_MAP_FILE_NAME), 'utf8')
-    );
-  } catch {
-    return null;
-  }
 }
 
 // Resolves once the child's pipes closed, or after `ms` (then they are
