@@ -38,11 +38,15 @@ def test_labextension_path_points_at_the_prebuilt_bundle():
 
 
 def test_only_settings_schemas_are_shipped_as_settings():
-    """A non-settings JSON in the schema dir would show up as a ghost plugin."""
+    """A non-settings JSON in the schema dir would show up as a ghost plugin.
+
+    One schema per plugin that has settings or menu entries: the launch
+    plugin's (`plugin.json`), the jobs sidebar's and the charts'.
+    """
     prefix = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "jupyterlab-mpijob"
     schemas = prefix / "schemas" / "jupyterlab-mpijob"
     shipped = sorted(p.relative_to(schemas).as_posix() for p in schemas.rglob("*.json"))
-    assert shipped == ["plugin.json"], shipped
+    assert shipped == ["charts.json", "jobs-sidebar.json", "plugin.json"], shipped
     schema = json.loads((schemas / "plugin.json").read_text())
     toolbar = schema["jupyter.lab.toolbars"]["Notebook"]
     assert {
