@@ -12,6 +12,7 @@ import { describeAjvErrors } from './spec';
 import type { IStats, ScalingMode } from './stats';
 import { computeStats, scalingTable } from './stats';
 import { lazyValidator } from './schemaValidator';
+import type { IScaleDetail } from './scaleResults';
 
 /** Version of the results format; bumped on incompatible changes. */
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -191,8 +192,8 @@ export interface IResultsSummary {
 export interface IBenchResults {
   /** {@link RESULTS_SCHEMA_VERSION}. */
   readonly schemaVersion: number;
-  /** A scenario of jobs, or micro-benchmarks of this project's code. */
-  readonly kind: 'scenario' | 'micro';
+  /** A scenario of jobs, micro-benchmarks of this project's code, or a control-plane scale run. */
+  readonly kind: 'scenario' | 'micro' | 'scale';
   /** Scenario name, or `micro`. */
   readonly name: string;
   /** Completed, errored (some run failed), skipped (nothing ran) or interrupted. */
@@ -209,6 +210,8 @@ export interface IBenchResults {
   readonly runs: readonly IBenchRun[];
   /** Speedup table, as computed when the file was written; null without completed runs. */
   readonly summary: IResultsSummary | null;
+  /** The raw data of a scale run (kind `scale` only). */
+  readonly scale?: IScaleDetail;
 }
 
 /**
