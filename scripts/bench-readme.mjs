@@ -122,7 +122,69 @@ function cliStart() {
   ].join('\n');
 }
 
-const SECTIONS = { 'compute-local': computeLocal, 'cli-start': cliStart };
+/** numpy's linear quantile of ascending samples, as src/core/stats.ts computes it. */
+function quantile(sorted, q) {
+  const virtual = (sorted.length - 1) * q;
+  const lo = Math.floor(virtual);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  const gamma = virtual - lo;
+  const diff = sorted[hi] - sorted[lo];
+  return gamma >= 0.5
+    ? sorted[hi] - diff * (1 - gamma)
+    : sorted[lo] + diff * gamma;
+}
+
+/** scale-kwok: the control plane with many jobs at once, from each run's raw samples. */
+function scaleKwok() {
+  const rows = results('scale-kwok-').map(run => {
+    const scale = run.scale;
+    const sorted = name =>
+      [...run.runs[0].series[name].samples].sort((a, b) => a - b);
+    const running = sorted('submitToRunning');
+    const sse = sorted('statusToSse');
+    const watches = scale.requests
+      .filter(r => r.verb === 'watch')
+      .map(r => `${r.resource.split('.')[0]} ${r.maxOpen}`)
+      .join(', ');
+    const rate = label => {
+      const o = scale.operator.find(x => x.label === label);
+      return o && o.podsCreatedSeconds
+        ? `${fixed(o.pods / o.podsCreatedSeconds, 1)} (${o.qps}/${o.burst})`
+        : '–';
+    };
+    return [
+      `\`${run.file.replace(/\.json$/, '')}\``,
+      `${scale.jobs} × ${scale.workers}`,
+      `${fixed(quantile(running, 0.5), 0)} / ${fixed(quantile(running, 0.95), 0)} / ${fixed(running[running.length - 1], 0)} s`,
+      `${fixed(scale.allRunningSeconds, 0)} s`,
+      `${fixed(quantile(sse, 0.5), 0)} / ${fixed(quantile(sse, 0.99), 0)} ms`,
+      `${fixed(scale.service.cpuSeconds, 0)} s / ${fixed(scale.service.maxRssBytes / 2 ** 20, 0)} MiB`,
+      watches,
+      `${rate('default')} → ${rate('tuned')}`,
+      `${fixed(scale.delete.seconds, 0)} s`
+    ];
+  });
+  return table(
+    [
+      'Results file',
+      'Jobs × workers',
+      'Submit → Running p50 / p95 / max',
+      'All Running',
+      'Status → SSE p50 / p99',
+      'Service CPU / max RSS',
+      'Watches open (per kind)',
+      'Operator pods/s (QPS/burst): default → tuned',
+      'Delete all'
+    ],
+    rows
+  );
+}
+
+const SECTIONS = {
+  'compute-local': computeLocal,
+  'cli-start': cliStart,
+  'scale-kwok': scaleKwok
+};
 
 let text = readFileSync(README, 'utf8');
 for (const [name, make] of Object.entries(SECTIONS)) {

@@ -132,13 +132,18 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
 }
 
 # --- etcd ----------------------------------------------------------------------
-start etcd "$bin/etcd" --name testenv --data-dir "$run/etcd" \
-  --listen-client-urls "http://127.0.0.1:$TESTENV_ETCD_PORT" \
-  --advertise-client-urls "http://127.0.0.1:$TESTENV_ETCD_PORT" \
-  --listen-peer-urls "http://127.0.0.1:$TESTENV_ETCD_PEER_PORT" \
-  --initial-advertise-peer-urls "http://127.0.0.1:$TESTENV_ETCD_PEER_PORT" \
-  --initial-cluster "testenv=http://127.0.0.1:$TESTENV_ETCD_PEER_PORT" \
+etcd_args=(
+  --name testenv --data-dir "$run/etcd"
+  --listen-client-urls "http://127.0.0.1:$TESTENV_ETCD_PORT"
+  --advertise-client-urls "http://127.0.0.1:$TESTENV_ETCD_PORT"
+  --listen-peer-urls "http://127.0.0.1:$TESTENV_ETCD_PEER_PORT"
+  --initial-advertise-peer-urls "http://127.0.0.1:$TESTENV_ETCD_PEER_PORT"
+  --initial-cluster "testenv=http://127.0.0.1:$TESTENV_ETCD_PEER_PORT"
   --unsafe-no-fsync --quota-backend-bytes 1073741824 --log-level warn
+)
+# restart-etcd.sh starts it again with the same flags.
+echo "${etcd_args[*]}" >"$run/etcd.args"
+start etcd "$bin/etcd" "${etcd_args[@]}"
 wait_for 60 etcd curl -fsS "http://127.0.0.1:$TESTENV_ETCD_PORT/health"
 log "etcd up after $((SECONDS - started)) s"
 

@@ -98,13 +98,6 @@ export async function runScale(
     python: null,
     cwd: options.cwd
   });
-  const connection = loadKubeConnection({
-    kubeconfig: options.kubeconfig,
-    context: options.context
-  });
-  const api = new KubeApi(connection);
-  const id = `${Date.now().toString(36).slice(-5)}${randomBytes(2).toString('hex')}`;
-  const cluster = new ScaleCluster(connection.config, id);
   const progress = options.progress;
   const podsPerJob = workers + 1;
   const mostJobs = Math.max(scale.jobs, scale.operator.defaultJobs);
@@ -116,7 +109,17 @@ export async function runScale(
   );
   let state: IRunResult = emptyResult();
   const cleanups: Array<() => Promise<unknown>> = [];
+  let reached = false;
   try {
+    const connection = loadKubeConnection({
+      kubeconfig: options.kubeconfig,
+      context: options.context
+    });
+    const api = new KubeApi(connection);
+    await api.serverVersion();
+    reached = true;
+    const id = `${Date.now().toString(36).slice(-5)}${randomBytes(2).toString('hex')}`;
+    const cluster = new ScaleCluster(connection.config, id);
     progress.line(
       `${scenario.name}: ${scale.jobs} jobs × ${workers} workers (${scale.jobs * podsPerJob} pods) on ${nodeCount} simulated nodes, ${scale.sseClients} SSE clients`
     );
@@ -168,16 +171,25 @@ export async function runScale(
     };
     state = await measure(run, workers, mark);
   } catch (error) {
+    // No cluster to measure is a skip, as for every Kubernetes scenario.
     state = {
       ...state,
-      state: options.signal.aborted ? 'interrupted' : 'errored',
-      reason: options.signal.aborted ? 'interrupted' : errorMessage(error)
+      state: options.signal.aborted
+        ? 'interrupted'
+        : reached
+          ? 'errored'
+          : 'skipped',
+      reason: options.signal.aborted
+        ? 'interrupted'
+        : reached
+          ? errorMessage(error)
+          : `the kubernetes backend is not available: ${errorMessage(error)}`
     };
   } finally {
     for (const cleanup of cleanups.reverse()) {
       await cleanup().catch(() => undefined);
     }
-    if (options.testenv && scale.operator.defaultJobs > 0) {
+    if (reached && options.testenv && scale.operator.defaultJobs > 0) {
       // Leave the operator as testenv starts it.
       await options.testenv
         .operatorRate(50, 100)
@@ -239,7 +251,7 @@ export async function runScale(
 
 /** What {@link measure} found. */
 interface IRunResult {
-  readonly state: 'completed' | 'errored' | 'interrupted';
+  readonly state: 'completed' | 'errored' | 'interrupted' | 'skipped';
   readonly reason: string | null;
   readonly detail: Omit<
     IScaleDetail,
