@@ -16,7 +16,7 @@ case "${1:-}" in
   flags)
     shift
     if [[ "${1:-}" == --testenv ]]; then
-      set -- --threadiness=4 --kube-api-qps=50 --kube-api-burst=100
+      set -- --threadiness=4 --kube-api-qps=50 --kube-api-burst=100 --controller-queue-rate-limit=10 --controller-queue-burst=100
     fi
     echo "$*" >"$run/mpi-operator.args"
     ;;

@@ -207,9 +207,9 @@ kubectl_ apply --server-side -f "$operator_dir/manifests/base/kubeflow.org_mpijo
 crd_established() { [[ "$(kubectl_ get crd mpijobs.kubeflow.org -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" == True ]]; }
 wait_for 60 "the MPIJob CRD" crd_established
 kubectl_ create namespace mpi-operator >/dev/null
-# Its client's rate limit (upstream's default is 5/10) and workers, read at
+# Its client's rate limit (upstream: 5/10), work queue rate (upstream: 10/100) and workers, read at
 # every (re)start: operator.sh rewrites the file and restarts it.
-echo "--threadiness=4 --kube-api-qps=50 --kube-api-burst=100" >"$run/mpi-operator.args"
+echo "--threadiness=4 --kube-api-qps=50 --kube-api-burst=100 --controller-queue-rate-limit=10 --controller-queue-burst=100" >"$run/mpi-operator.args"
 start mpi-operator bash -c 'while :; do read -r -a flags <"$0"; "$@" "${flags[@]}"; echo "testenv: exited with $?, restarting" >&2; sleep 1; done' \
   "$run/mpi-operator.args" "$bin/mpi-operator" --kubeConfig="$kubeconfig" --lock-namespace=mpi-operator
 

@@ -106,7 +106,7 @@ export function scaleReportLines(results: IBenchResults): string[] {
           'all Running (s)'
         ],
         detail.operator.map(o => [
-          `${o.label}: --kube-api-qps=${o.qps} --kube-api-burst=${o.burst}`,
+          `${o.label}: --kube-api-qps=${o.qps} --kube-api-burst=${o.burst}${o.queueRateLimit === undefined ? '' : ` --controller-queue-rate-limit=${o.queueRateLimit} --controller-queue-burst=${o.queueBurst}`}`,
           String(o.jobs),
           String(o.pods),
           fixed(o.podsCreatedSeconds),

@@ -73,6 +73,10 @@ export interface IOperatorRun {
   readonly qps: number;
   /** --kube-api-burst. */
   readonly burst: number;
+  /** --controller-queue-rate-limit. */
+  readonly queueRateLimit?: number;
+  /** --controller-queue-burst. */
+  readonly queueBurst?: number;
   /** Jobs submitted at this setting. */
   readonly jobs: number;
   /** Pods the operator had to create (launchers and workers). */

@@ -242,7 +242,7 @@ export const scenarioSchema = {
         },
         "operator": {
           "title": "Operator client rate limits",
-          "description": "The mpi-operator's --kube-api-qps/--kube-api-burst for the main run (tuned), and how many jobs to submit first at upstream's default (5/10) to compare its pod creation; needs a control plane the harness may restart the operator of (testenv).",
+          "description": "The mpi-operator's client rate limit (--kube-api-qps/--kube-api-burst) and work queue rate limit (--controller-queue-rate-limit/--controller-queue-burst) for the main run (tuned), and how many jobs to submit first at upstream's defaults (5/10 and 10/100) to compare; needs a control plane the harness may restart the operator of (testenv).",
           "type": "object",
           "additionalProperties": false,
           "properties": {
@@ -252,6 +252,18 @@ export const scenarioSchema = {
               "default": 50
             },
             "burst": {
+              "type": "integer",
+              "minimum": 1,
+              "default": 100
+            },
+            "queueRateLimit": {
+              "description": "--controller-queue-rate-limit: every pod event re-queues its MPIJob through a token bucket of this rate, so at upstream's 10 a second thousands of pod events delay each job's next sync by minutes.",
+              "type": "integer",
+              "minimum": 1,
+              "default": 10
+            },
+            "queueBurst": {
+              "description": "--controller-queue-burst.",
               "type": "integer",
               "minimum": 1,
               "default": 100

@@ -37,6 +37,7 @@ describe('shipped scenarios', () => {
       'compute-local.yaml',
       'ddp-gpu.yaml',
       'scale-ci.yaml',
+      'scale-faults.yaml',
       'scale-kwok.yaml',
       'smoke-local.yaml',
       'tensorflow-benchmarks-k8s.yaml'

@@ -33,6 +33,18 @@ export interface IOutputMetric {
 export type ScaleFault =
   'operator-kill' | 'apiserver-restart' | 'etcd-restart' | 'service-restart';
 
+/** The mpi-operator's rate limits. */
+export interface IOperatorFlags {
+  /** --kube-api-qps. */
+  readonly qps: number;
+  /** --kube-api-burst. */
+  readonly burst: number;
+  /** --controller-queue-rate-limit. */
+  readonly queueRateLimit: number;
+  /** --controller-queue-burst. */
+  readonly queueBurst: number;
+}
+
 /** What makes a scenario a control-plane scale run. */
 export interface IScaleOptions {
   /** MPIJobs submitted at once. */
@@ -46,11 +58,7 @@ export interface IScaleOptions {
   /** Extra labels of the jobs and their pods. */
   readonly labels: Readonly<Record<string, string>>;
   /** The operator's client rate limits. */
-  readonly operator: {
-    readonly qps: number;
-    readonly burst: number;
-    readonly defaultJobs: number;
-  };
+  readonly operator: IOperatorFlags & { readonly defaultJobs: number };
   /** Faults injected once every job is Running. */
   readonly faults: readonly ScaleFault[];
 }

@@ -28,7 +28,12 @@ import { ServiceClient } from '../../client';
 import { currentLoad, readEnvironment } from '../environment';
 import type { Progress } from '../progress';
 import { assertValid } from '../runner';
-import type { ILoadedScenario, IScaleOptions, ScaleFault } from '../scenario';
+import type {
+  ILoadedScenario,
+  IOperatorFlags,
+  IScaleOptions,
+  ScaleFault
+} from '../scenario';
 import { auditMark, countRequests } from './audit';
 import type { IAuditMark } from './audit';
 import { nodesNeeded, ScaleCluster, until } from './cluster';
@@ -189,10 +194,10 @@ export async function runScale(
     for (const cleanup of cleanups.reverse()) {
       await cleanup().catch(() => undefined);
     }
-    if (reached && options.testenv && scale.operator.defaultJobs > 0) {
+    if (reached && options.testenv) {
       // Leave the operator as testenv starts it.
       await options.testenv
-        .operatorRate(50, 100)
+        .restoreOperator()
         .catch(error =>
           progress.line(
             `warning: restoring the operator: ${errorMessage(error)}`
@@ -300,11 +305,10 @@ async function measure(
         'the operator at its default rate limits was not measured: the harness can restart the operator only on testenv (--testenv)'
       );
     } else {
-      const { qps, burst } = UPSTREAM_OPERATOR_RATE;
       progress.line(
-        `operator at --kube-api-qps=${qps} --kube-api-burst=${burst} (upstream's default)`
+        `operator at upstream's ${flagsText(UPSTREAM_OPERATOR_RATE)}`
       );
-      await testenv.operatorRate(qps, burst);
+      await testenv.operatorRate(UPSTREAM_OPERATOR_RATE);
       const wave = await submitWave(
         run,
         'd',
@@ -313,15 +317,17 @@ async function measure(
         timeoutMs,
         false
       );
-      operator.push({ label: 'default', qps, burst, ...wave.operator });
+      operator.push({
+        label: 'default',
+        ...UPSTREAM_OPERATOR_RATE,
+        ...wave.operator
+      });
       await deleteAll(run, wave.names, timeoutMs);
     }
   }
   if (testenv) {
-    progress.line(
-      `operator at --kube-api-qps=${scale.operator.qps} --kube-api-burst=${scale.operator.burst} (tuned)`
-    );
-    await testenv.operatorRate(scale.operator.qps, scale.operator.burst);
+    progress.line(`operator at ${flagsText(scale.operator)} (tuned)`);
+    await testenv.operatorRate(scale.operator);
   }
   // Only the main wave's changes count for status → SSE.
   reference.versions.clear();
@@ -334,6 +340,8 @@ async function measure(
       label: 'tuned',
       qps: scale.operator.qps,
       burst: scale.operator.burst,
+      queueRateLimit: scale.operator.queueRateLimit,
+      queueBurst: scale.operator.queueBurst,
       ...main.operator
     });
   }
@@ -689,6 +697,10 @@ async function forEachLimited<T>(
       }
     })
   );
+}
+
+function flagsText(rate: IOperatorFlags): string {
+  return `--kube-api-qps=${rate.qps} --kube-api-burst=${rate.burst} --controller-queue-rate-limit=${rate.queueRateLimit} --controller-queue-burst=${rate.queueBurst}`;
 }
 
 function round(x: number): number {

@@ -8,8 +8,15 @@ import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 
-/** Flags upstream's mpi-operator runs with (its client's defaults). */
-export const UPSTREAM_OPERATOR_RATE = { qps: 5, burst: 10 } as const;
+import type { IOperatorFlags } from '../scenario';
+
+/** The rate limits upstream's mpi-operator runs with (its flags' defaults). */
+export const UPSTREAM_OPERATOR_RATE = {
+  qps: 5,
+  burst: 10,
+  queueRateLimit: 10,
+  queueBurst: 100
+} as const;
 
 /** A testenv control plane: its scripts and its run directory. */
 export class TestenvControl {
@@ -52,11 +59,13 @@ export class TestenvControl {
    *
    * @returns seconds until it led again
    */
-  async operatorRate(qps: number, burst: number): Promise<number> {
+  async operatorRate(rate: IOperatorFlags): Promise<number> {
     const flags = [
       '--threadiness=4',
-      `--kube-api-qps=${qps}`,
-      `--kube-api-burst=${burst}`
+      `--kube-api-qps=${rate.qps}`,
+      `--kube-api-burst=${rate.burst}`,
+      `--controller-queue-rate-limit=${rate.queueRateLimit}`,
+      `--controller-queue-burst=${rate.queueBurst}`
     ];
     const now = await fs
       .readFile(join(this.runDir, 'mpi-operator.args'), 'utf8')
@@ -66,6 +75,11 @@ export class TestenvControl {
       return 0;
     }
     return this.script('operator.sh', ['flags', ...flags]);
+  }
+
+  /** Starts the operator again with the flags testenv/start.sh gives it. Seconds until it led. */
+  restoreOperator(): Promise<number> {
+    return this.script('operator.sh', ['flags', '--testenv']);
   }
 
   /** Kills the operator (-9); its supervisor restarts it. Seconds until it led again. */
