@@ -180,10 +180,37 @@ function scaleKwok() {
   );
 }
 
+/** scale-faults: each fault of the latest run, and what the SSE clients saw. */
+function scaleFaults() {
+  const runs = results('scale-faults-');
+  const run = runs[runs.length - 1];
+  const clients = run.scale.sse.clients;
+  const sum = key => clients.reduce((n, c) => n + c[key], 0);
+  return [
+    `\`results/${run.file}\`: ${run.scale.jobs} jobs × ${run.scale.workers} workers, ${clients.length} SSE clients; over the whole run the clients skipped ${sum('gaps')} ids and repeated ${sum('duplicates')}, reconnected ${sum('connections') - clients.length} times (${sum('resyncs')} of them with a resync) and ended with ${clients.reduce((n, c) => n + c.diverged.length, 0)} jobs unlike the API.`,
+    '',
+    table(
+      [
+        'Fault',
+        'At (s after the first submit)',
+        'Back after',
+        'Clients agree with the API'
+      ],
+      run.scale.faults.map(f => [
+        f.kind,
+        fixed(f.at, 0),
+        `${fixed(f.recoverySeconds, 1)} s`,
+        f.converged ? 'yes' : `no: ${f.message}`
+      ])
+    )
+  ].join('\n');
+}
+
 const SECTIONS = {
   'compute-local': computeLocal,
   'cli-start': cliStart,
-  'scale-kwok': scaleKwok
+  'scale-kwok': scaleKwok,
+  'scale-faults': scaleFaults
 };
 
 let text = readFileSync(README, 'utf8');
