@@ -169,10 +169,96 @@ function sdkOverhead() {
   ].join('\n');
 }
 
+/** numpy's linear quantile of ascending samples, as src/core/stats.ts computes it. */
+function quantile(sorted, q) {
+  const virtual = (sorted.length - 1) * q;
+  const lo = Math.floor(virtual);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  const gamma = virtual - lo;
+  const diff = sorted[hi] - sorted[lo];
+  return gamma >= 0.5
+    ? sorted[hi] - diff * (1 - gamma)
+    : sorted[lo] + diff * gamma;
+}
+
+/** scale-kwok: the control plane with many jobs at once, from each run's raw samples. */
+function scaleKwok() {
+  const rows = results('scale-kwok-').map(run => {
+    const scale = run.scale;
+    const sorted = name =>
+      [...run.runs[0].series[name].samples].sort((a, b) => a - b);
+    const running = sorted('submitToRunning');
+    const sse = sorted('statusToSse');
+    const watches = scale.requests
+      .filter(r => r.verb === 'watch')
+      .map(r => `${r.resource.split('.')[0]} ${r.maxOpen}`)
+      .join(', ');
+    const rate = label => {
+      const o = scale.operator.find(x => x.label === label);
+      return o && o.podsCreatedSeconds
+        ? `${fixed(o.pods / o.podsCreatedSeconds, 1)} (${o.qps}/${o.burst})`
+        : '–';
+    };
+    return [
+      `\`${run.file.replace(/\.json$/, '')}\``,
+      `${scale.jobs} × ${scale.workers}`,
+      `${fixed(quantile(running, 0.5), 0)} / ${fixed(quantile(running, 0.95), 0)} / ${fixed(running[running.length - 1], 0)} s`,
+      `${fixed(scale.allRunningSeconds, 0)} s`,
+      `${fixed(quantile(sse, 0.5), 0)} / ${fixed(quantile(sse, 0.99), 0)} ms`,
+      `${fixed(scale.service.cpuSeconds, 0)} s / ${fixed(scale.service.maxRssBytes / 2 ** 20, 0)} MiB`,
+      watches,
+      `${rate('default')} → ${rate('tuned')}`,
+      `${fixed(scale.delete.seconds, 0)} s`
+    ];
+  });
+  return table(
+    [
+      'Results file',
+      'Jobs × workers',
+      'Submit → Running p50 / p95 / max',
+      'All Running',
+      'Status → SSE p50 / p99',
+      'Service CPU / max RSS',
+      'Watches open (per kind)',
+      'Operator pods/s (QPS/burst): default → tuned',
+      'Delete all'
+    ],
+    rows
+  );
+}
+
+/** scale-faults: each fault of the latest run, and what the SSE clients saw. */
+function scaleFaults() {
+  const runs = results('scale-faults-');
+  const run = runs[runs.length - 1];
+  const clients = run.scale.sse.clients;
+  const sum = key => clients.reduce((n, c) => n + c[key], 0);
+  return [
+    `\`results/${run.file}\`: ${run.scale.jobs} jobs × ${run.scale.workers} workers, ${clients.length} SSE clients; over the whole run the clients skipped ${sum('gaps')} ids and repeated ${sum('duplicates')}, reconnected ${sum('connections') - clients.length} times (${sum('resyncs')} of them with a resync) and ended with ${clients.reduce((n, c) => n + c.diverged.length, 0)} jobs unlike the API.`,
+    '',
+    table(
+      [
+        'Fault',
+        'At (s after the first submit)',
+        'Back after',
+        'Clients agree with the API'
+      ],
+      run.scale.faults.map(f => [
+        f.kind,
+        fixed(f.at, 0),
+        `${fixed(f.recoverySeconds, 1)} s`,
+        f.converged ? 'yes' : `no: ${f.message}`
+      ])
+    )
+  ].join('\n');
+}
+
 const SECTIONS = {
   'compute-local': computeLocal,
   'cli-start': cliStart,
-  'sdk-overhead': sdkOverhead
+  'sdk-overhead': sdkOverhead,
+  'scale-kwok': scaleKwok,
+  'scale-faults': scaleFaults
 };
 
 let text = readFileSync(README, 'utf8');

@@ -9,9 +9,16 @@
 # State lives in $MPIJOB_TESTENV_DIR (default testenv/.run): kubeconfig,
 # certificates, logs of every component and their pids. `stop.sh` ends it.
 #
-# Two users, both with tokens: `admin` (system:masters) and `alice`, who has
-# no rights until a test grants them (RBAC tests). kubeconfig contexts:
-# `testenv` (admin) and `testenv-alice`.
+# Three users, all with tokens: `admin` (system:masters), `alice`, who has
+# no rights until a test grants them (RBAC tests), and `bench`
+# (system:masters), whose requests alone the API server's audit log records
+# (logs/audit.log), so a benchmark counts what a job service running as
+# `bench` asked for. kubeconfig contexts: `testenv` (admin), `testenv-alice`
+# and `testenv-bench`.
+#
+# TESTENV_KWOK_PARALLELISM sets kwok's pod and node stage workers (default
+# 8 and 4; the scale benchmark raises it). The mpi-operator's flags are read
+# from mpi-operator.args each time it (re)starts: operator.sh changes them.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bin="$here/.bin"
@@ -58,9 +65,10 @@ openssl x509 -req -in "$pki/kubelet-client.csr" -CA "$pki/ca.crt" -CAkey "$pki/c
   -days 2 -extfile "$pki/kubelet-client.ext" -out "$pki/kubelet-client.crt" 2>/dev/null
 admin_token="$(openssl rand -hex 24)"
 alice_token="$(openssl rand -hex 24)"
+bench_token="$(openssl rand -hex 24)"
 node_token="$(openssl rand -hex 24)"
-printf '%s,admin,uid-admin,"system:masters"\n%s,alice,uid-alice,"mpijob-testenv:tenants"\n%s,system:node:%s,uid-node,"system:nodes"\n' \
-  "$admin_token" "$alice_token" "$node_token" "$REAL_NODE_NAME" >"$pki/tokens.csv"
+printf '%s,admin,uid-admin,"system:masters"\n%s,alice,uid-alice,"mpijob-testenv:tenants"\n%s,system:node:%s,uid-node,"system:nodes"\n%s,bench,uid-bench,"system:masters"\n' \
+  "$admin_token" "$alice_token" "$node_token" "$REAL_NODE_NAME" "$bench_token" >"$pki/tokens.csv"
 chmod 600 "$pki"/*
 
 server="https://127.0.0.1:$TESTENV_APISERVER_PORT"
@@ -80,11 +88,16 @@ users:
 - name: alice
   user:
     token: $alice_token
+- name: bench
+  user:
+    token: $bench_token
 contexts:
 - name: testenv
   context: {cluster: testenv, user: admin, namespace: default}
 - name: testenv-alice
   context: {cluster: testenv, user: alice, namespace: team-a}
+- name: testenv-bench
+  context: {cluster: testenv, user: bench, namespace: default}
 current-context: testenv
 EOF
 chmod 600 "$kubeconfig"
@@ -119,17 +132,33 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
 }
 
 # --- etcd ----------------------------------------------------------------------
-start etcd "$bin/etcd" --name testenv --data-dir "$run/etcd" \
-  --listen-client-urls "http://127.0.0.1:$TESTENV_ETCD_PORT" \
-  --advertise-client-urls "http://127.0.0.1:$TESTENV_ETCD_PORT" \
-  --listen-peer-urls "http://127.0.0.1:$TESTENV_ETCD_PEER_PORT" \
-  --initial-advertise-peer-urls "http://127.0.0.1:$TESTENV_ETCD_PEER_PORT" \
-  --initial-cluster "testenv=http://127.0.0.1:$TESTENV_ETCD_PEER_PORT" \
+etcd_args=(
+  --name testenv --data-dir "$run/etcd"
+  --listen-client-urls "http://127.0.0.1:$TESTENV_ETCD_PORT"
+  --advertise-client-urls "http://127.0.0.1:$TESTENV_ETCD_PORT"
+  --listen-peer-urls "http://127.0.0.1:$TESTENV_ETCD_PEER_PORT"
+  --initial-advertise-peer-urls "http://127.0.0.1:$TESTENV_ETCD_PEER_PORT"
+  --initial-cluster "testenv=http://127.0.0.1:$TESTENV_ETCD_PEER_PORT"
   --unsafe-no-fsync --quota-backend-bytes 1073741824 --log-level warn
+)
+# restart-etcd.sh starts it again with the same flags.
+echo "${etcd_args[*]}" >"$run/etcd.args"
+start etcd "$bin/etcd" "${etcd_args[@]}"
 wait_for 60 etcd curl -fsS "http://127.0.0.1:$TESTENV_ETCD_PORT/health"
 log "etcd up after $((SECONDS - started)) s"
 
 # --- kube-apiserver ------------------------------------------------------------
+# The audit log records the `bench` user's requests only (metadata, no
+# bodies): the truth of what a benchmarked job service asked for.
+cat >"$run/audit-policy.yaml" <<'EOF'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  users: [bench]
+- level: None
+EOF
 apiserver_args=(
   --bind-address=127.0.0.1 --advertise-address=127.0.0.1
   --secure-port="$TESTENV_APISERVER_PORT"
@@ -151,6 +180,8 @@ apiserver_args=(
   --enable-priority-and-fairness=false
   --kubelet-preferred-address-types=InternalIP
   --profiling=false
+  --audit-policy-file="$run/audit-policy.yaml"
+  --audit-log-path="$run/logs/audit.log" --audit-log-format=json
 )
 echo "${apiserver_args[*]}" >"$run/apiserver.args"
 start kube-apiserver "$bin/kube-apiserver" "${apiserver_args[@]}"
@@ -176,21 +207,24 @@ kubectl_ apply --server-side -f "$operator_dir/manifests/base/kubeflow.org_mpijo
 crd_established() { [[ "$(kubectl_ get crd mpijobs.kubeflow.org -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" == True ]]; }
 wait_for 60 "the MPIJob CRD" crd_established
 kubectl_ create namespace mpi-operator >/dev/null
-supervise mpi-operator "$bin/mpi-operator" --kubeConfig="$kubeconfig" \
-  --lock-namespace=mpi-operator --threadiness=4 --kube-api-qps=50 --kube-api-burst=100
+# Its client's rate limit (upstream: 5/10), work queue rate (upstream: 10/100) and workers, read at
+# every (re)start: operator.sh rewrites the file and restarts it.
+echo "--threadiness=4 --kube-api-qps=50 --kube-api-burst=100 --controller-queue-rate-limit=10 --controller-queue-burst=100" >"$run/mpi-operator.args"
+start mpi-operator bash -c 'while :; do read -r -a flags <"$0"; "$@" "${flags[@]}"; echo "testenv: exited with $?, restarting" >&2; sleep 1; done' \
+  "$run/mpi-operator.args" "$bin/mpi-operator" --kubeConfig="$kubeconfig" --lock-namespace=mpi-operator
 
 # --- kwok: fake nodes, pod lifecycle stages and logs ---------------------------
 stages="$(go env GOMODCACHE)/sigs.k8s.io/kwok@v0.8.0/kustomize/stage"
 [[ -d "$stages" ]] || die "kwok stages not found at $stages (run testenv/build.sh)"
 {
-  cat <<'EOF'
+  cat <<EOF
 apiVersion: config.kwok.x-k8s.io/v1alpha1
 kind: KwokConfiguration
 options:
   manageAllNodes: false
   manageNodesWithAnnotationSelector: kwok.x-k8s.io/node=fake
-  podPlayStageParallelism: 8
-  nodePlayStageParallelism: 4
+  podPlayStageParallelism: ${TESTENV_KWOK_PARALLELISM:-8}
+  nodePlayStageParallelism: ${TESTENV_KWOK_PARALLELISM:-4}
   nodeLeaseParallelism: 4
   podsOnNodeSyncParallelism: 2
   enableDebuggingHandlers: true
@@ -210,10 +244,13 @@ EOF
   # A launcher (mpirun) runs a while after its workers are up: Job pods
   # complete 8-10 s after they are ready (upstream: 1-5 s), so the operator
   # sees launcher and workers running together, as on a real cluster. (kwok's
-  # jitter is the upper bound of the delay, not an addition to it.)
+  # jitter is the upper bound of the delay, not an addition to it.) Pods
+  # labelled mpijob-testenv/keep-running run until deleted: the scale
+  # benchmark keeps every job Running at once.
   echo "---"
   sed -e '0,/durationMilliseconds: 1000/s//durationMilliseconds: 8000/' \
     -e 's/jitterDurationMilliseconds: 5000/jitterDurationMilliseconds: 10000/' \
+    -e "s|^    matchExpressions:\$|    matchExpressions:\n    - key: '.metadata.labels[\"mpijob-testenv/keep-running\"]'\n      operator: 'DoesNotExist'|" \
     "$stages/pod/general/pod-complete.yaml"
   # Every container "prints" this file (CRI log format), as a kubelet would serve it.
   cat <<EOF

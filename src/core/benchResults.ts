@@ -14,6 +14,7 @@ import { DEFAULT_BOOTSTRAP } from './bootstrap';
 import type { IStats, ScalingMode } from './stats';
 import { computeStats, scalingTable } from './stats';
 import { lazyValidator } from './schemaValidator';
+import type { IScaleDetail } from './scaleResults';
 
 /**
  * Version of the results format; bumped on incompatible changes. 2: the
@@ -213,8 +214,8 @@ export interface IResultsSummary {
 export interface IBenchResults {
   /** {@link RESULTS_SCHEMA_VERSION} (1 in older files; see {@link upgradeResults}). */
   readonly schemaVersion: number;
-  /** A scenario of jobs, or micro-benchmarks of this project's code. */
-  readonly kind: 'scenario' | 'micro';
+  /** A scenario of jobs, micro-benchmarks of this project's code, or a control-plane scale run. */
+  readonly kind: 'scenario' | 'micro' | 'scale';
   /** Scenario name, or `micro`. */
   readonly name: string;
   /** Completed, errored (some run failed), skipped (nothing ran) or interrupted. */
@@ -231,6 +232,8 @@ export interface IBenchResults {
   readonly runs: readonly IBenchRun[];
   /** Speedup table, as computed when the file was written; null without completed runs. */
   readonly summary: IResultsSummary | null;
+  /** The raw data of a scale run (kind `scale` only). */
+  readonly scale?: IScaleDetail;
 }
 
 /**

@@ -526,11 +526,12 @@ export const resultsSchema = {
       ]
     },
     "kind": {
-      "description": "scenario: MPI jobs over worker counts; micro: micro-benchmarks of this project's code.",
+      "description": "scenario: MPI jobs over worker counts; micro: micro-benchmarks of this project's code; scale: many jobs at once through one job service (details in `scale`).",
       "type": "string",
       "enum": [
         "scenario",
-        "micro"
+        "micro",
+        "scale"
       ]
     },
     "name": {
@@ -733,6 +734,175 @@ export const resultsSchema = {
       "type": "array",
       "items": {
         "$ref": "#/definitions/run"
+      }
+    },
+    "scale": {
+      "description": "kind scale only: the raw data of the run (see src/core/scaleResults.ts); every percentile and target is recomputed from it and from the runs' series.",
+      "type": "object",
+      "required": [
+        "jobs",
+        "workers",
+        "sseClients",
+        "nodes",
+        "jobTimes",
+        "allRunningSeconds",
+        "podsRunning",
+        "sse",
+        "requests",
+        "service",
+        "operator",
+        "delete",
+        "faults"
+      ],
+      "properties": {
+        "jobs": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "workers": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "sseClients": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "jobTimes": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "required": [
+              "job",
+              "submittedAt",
+              "runningAt"
+            ],
+            "properties": {
+              "job": {
+                "type": "string"
+              },
+              "submittedAt": {
+                "type": "number"
+              },
+              "runningAt": {
+                "$ref": "#/definitions/nullableNumber"
+              }
+            }
+          }
+        },
+        "allRunningSeconds": {
+          "$ref": "#/definitions/nullableNumber"
+        },
+        "podsRunning": {
+          "type": "object",
+          "required": [
+            "jobs",
+            "samples"
+          ],
+          "properties": {
+            "jobs": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            },
+            "samples": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "t",
+                  "running"
+                ],
+                "properties": {
+                  "t": {
+                    "type": "number"
+                  },
+                  "running": {
+                    "type": "array",
+                    "items": {
+                      "type": "integer"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "requests": {
+          "type": [
+            "array",
+            "null"
+          ],
+          "items": {
+            "type": "object",
+            "required": [
+              "verb",
+              "resource",
+              "count"
+            ],
+            "properties": {
+              "verb": {
+                "type": "string"
+              },
+              "resource": {
+                "type": "string"
+              },
+              "count": {
+                "type": "integer",
+                "minimum": 0
+              },
+              "maxOpen": {
+                "type": "integer",
+                "minimum": 0
+              }
+            }
+          }
+        },
+        "gpusPerWorker": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "nodes": {
+          "type": "object"
+        },
+        "sse": {
+          "type": "object"
+        },
+        "requestsMissing": {
+          "type": "string"
+        },
+        "operator": {
+          "type": "array",
+          "items": {
+            "type": "object"
+          }
+        },
+        "delete": {
+          "type": "object"
+        },
+        "faults": {
+          "type": "array",
+          "items": {
+            "type": "object"
+          }
+        },
+        "service": {
+          "type": "object",
+          "required": [
+            "cpuSeconds",
+            "maxRssBytes"
+          ],
+          "properties": {
+            "cpuSeconds": {
+              "type": "number",
+              "minimum": 0
+            },
+            "maxRssBytes": {
+              "type": "integer",
+              "minimum": 0
+            }
+          }
+        }
       }
     },
     "summary": {

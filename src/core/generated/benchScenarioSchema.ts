@@ -4,7 +4,7 @@ export const scenarioSchema = {
   "$schema": "http://json-schema.org/draft-07/schema#",
   "$id": "https://github.com/jupyterlab-mpijob/jupyterlab-mpijob/schema/scenario.json",
   "title": "Benchmark scenario",
-  "description": "One scaled distributed benchmark: a workload, the worker counts to run it on, and how often. Read by `mpijob bench run`; see benchmarks/README.md.",
+  "description": "One scaled distributed benchmark: a workload, the worker counts to run it on, and how often. With `scale`, a control-plane scale run instead: many jobs at once through one job service. Read by `mpijob bench run`; see benchmarks/README.md.",
   "type": "object",
   "additionalProperties": false,
   "required": [
@@ -188,6 +188,110 @@ export const scenarioSchema = {
         },
         "unit": {
           "type": "string"
+        }
+      }
+    },
+    "scale": {
+      "title": "Control-plane scale",
+      "description": "Makes this a scale scenario (kubernetes backend, one worker count): `jobs` MPIJobs of `workers[0]` workers submitted at once through one job service onto simulated (KWOK) nodes made for the run, with SSE clients following; measures time to Running, status → SSE latency, the service's API requests, CPU and memory, the operator's pod creation and deleting everything. See benchmarks/README.md.",
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "jobs"
+      ],
+      "properties": {
+        "jobs": {
+          "title": "Jobs",
+          "description": "MPIJobs submitted at once.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 1000
+        },
+        "sseClients": {
+          "title": "SSE clients",
+          "description": "Clients following the service's event stream, as open JupyterLab tabs do.",
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 100,
+          "default": 4
+        },
+        "podsPerNode": {
+          "title": "Pods per node",
+          "description": "Pod capacity of each simulated node.",
+          "type": "integer",
+          "minimum": 2,
+          "maximum": 1000,
+          "default": 110
+        },
+        "gpusPerNode": {
+          "title": "GPUs per node",
+          "description": "nvidia.com/gpu each simulated node advertises.",
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 1000,
+          "default": 8
+        },
+        "labels": {
+          "title": "Job labels",
+          "description": "Extra labels of every job and its pods (testenv keeps pods labelled mpijob-testenv/keep-running Running until deleted).",
+          "type": "object",
+          "additionalProperties": {
+            "type": "string"
+          },
+          "default": {}
+        },
+        "operator": {
+          "title": "Operator client rate limits",
+          "description": "The mpi-operator's client rate limit (--kube-api-qps/--kube-api-burst) and work queue rate limit (--controller-queue-rate-limit/--controller-queue-burst) for the main run (tuned), and how many jobs to submit first at upstream's defaults (5/10 and 10/100) to compare; needs a control plane the harness may restart the operator of (testenv).",
+          "type": "object",
+          "additionalProperties": false,
+          "properties": {
+            "qps": {
+              "type": "integer",
+              "minimum": 1,
+              "default": 50
+            },
+            "burst": {
+              "type": "integer",
+              "minimum": 1,
+              "default": 100
+            },
+            "queueRateLimit": {
+              "description": "--controller-queue-rate-limit: every pod event re-queues its MPIJob through a token bucket of this rate, so at upstream's 10 a second thousands of pod events delay each job's next sync by minutes.",
+              "type": "integer",
+              "minimum": 1,
+              "default": 10
+            },
+            "queueBurst": {
+              "description": "--controller-queue-burst.",
+              "type": "integer",
+              "minimum": 1,
+              "default": 100
+            },
+            "defaultJobs": {
+              "description": "Jobs of the run at upstream's default 5/10; 0 leaves it out.",
+              "type": "integer",
+              "minimum": 0,
+              "default": 0
+            }
+          },
+          "default": {}
+        },
+        "faults": {
+          "title": "Faults",
+          "description": "Injected once every job is Running, one after another; each is followed by a check that every client converges to the API's truth with no lost or repeated change.",
+          "type": "array",
+          "items": {
+            "type": "string",
+            "enum": [
+              "operator-kill",
+              "apiserver-restart",
+              "etcd-restart",
+              "service-restart"
+            ]
+          },
+          "uniqueItems": true,
+          "default": []
         }
       }
     }

@@ -31,13 +31,54 @@ function problemsOf(input: unknown) {
 describe('shipped scenarios', () => {
   const files = readdirSync(SCENARIOS).filter(f => f.endsWith('.yaml'));
 
-  it('should include the compute, allreduce, DDP, Kubernetes and smoke scenarios', () => {
+  it('should include the compute, allreduce, DDP, Kubernetes, scale and smoke scenarios', () => {
     expect(files.sort()).toEqual([
       'allreduce-local.yaml',
       'compute-local.yaml',
       'ddp-gpu.yaml',
+      'scale-ci.yaml',
+      'scale-faults.yaml',
+      'scale-kwok.yaml',
       'smoke-local.yaml',
       'tensorflow-benchmarks-k8s.yaml'
+    ]);
+  });
+
+  it('should run 50 jobs × 100 workers at scale, and 5 × 20 with one fault in CI', async () => {
+    const full = (await loadScenario(join(SCENARIOS, 'scale-kwok.yaml')))
+      .scenario;
+    const ci = (await loadScenario(join(SCENARIOS, 'scale-ci.yaml'))).scenario;
+    expect([full.scale?.jobs, full.workers, full.gpusPerWorker]).toEqual([
+      50,
+      [100],
+      1
+    ]);
+    expect([ci.scale?.jobs, ci.workers, ci.scale?.faults]).toEqual([
+      5,
+      [20],
+      ['operator-kill']
+    ]);
+  });
+
+  it('should refuse a scale scenario off Kubernetes or with several worker counts', () => {
+    const result = validateScenario({
+      name: 'scale-bad',
+      command: ['true'],
+      workers: [1, 2],
+      scale: { jobs: 3, faults: ['power-cut'] }
+    });
+    expect(result.ok ? [] : result.problems.map(p => p.path)).toEqual([
+      'scale.faults[0]'
+    ]);
+    const cross = validateScenario({
+      name: 'scale-bad',
+      command: ['true'],
+      workers: [1, 2],
+      scale: { jobs: 3 }
+    });
+    expect(cross.ok ? [] : cross.problems.map(p => p.path)).toEqual([
+      'backend',
+      'workers'
     ]);
   });
 

@@ -796,10 +796,41 @@ export class KubernetesBackend implements IMpiJobBackend {
     this.synced.clear();
   }
 
-  /** Waits until the MPIJob and every pod of it are gone (one watch, no polling). */
+  /**
+   * Waits until the MPIJob and every pod of it are gone: from the
+   * namespace's watches when they run (a service deleting many jobs must
+   * not open a watch per job), else with a watch of the job's pods.
+   */
   private async waitGone(namespace: string, name: string): Promise<void> {
     const timeoutMs = this.options.deleteTimeoutMs ?? 120_000;
     const selector = `${OPERATOR_JOB_NAME_LABEL}=${name}`;
+    const watched =
+      this.synced.get(namespace) ??
+      (this.options.scope === undefined ? this.synced.get('') : undefined);
+    if (watched) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const left = watched.livePods(namespace, name);
+        // The watch's word is confirmed once by the API server.
+        if (
+          left === 0 &&
+          !watched.find(namespace, name) &&
+          !(await this.api
+            .getMpiJob(namespace, name)
+            .then(() => true)
+            .catch(() => false))
+        ) {
+          return;
+        }
+        if (Date.now() > deadline) {
+          throw new BackendError(
+            'Timeout',
+            `mpijobs.kubeflow.org "${name}" is being deleted, but ${left} pod(s) remain after ${Math.round(timeoutMs / 1000)}s: check finalizers and node health (kubectl get pods -n ${namespace} -l ${selector})`
+          );
+        }
+        await new Promise(resolve => setTimeout(resolve, 250));
+      }
+    }
     let wake: () => void = () => undefined;
     const pods = new ResourceWatch<PodObject>({
       config: this.api.config,

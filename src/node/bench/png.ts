@@ -10,6 +10,10 @@ import {
 } from '../../core/benchChart';
 import type { IBenchResults } from '../../core/benchResults';
 import { summarizeResults } from '../../core/benchResults';
+import {
+  latencyChartConfigs,
+  podsRunningChartConfig
+} from '../../core/scaleChart';
 
 /** Size of each chart in the PNG, in pixels. */
 export const CHART_SIZE = { width: 800, height: 520 } as const;
@@ -30,22 +34,42 @@ export async function renderPng(
       'nothing to chart: no scenario results with a completed run'
     );
   }
-  const configs = [
+  return renderSheet([
     speedupChartConfig(scenarios),
     efficiencyChartConfig(scenarios)
-  ];
+  ]);
+}
+
+/**
+ * Renders a scale run's charts into one PNG: pods Running over time per
+ * job, and the distributions of submit → Running and status → SSE.
+ *
+ * @param results - results of kind `scale`
+ * @returns the PNG's bytes
+ */
+export function renderScalePng(results: IBenchResults): Promise<Buffer> {
+  return renderSheet([
+    podsRunningChartConfig(results),
+    ...latencyChartConfigs(results)
+  ]);
+}
+
+/** Draws charts side by side on one white sheet. */
+async function renderSheet(
+  configs: ReadonlyArray<{ options?: object }>
+): Promise<Buffer> {
   const { createCanvas } = await import('@napi-rs/canvas');
   const { Chart, registerables } = await import('chart.js');
   Chart.register(...registerables);
   const { width, height } = CHART_SIZE;
   const sheet = createCanvas(width * configs.length, height);
   const sheetContext = sheet.getContext('2d');
-  configs.forEach((config: BenchChartConfig, i) => {
+  configs.forEach((config, i) => {
     const canvas = createCanvas(width, height);
     const chart = new Chart(
       canvas.getContext('2d') as unknown as CanvasRenderingContext2D,
       {
-        ...structuredClone(config),
+        ...(structuredClone(config) as BenchChartConfig),
         options: { ...structuredClone(config.options), devicePixelRatio: 1 },
         plugins: [WHITE_BACKGROUND]
       }

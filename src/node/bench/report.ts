@@ -20,6 +20,7 @@ import {
   SUMMARY_HEADERS,
   summaryCells
 } from '../../core/benchReport';
+import { scaleReportLines } from '../../core/scaleReport';
 import { formatTable } from '../../core/table';
 
 export { environmentLines, SUMMARY_HEADERS, summaryCells };
@@ -33,7 +34,13 @@ export { environmentLines, SUMMARY_HEADERS, summaryCells };
  */
 export function formatReport(results: readonly IBenchResults[]): string {
   return results
-    .map(r => (r.kind === 'micro' ? microReport(r) : scenarioReport(r)))
+    .map(r =>
+      r.kind === 'micro'
+        ? microReport(r)
+        : r.kind === 'scale'
+          ? scaleReport(r)
+          : scenarioReport(r)
+    )
     .join('\n');
 }
 
@@ -58,6 +65,10 @@ function scenarioReport(results: IBenchResults): string {
     lines.push('', sweeps.trimEnd());
   }
   return `${lines.join('\n')}\n`;
+}
+
+function scaleReport(results: IBenchResults): string {
+  return `${[headerLine(results), ...environmentLines(results), '', ...scaleReportLines(results)].join('\n')}\n`;
 }
 
 function microReport(results: IBenchResults): string {

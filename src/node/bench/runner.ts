@@ -558,5 +558,8 @@ function emptyRun(
 
 /** One line saying what a scenario runs, where and how often. */
 export function describeScenario(scenario: IScenario): string {
+  if (scenario.scale) {
+    return `${scenario.name}: ${scenario.scale.jobs} jobs × ${scenario.workers[0]} workers at once through one job service, ${scenario.scale.sseClients} SSE client(s), ${scenario.backend} backend`;
+  }
   return `${scenario.name}: ${scenario.workload ?? scenario.notebook ?? scenario.command?.join(' ')} on ${scenario.workers.join(', ')} worker(s) × ${scenario.ranksPerWorker} rank(s), ${scenario.warmups} warm-up(s) + ${scenario.repeats} run(s) each, ${scenario.scaling} scaling, ${scenario.backend} backend`;
 }

@@ -29,6 +29,40 @@ export interface IOutputMetric {
   readonly unit?: string;
 }
 
+/** Fault a scale run injects (see schema/scenario.json). */
+export type ScaleFault =
+  'operator-kill' | 'apiserver-restart' | 'etcd-restart' | 'service-restart';
+
+/** The mpi-operator's rate limits. */
+export interface IOperatorFlags {
+  /** --kube-api-qps. */
+  readonly qps: number;
+  /** --kube-api-burst. */
+  readonly burst: number;
+  /** --controller-queue-rate-limit. */
+  readonly queueRateLimit: number;
+  /** --controller-queue-burst. */
+  readonly queueBurst: number;
+}
+
+/** What makes a scenario a control-plane scale run. */
+export interface IScaleOptions {
+  /** MPIJobs submitted at once. */
+  readonly jobs: number;
+  /** SSE clients following the service. */
+  readonly sseClients: number;
+  /** Pod capacity of each simulated node. */
+  readonly podsPerNode: number;
+  /** GPUs of each simulated node. */
+  readonly gpusPerNode: number;
+  /** Extra labels of the jobs and their pods. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The operator's client rate limits. */
+  readonly operator: IOperatorFlags & { readonly defaultJobs: number };
+  /** Faults injected once every job is Running. */
+  readonly faults: readonly ScaleFault[];
+}
+
 /** A validated scenario, defaults filled in (see schema/scenario.json). */
 export interface IScenario {
   /** Names the results file and the jobs. */
@@ -74,6 +108,8 @@ export interface IScenario {
    * service's notebook benchmark, not read from scenario files).
    */
   readonly notebook?: string;
+  /** Makes it a control-plane scale run (many jobs at once). */
+  readonly scale?: IScaleOptions;
 }
 
 /** A packaged notebook run as a benchmark's workload. */
@@ -284,6 +320,22 @@ function crossFieldProblems(scenario: IScenario): IProblem[] {
       message:
         "Intel MPI runs only on the kubernetes backend: use 'OpenMPI' or 'MPICH' locally"
     });
+  }
+  if (scenario.scale !== undefined) {
+    if (scenario.backend !== 'kubernetes') {
+      problems.push({
+        path: 'backend',
+        message:
+          "must be 'kubernetes' for a scale scenario: it measures a control plane"
+      });
+    }
+    if (scenario.workers.length !== 1) {
+      problems.push({
+        path: 'workers',
+        message:
+          'must hold one worker count in a scale scenario: the workers of every job, e.g. [100]'
+      });
+    }
   }
   if (scenario.metric !== undefined) {
     try {

@@ -244,6 +244,23 @@ export class JobWatcher {
   }
 
   /**
+   * How many of a job's pods exist now (deleted ones not counted).
+   *
+   * @param namespace - the job's namespace
+   * @param name - the job's name
+   * @returns the count
+   */
+  livePods(namespace: string, name: string): number {
+    return this.pods
+      .items()
+      .filter(
+        p =>
+          p.metadata?.namespace === namespace &&
+          p.metadata?.labels?.[OPERATOR_JOB_NAME_LABEL] === name
+      ).length;
+  }
+
+  /**
    * A job's pods: those live now and those seen deleted (as last seen).
    *
    * @param namespace - the job's namespace

@@ -134,7 +134,7 @@ export class ResourceWatch<T extends IWatchedObject> {
     this.lists++;
     const fresh = new Map<string, T>();
     for (const item of listed.items) {
-      fresh.set(keyOf(item), item);
+      fresh.set(keyOf(item), slim(item));
     }
     // Report what changed while we were not watching, as a watch would have.
     for (const [key, old] of this.objects) {
@@ -211,6 +211,7 @@ export class ResourceWatch<T extends IWatchedObject> {
           if (type === 'BOOKMARK') {
             return;
           }
+          slim(object);
           const key = keyOf(object);
           if (type === 'DELETED') {
             this.objects.delete(key);
@@ -248,6 +249,19 @@ export class ResourceWatch<T extends IWatchedObject> {
     }, delay);
     this.timer.unref?.();
   }
+}
+
+/**
+ * Drops what nothing here reads and is half of a pod's size: server-side
+ * apply's field ownership. A namespace of 5,000 pods held in memory is
+ * ~100 MB of JSON with it.
+ */
+function slim<T extends IWatchedObject>(object: T): T {
+  const meta = object?.metadata as { managedFields?: unknown } | undefined;
+  if (meta && 'managedFields' in meta) {
+    delete meta.managedFields;
+  }
+  return object;
 }
 
 function keyOf(object: IWatchedObject): string {

@@ -18,7 +18,7 @@ import { NOTEBOOK_BENCH } from '../../../core/notebookBench';
 import { toYamlStream } from '../../../core/yamlStream';
 import { BackendError } from '../../backends/errors';
 import { runMicroBenchmarks } from '../../bench/micro';
-import { renderPng } from '../../bench/png';
+import { renderPng, renderScalePng } from '../../bench/png';
 import { Progress } from '../../bench/progress';
 import { formatReport, renderHtml } from '../../bench/report';
 import {
@@ -27,6 +27,8 @@ import {
   writeResults
 } from '../../bench/resultsFile';
 import { describeScenario, runScenario } from '../../bench/runner';
+import { runScale } from '../../bench/scale/run';
+import { TestenvControl } from '../../bench/scale/testenvControl';
 import type { ILoadedScenario } from '../../bench/scenario';
 import { loadScenario, parseScenario } from '../../bench/scenario';
 import type { ICliContext } from '../context';
@@ -106,6 +108,26 @@ export function registerBench(program: Command, context: ICliContext): void {
     .option(
       '--unschedulable-timeout <seconds>',
       `Fail a run whose job no node can take for this long (default ${UNSCHEDULABLE_MS / 1000}).`
+    )
+    .option(
+      '--jobs <n>',
+      "A scale scenario's number of jobs instead of its own."
+    )
+    .option(
+      '--testenv <dir>',
+      "A scale scenario on testenv's control plane (its run directory): its kubeconfig, the service as user bench, requests from its audit log, and the operator and API server restarted where the scenario asks."
+    )
+    .option(
+      '--service-context <context>',
+      'A scale scenario: the kubeconfig context the job service runs as (default: --context).'
+    )
+    .option(
+      '--audit-log <file>',
+      "A scale scenario: kube-apiserver's audit log, which records the service's user (--audit-user), to count its requests."
+    )
+    .option(
+      '--audit-user <name>',
+      'The user the service runs as in the audit log (default: bench).'
     );
   // The job flags set up a notebook's jobs; --workers lists the counts.
   addSpecFlags(run, ['workers']);
@@ -146,6 +168,10 @@ export function registerBench(program: Command, context: ICliContext): void {
       } catch (error) {
         throw asCliError(error, file);
       }
+      if (loaded.scenario.scale) {
+        await runScaleCommand(context, self, loaded, options);
+        return;
+      }
       await runCommand(context, self, loaded, options);
     }
   );
@@ -182,7 +208,11 @@ export function registerBench(program: Command, context: ICliContext): void {
       if (typeof options.png === 'string') {
         let png: Buffer;
         try {
-          png = await renderPng(results);
+          const scale = results.find(r => r.kind === 'scale');
+          png =
+            scale && !results.some(r => r.kind === 'scenario')
+              ? await renderScalePng(scale)
+              : await renderPng(results);
         } catch (error) {
           throw new CliError([errorMessage(error)]);
         }
@@ -381,6 +411,79 @@ async function runCommand(
   finish(done, output);
 }
 
+async function runScaleCommand(
+  context: ICliContext,
+  self: Command,
+  loaded: ILoadedScenario,
+  options: Record<string, unknown>
+): Promise<void> {
+  const format = resultsFormat(options, 'mpijob bench run');
+  const globals = self.optsWithGlobals<{
+    kubeconfig?: string;
+    context?: string;
+  }>();
+  const testenvDir =
+    typeof options.testenv === 'string' ? resolve(options.testenv) : null;
+  // The CLI is lib/node/cli.js of the checkout whose testenv/ it drives.
+  const testenv = testenvDir
+    ? TestenvControl.find(resolve(checkoutDir(), '..', '..'), testenvDir)
+    : null;
+  if (testenvDir && !testenv) {
+    throw new CliError([
+      `no running testenv at ${testenvDir} (or no testenv/ scripts beside this CLI): start it with testenv/start.sh`
+    ]);
+  }
+  const auditLog =
+    typeof options.auditLog === 'string' ? options.auditLog : testenv?.auditLog;
+  const progress = new Progress(context.io.stderr);
+  const { signal, release } = interruptible(context);
+  context.io.stderr.write(`${describeScenario(loaded.scenario)}\n`);
+  let results: IBenchResults;
+  try {
+    results = await runScale({
+      loaded,
+      kubeconfig: globals.kubeconfig ?? testenv?.kubeconfig,
+      context: globals.context,
+      serviceContext:
+        typeof options.serviceContext === 'string'
+          ? options.serviceContext
+          : testenv
+            ? 'testenv-bench'
+            : undefined,
+      audit: auditLog
+        ? {
+            file: auditLog,
+            user:
+              typeof options.auditUser === 'string'
+                ? options.auditUser
+                : 'bench'
+          }
+        : undefined,
+      testenv,
+      cli: process.argv[1],
+      signal,
+      progress,
+      cwd: checkoutDir()
+    });
+  } finally {
+    release();
+  }
+  const output =
+    typeof options.out === 'string'
+      ? options.out
+      : defaultResultsPath(
+          loaded.resultsDir,
+          loaded.scenario.name,
+          results.startedAt
+        );
+  await writeResults(output, results);
+  const png = output.replace(/\.json$/, '') + '.png';
+  await writeFile(png, await renderScalePng(results));
+  printResults(context, results, format);
+  context.io.stderr.write(`results: ${output}\ncharts: ${png}\n`);
+  finish(results, output);
+}
+
 /** `-o` of `bench run` and `bench micro`: the results record instead of the table. */
 const RESULTS_FORMATS = ['json', 'yaml'] as const;
 
@@ -470,6 +573,18 @@ async function loadWithOverrides(
   }
   if (options.bare === false) {
     overrides.bare = false;
+  }
+  if (options.jobs !== undefined) {
+    if (!loaded.scenario.scale) {
+      throw usageError(
+        `--jobs is for scale scenarios; ${loaded.scenario.name} runs one job at a time`,
+        'mpijob bench run'
+      );
+    }
+    overrides.scale = {
+      ...loaded.scenario.scale,
+      jobs: wholeNumberFlag(options.jobs, '--jobs', 'mpijob bench run', 1)
+    };
   }
   if (Object.keys(overrides).length === 0) {
     return loaded;
