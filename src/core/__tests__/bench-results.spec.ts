@@ -392,7 +392,7 @@ describe('committed results files (benchmarks/results)', () => {
     for (const file of all) {
       expect({ file, kind: kindOf(file) }).toEqual({
         file,
-        kind: expect.stringMatching(/^(scenario|micro|sdk-overhead)$/)
+        kind: expect.stringMatching(/^(scenario|micro|scale|sdk-overhead)$/)
       });
     }
   });

@@ -217,7 +217,12 @@ describeWithCluster()('the job service on a cluster', () => {
     );
     // The notebook's code, compiled here: a warning, the job still fits.
     const py2 = buildJob(
-      parseLaunchSpec({ name: 'py2', namespace: ns, workers: 1 }),
+      parseLaunchSpec({
+        name: 'py2',
+        namespace: ns,
+        workers: 1,
+        source: { notebook: 'py2.ipynb' }
+      }),
       notebook([codeCell("print 'x'")])
     );
     const checked = await client.preflight(py2.spec, ns, py2.program);
