@@ -47,19 +47,14 @@ const EXCEPTHOOK = [
   "    # Abort makes mpirun (MPICH's at once) kill every rank, with what is still unread in their pipes lost: the traceback just printed among it. Wait, briefly, until mpirun's side has read this rank's pipes.",
   '    import fcntl, stat, struct, termios, time',
   '    deadline = time.monotonic() + 2',
-  '    piped = False',
   '    for fd in (1, 2):',
   '        try:',
   '            if not stat.S_ISFIFO(_mpijob_os.fstat(fd).st_mode):',
   '                continue',
-  '            piped = True',
   "            while struct.unpack('i', fcntl.ioctl(fd, termios.FIONREAD, bytes(4)))[0] > 0 and time.monotonic() < deadline:",
   '                time.sleep(0.002)',
   '        except OSError:',
-  '            pass',
-  "    # On another host than mpirun (a worker pod), the rank's daemon read the pipes and forwards what it read; Abort's message can overtake it there. A moment more lets it arrive.",
-  '    if piped:',
-  '        time.sleep(0.5)'
+  '            pass'
 ];
 
 const MARKED_STDERR = [

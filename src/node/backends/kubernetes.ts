@@ -58,6 +58,10 @@ import { ResourceWatch } from './kubernetes/resourceWatch';
 import type { PodObject } from './kubernetes/api';
 
 /** Options of {@link KubernetesBackend.open}. */
+/** Reads of a failed launcher's log, and the time between them, until two agree. */
+const FAILURE_REREADS = 5;
+const FAILURE_REREAD_MS = 500;
+
 export interface IKubernetesBackendOptions extends IKubeConnectionOptions {
   /** Skip preflight before submitting (it still runs for `preflight`). */
   readonly skipPreflight?: boolean;
@@ -323,7 +327,7 @@ export class KubernetesBackend implements IMpiJobBackend {
     let pending = this.failing.get(record.uid);
     if (pending === undefined) {
       const { namespace, name, uid } = record;
-      pending = launcherFailure(this.logs(namespace, name), record)
+      pending = this.settledFailure(record)
         .catch(() => null)
         .then(cause => {
           this.failures.set(uid, cause);
@@ -338,6 +342,26 @@ export class KubernetesBackend implements IMpiJobBackend {
       this.failing.set(record.uid, pending);
     }
     return pending;
+  }
+
+  /**
+   * The failure as the launcher's whole log tells it. The container
+   * runtime may still be writing the log out when the job turns Failed (a
+   * read then saw a rank's output without the traceback that ended it), so
+   * the log is read again until two reads agree.
+   */
+  private async settledFailure(record: IJobRecord): Promise<string | null> {
+    const { namespace, name } = record;
+    let last = await launcherFailure(this.logs(namespace, name), record);
+    for (let read = 0; read < FAILURE_REREADS; read++) {
+      await new Promise(resolve => setTimeout(resolve, FAILURE_REREAD_MS));
+      const next = await launcherFailure(this.logs(namespace, name), record);
+      if (next === last) {
+        return next;
+      }
+      last = next;
+    }
+    return last;
   }
 
   watch(
