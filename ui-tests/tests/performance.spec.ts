@@ -299,6 +299,9 @@ test('renders a 101-pod topology and 100,000 log lines quickly (measured, not as
 test('loads the 100,000 lines of a real job through the service (measured, not asserted)', async ({
   page
 }) => {
+  // Its own waits allow the job 2 min and its output 2 min more (a loaded
+  // 2-core CI machine needed more than the default 2 min in all).
+  test.setTimeout(300_000);
   await page.notebook.createNew('chatty.ipynb');
   await page.notebook.setCell(
     0,
