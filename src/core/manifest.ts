@@ -14,6 +14,7 @@ import {
   MANAGED_BY,
   MPIJOB_API_VERSION
 } from './kube';
+import { openMpiTagged } from './mpiOutput';
 import type { IPackagedProgram, IShippedFile } from './notebook';
 import { encodeSourceMap, PROGRAM_FILE_NAME } from './notebook';
 import type { ILaunchSpec, MpiImplementation } from './spec';
@@ -105,10 +106,12 @@ export function programConfigMapName(jobName: string): string {
  * operator's hostfile on the command line: Open MPI 5 ignores the ORTE-era
  * variable the operator sets for it and would otherwise start every rank on
  * the launcher. Hydra (Intel MPI, MPICH) reads the hostfile from the
- * variables the operator sets, as upstream's examples rely on.
+ * variables the operator sets, as upstream's examples rely on. Open MPI's
+ * mpirun starts through a constant `sh -c` script that picks its output
+ * option by version (see OPENMPI_TAGS_SCRIPT).
  *
  * @param spec - the launch spec
- * @returns mpirun and its arguments, then the program to run on every rank
+ * @returns the launcher's command line, the program to run on every rank last
  */
 export function launcherCommand(spec: ILaunchSpec): string[] {
   const program = spec.command ?? [
@@ -126,8 +129,10 @@ export function launcherCommand(spec: ILaunchSpec): string[] {
       'PYTHONUNBUFFERED',
       ...envNames(spec)
     ];
-    return [
-      'mpirun',
+    // Rank-tagged output (the option depends on the image's Open MPI), so
+    // that logs split by rank and tracebacks map to cells: the pod log is
+    // one stream.
+    return openMpiTagged('mpirun', [
       '-n',
       ranks,
       '--hostfile',
@@ -136,12 +141,9 @@ export function launcherCommand(spec: ILaunchSpec): string[] {
       'none',
       '--map-by',
       'slot',
-      // Tag each rank's output, so logs can be split by rank and
-      // tracebacks mapped to cells (the pod log is one stream).
-      '--tag-output',
       ...forwarded.flatMap(name => ['-x', name]),
       ...program
-    ];
+    ]);
   }
   return ['mpirun', '-n', ranks, '-prepend-rank', ...program];
 }

@@ -1,6 +1,7 @@
 /**
- * Splits the output of `mpirun --tag-output` (Open MPI) or
- * `mpiexec -prepend-rank` (MPICH) into per-rank lines.
+ * Splits the output of `mpirun --tag-output` (Open MPI 4; `--output
+ * tag:raw` from Open MPI 5, see {@link OPENMPI_TAGS_SCRIPT}) or `mpiexec
+ * -prepend-rank` (MPICH) into per-rank lines.
  *
  * Both launchers tag every write chunk of a rank, not every line: rank 1's
  * `print(1, 2)` may arrive as `[1,1]<stdout>:1[1,1]<stdout>: [1,1]<stdout>:2`
@@ -79,6 +80,39 @@ export const RANK_WRAPPER_SCRIPT = `${STDERR_MARK_ENV}=1 "$@" 2>&1\nrc=$?\nprint
 
 /** `$0` of the wrapper script, shown by `ps`. */
 export const RANK_WRAPPER_NAME = 'mpijob-rank';
+
+/**
+ * The constant `sh -c` script that starts Open MPI's mpirun (its `$0`) with
+ * rank-tagged output: `--tag-output` up to Open MPI 4, `--output tag:raw`
+ * from Open MPI 5 on. Open MPI 5 (PMIx) holds back an unfinished line of a
+ * rank until the rest comes, and hands it to the next line of any rank
+ * instead (openpmix/openpmix#3858): a rank's line then shows up in another
+ * rank's log, whenever mpirun reads a rank's pipe mid-line. Raw output
+ * passes each chunk on at once, tagged with its own rank, as Open MPI 4
+ * does. Open MPI 4 refuses `--output`, so the version decides; the job's
+ * arguments come only as "$@".
+ */
+export const OPENMPI_TAGS_SCRIPT = [
+  'case "$("$0" --version 2>/dev/null)" in',
+  '*"Open MPI) "[5-9].*) exec "$0" --output tag:raw "$@" ;;',
+  'esac',
+  'exec "$0" --tag-output "$@"'
+].join('\n');
+
+/**
+ * An Open MPI mpirun command line with rank-tagged output (see
+ * {@link OPENMPI_TAGS_SCRIPT}).
+ *
+ * @param mpirun - the mpirun to run (a name on PATH, or a path)
+ * @param args - its arguments, without output options
+ * @returns the command line
+ */
+export function openMpiTagged(
+  mpirun: string,
+  args: readonly string[]
+): string[] {
+  return ['/bin/sh', '-c', OPENMPI_TAGS_SCRIPT, mpirun, ...args];
+}
 
 // A line that never ends (a progress bar redrawn with \r) is cut here.
 const MAX_LINE_CHARS = 64 * 1024;

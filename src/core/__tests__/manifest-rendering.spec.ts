@@ -11,11 +11,13 @@ import {
   PROGRAM_MOUNT_PATH,
   renderJob
 } from '../manifest';
+import { OPENMPI_TAGS_SCRIPT } from '../mpiOutput';
 import type { IPackagedProgram } from '../notebook';
 import { packageNotebook, PROGRAM_FILE_NAME } from '../notebook';
 import type { ILaunchSpec } from '../spec';
 import { parseLaunchSpec } from '../spec';
 import { parseYamlStream, toYamlStream } from '../yamlStream';
+import { mpirunOf } from './helpers/launcher';
 import { crdErrors } from './helpers/reference';
 
 const notebook = {
@@ -91,7 +93,11 @@ describe('#renderJob', () => {
       .containers[0];
     expect(JSON.stringify(launcher.resources)).not.toContain(GPU_RESOURCE);
     expect((rendered.mpiJob.spec as Json).slotsPerWorker).toBe(2);
-    expect(launcher.command.slice(0, 3)).toEqual(['mpirun', '-n', '8']);
+    expect(mpirunOf(launcher.command).slice(0, 3)).toEqual([
+      'mpirun',
+      '-n',
+      '8'
+    ]);
     expect(crdErrors(rendered.mpiJob)).toEqual([]);
   });
 
@@ -104,7 +110,7 @@ describe('#renderJob', () => {
   });
 
   it.each([
-    ['OpenMPI', ['-x', 'PYTHONUNBUFFERED'], '--tag-output', 'command'],
+    ['OpenMPI', ['-x', 'PYTHONUNBUFFERED'], OPENMPI_TAGS_SCRIPT, 'command'],
     ['Intel', [], '-prepend-rank', 'args'],
     ['MPICH', [], '-prepend-rank', 'args']
   ])(
@@ -116,7 +122,7 @@ describe('#renderJob', () => {
         env: [{ name: 'SEED', value: '7' }]
       });
       const command = launcherCommand(s);
-      expect(command.slice(0, 3)).toEqual(['mpirun', '-n', '3']);
+      expect(mpirunOf(command).slice(0, 3)).toEqual(['mpirun', '-n', '3']);
       expect(command.slice(-3)).toEqual([
         'python3',
         '-u',
@@ -376,7 +382,7 @@ describe('#renderJob', () => {
           .containers[0];
         return (
           worker.replicas === s.workers &&
-          (launcher.command ?? launcher.args)[2] ===
+          mpirunOf(launcher.command ?? launcher.args)[2] ===
             String(s.workers * s.slotsPerWorker) &&
           rendered.objects.every(o => o.metadata.namespace === s.namespace) &&
           (rendered.networkPolicy !== null) === s.networkPolicy

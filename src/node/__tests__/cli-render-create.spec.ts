@@ -9,6 +9,7 @@ import {
   crdErrors,
   upstreamExamples
 } from '../../core/__tests__/helpers/reference';
+import { mpirunOf } from '../../core/__tests__/helpers/launcher';
 import { notebookText } from '../../core/__tests__/helpers/notebooks';
 import { mpijob, mpijobUntilFirstOutput } from './helpers';
 
@@ -58,10 +59,9 @@ describe('mpijob render', () => {
     ).toBe('1');
     expect(worker.template.spec.containers[0].image).toBe('quay.io/team/pi:1');
     expect(
-      job.spec.mpiReplicaSpecs.Launcher.template.spec.containers[0].command.slice(
-        0,
-        3
-      )
+      mpirunOf(
+        job.spec.mpiReplicaSpecs.Launcher.template.spec.containers[0].command
+      ).slice(0, 3)
     ).toEqual(['mpirun', '-n', '4']);
     expect(crdErrors(job)).toEqual([]);
   });
@@ -90,7 +90,11 @@ describe('mpijob render', () => {
     const launcher =
       job.spec.mpiReplicaSpecs.Launcher.template.spec.containers[0];
     const worker = job.spec.mpiReplicaSpecs.Worker.template.spec.containers[0];
-    expect(launcher.command.slice(0, 3)).toEqual(['mpirun', '-n', '2']);
+    expect(mpirunOf(launcher.command).slice(0, 3)).toEqual([
+      'mpirun',
+      '-n',
+      '2'
+    ]);
     expect(launcher.command.slice(-4)).toEqual([
       'python3',
       'train.py',

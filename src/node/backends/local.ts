@@ -55,7 +55,7 @@ import type { IEntry } from './local/entry';
 import { newEntry } from './local/entry';
 import { listJobFiles, readJobFile } from './local/files';
 import { JobHub } from './local/hub';
-import { jobLauncherArgs } from './local/launch';
+import { jobLauncherArgs, launcherArgv } from './local/launch';
 import { followLogs } from './local/logFollow';
 import type { ILogSource } from './local/logFollow';
 import type { ILocalRun } from './local/model';
@@ -264,7 +264,7 @@ export class LocalBackend implements IMpiJobBackend {
     const run: ILocalRun = {
       flavor: plan.flavor,
       ranks: plan.ranks,
-      argv: [plan.launcher.path, ...args],
+      argv: launcherArgv(plan.flavor, plan.launcher.path, args),
       owner: this.owner,
       launcher: null,
       phase: 'Pending',
@@ -303,7 +303,7 @@ export class LocalBackend implements IMpiJobBackend {
     );
     this.entries.set(key, entry);
     this.hub.emit({ type: 'ADDED', job: stored.record });
-    entry.starting = startRun(this.runHost, entry, plan, args, jobDir);
+    entry.starting = startRun(this.runHost, entry, plan, run.argv, jobDir);
     try {
       await entry.starting;
     } finally {

@@ -14,6 +14,7 @@ import { fieldTitles, totalRanks } from '../../../core/spec';
 import { JOB_MARKER_ENV } from './procs';
 import type { MpiFlavor } from '../../../core/mpiOutput';
 import {
+  openMpiTagged,
   RANK_WRAPPER_NAME,
   RANK_WRAPPER_SCRIPT
 } from '../../../core/mpiOutput';
@@ -243,9 +244,10 @@ export function missingLauncherMessage(launcher: ILauncher): string {
 }
 
 /**
- * The launcher's arguments: ranks, output tags, and the rank wrapper around
- * the program (neither when `bare`). Every user value is a separate
- * argument; the wrapper script is a constant.
+ * The launcher's arguments: ranks and the rank wrapper around the program
+ * (not when `bare`); MPICH's output tags (Open MPI's come from
+ * {@link launcherArgv}). Every user value is a separate argument; the
+ * wrapper script is a constant.
  *
  * @param flavor - which MPI
  * @param options - ranks, program and binding
@@ -279,9 +281,30 @@ export function launcherArgs(
     // system's python3, not the one first on the PATH the service was given.
     '--noprefix',
     ...(options.bindNone ? ['--bind-to', 'none'] : []),
-    ...(options.bare ? [] : ['--tag-output']),
     ...program
   ];
+}
+
+/**
+ * A job's whole launcher command line: the launcher and its arguments,
+ * through the script that adds Open MPI's output tags (their option depends
+ * on its version; see core OPENMPI_TAGS_SCRIPT) unless `bare`.
+ *
+ * @param flavor - which MPI
+ * @param launcher - the launcher's absolute path
+ * @param args - from {@link launcherArgs} or {@link jobLauncherArgs}
+ * @param bare - the same `bare` those were made with
+ * @returns the command line
+ */
+export function launcherArgv(
+  flavor: MpiFlavor,
+  launcher: string,
+  args: readonly string[],
+  bare = false
+): string[] {
+  return flavor === 'openmpi' && !bare
+    ? openMpiTagged(launcher, args)
+    : [launcher, ...args];
 }
 
 /**

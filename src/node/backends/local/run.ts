@@ -67,14 +67,14 @@ export interface IRunHost {
  * @param host - the backend
  * @param entry - the job, stored Pending
  * @param plan - what submit found out
- * @param args - the launcher's arguments
+ * @param argv - the launcher's command line (see launcherArgv)
  * @param jobDir - the job's directory
  */
 export async function startRun(
   host: IRunHost,
   entry: IEntry,
   plan: ILaunchPlan,
-  args: readonly string[],
+  argv: readonly string[],
   jobDir: string
 ): Promise<void> {
   const spec = entry.base.spec as ILaunchSpec;
@@ -85,9 +85,9 @@ export async function startRun(
         )
       : null;
   const config: ISuperviseConfig = {
-    launcher: plan.launcher.path,
+    launcher: argv[0],
     launcherName: plan.launcher.command.split('/').pop() ?? 'mpirun',
-    args,
+    args: argv.slice(1),
     cwd: spec.workingDir === undefined ? jobDir : expandHome(spec.workingDir),
     env: launchEnv(
       plan.flavor,
