@@ -3,6 +3,8 @@
  * first complete traceback, never a traceback cut short when its rank was
  * stopped by another's failure. The lines are Open MPI's and Python's own.
  */
+import * as fc from 'fast-check';
+
 import type { IOutputLine } from '../../core/mpiOutput';
 import { describeRankFailure, FailureTracker } from '../backends/failure';
 
@@ -92,6 +94,50 @@ describe('a failure without a traceback header', () => {
     );
     expect(text.summary).toBe(
       "rank 0 failed (exit code 1) in cell 2, line 1: SyntaxError: Missing parentheses in call to 'print'. Did you mean print(...)?"
+    );
+  });
+});
+
+describe('a traceback on a stream of its own', () => {
+  it("should read the traceback from stderr, whatever the rank's stdout lines that come between", () => {
+    // Kubernetes: mpirun relays a rank's stdout and stderr on channels of
+    // their own, which keep their order within each, not between them.
+    const stdout = ['rank 1 on boom-worker-1', 'done: 3', 'Traceback-like'];
+    const stderr = [
+      'Traceback (most recent call last):',
+      '  File "/tmp/boom.ipynb", cell 2, line 2, in <module>',
+      '    raise RuntimeError("boom on rank 1")',
+      'RuntimeError: boom on rank 1'
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(fc.boolean(), {
+          minLength: stdout.length + stderr.length,
+          maxLength: stdout.length + stderr.length
+        }),
+        picks => {
+          const out = [...stdout];
+          const err = [...stderr];
+          const lines: IOutputLine[] = [];
+          for (const fromOut of picks) {
+            const line =
+              (fromOut && out.length > 0) || err.length === 0
+                ? { stream: 'stdout' as const, text: out.shift() }
+                : { stream: 'stderr' as const, text: err.shift() };
+            if (line.text !== undefined) {
+              lines.push({ rank: 1, stream: line.stream, text: line.text });
+            }
+          }
+          const tracker = track(lines);
+          const culprit = tracker.culprit();
+          expect(culprit).toEqual({ rank: 1, exitCode: null });
+          expect(
+            describeRankFailure(culprit!, tracker.rankTail(1), null).summary
+          ).toBe(
+            'rank 1 failed in cell 2, line 2: RuntimeError: boom on rank 1'
+          );
+        }
+      )
     );
   });
 });

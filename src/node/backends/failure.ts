@@ -10,13 +10,13 @@
  * when its rank was stopped is no evidence); the first non-zero exit the
  * rank wrapper reported.
  *
- * A rank's stderr comes joined to its stdout (see core/mpiOutput), marked as
- * stderr only where the program marks it, so the evidence is looked for in
- * both streams.
+ * A local rank's stderr comes joined to its stdout (see core/mpiOutput),
+ * marked as stderr only where the program marks it, so the evidence is looked
+ * for in both streams; a traceback on stderr is read from stderr alone.
  */
 import { mapTraceback } from '../../core/notebook';
 import type { IPackagedProgram } from '../../core/notebook';
-import type { IOutputLine } from '../../core/mpiOutput';
+import type { IOutputLine, StreamName } from '../../core/mpiOutput';
 import { signalOfExitCode } from './local/procs';
 
 /** The rank blamed for a failure. */
@@ -56,11 +56,18 @@ const SYNTAX_ERROR = /^(?:SyntaxError|IndentationError|TabError)\b/;
 /** Collects the evidence about a failure while a job's output goes by. */
 export class FailureTracker {
   private readonly tails = new Map<number, string[]>();
+  // Each rank's stderr lines alone: where its stderr comes on a channel of
+  // its own (Kubernetes' launcher log), its stdout interleaves with it in any
+  // order, even inside a traceback.
+  private readonly stderrTails = new Map<number, string[]>();
+  // The stream of each rank's last traceback header.
+  private readonly tracebackStreams = new Map<number, StreamName>();
   private readonly launcherTail: string[] = [];
   private readonly exits = new Map<number, number>();
   private tracebackRank: number | null = null;
-  // Ranks whose traceback has begun but not yet reached its exception line.
-  private readonly openTracebacks = new Set<number>();
+  // Ranks whose traceback has begun but not yet reached its exception line,
+  // and the stream it is on.
+  private readonly openTracebacks = new Map<number, StreamName>();
   private abort: { rank: number; code: number | null } | null = null;
   private openMpiExit: { rank: number; code: number | null } | null = null;
   private firstNonZeroExit: number | null = null;
@@ -80,16 +87,15 @@ export class FailureTracker {
       this.observeLauncher(text);
       return;
     }
-    let tail = this.tails.get(line.rank);
-    if (tail === undefined) {
-      tail = [];
-      this.tails.set(line.rank, tail);
+    pushBounded(tailOf(this.tails, line.rank), text);
+    if (line.stream === 'stderr') {
+      pushBounded(tailOf(this.stderrTails, line.rank), text);
     }
-    pushBounded(tail, text);
     if (text.trim() === TRACEBACK_HEADER) {
-      this.openTracebacks.add(line.rank);
+      this.openTracebacks.set(line.rank, line.stream);
+      this.tracebackStreams.set(line.rank, line.stream);
     } else if (
-      this.openTracebacks.has(line.rank) &&
+      this.openTracebacks.get(line.rank) === line.stream &&
       text !== '' &&
       !/^\s/.test(text)
     ) {
@@ -124,13 +130,18 @@ export class FailureTracker {
   }
 
   /**
-   * The last output lines of a rank, both streams.
+   * The last output lines of a rank: its stderr's when its traceback came
+   * on stderr, else both streams'.
    *
    * @param rank - the rank
    * @returns oldest first
    */
   rankTail(rank: number): readonly string[] {
-    return this.tails.get(rank) ?? [];
+    const tails =
+      this.tracebackStreams.get(rank) === 'stderr'
+        ? this.stderrTails
+        : this.tails;
+    return tails.get(rank) ?? [];
   }
 
   /** The launcher's last lines, oldest first. */
@@ -336,4 +347,13 @@ function pushBounded(lines: string[], line: string): void {
   if (lines.length > TAIL_LINES) {
     lines.shift();
   }
+}
+
+function tailOf(tails: Map<number, string[]>, rank: number): string[] {
+  let tail = tails.get(rank);
+  if (tail === undefined) {
+    tail = [];
+    tails.set(rank, tail);
+  }
+  return tail;
 }
