@@ -29,3 +29,4 @@ export * from './types';
 export * from './reduce';
 export { describeReplica } from './derive';
 export { toIso } from './values';
+export { slimEvent, slimPod } from './slim';

@@ -30,6 +30,22 @@ export interface ISseEvent {
 
 const DEFAULT_MAX_BUFFERED = 8 * 1024 * 1024;
 
+// One job change goes to every client that follows it: its JSON is made
+// once (a 100-worker job's record is tens of kilobytes).
+const serialized = new WeakMap<object, string>();
+
+function json(data: unknown): string {
+  if (data === null || typeof data !== 'object') {
+    return JSON.stringify(data);
+  }
+  let text = serialized.get(data);
+  if (text === undefined) {
+    text = JSON.stringify(data);
+    serialized.set(data, text);
+  }
+  return text;
+}
+
 /** An open event stream. */
 export class SseStream {
   private readonly res: ServerResponse;
@@ -91,7 +107,7 @@ export class SseStream {
     return this.write(
       formatEvent({
         event: event.event,
-        data: JSON.stringify(event.data),
+        data: json(event.data),
         ...(event.id === undefined ? {} : { id: String(event.id) })
       })
     );

@@ -21,7 +21,9 @@ import {
 import {
   OPERATOR_JOB_NAME_LABEL,
   OPERATOR_NAME,
-  OPERATOR_NAME_LABEL
+  OPERATOR_NAME_LABEL,
+  slimEvent,
+  slimPod
 } from '../../../core/status';
 import type { EventObject, KubeApi, PodObject } from './api';
 import { MPIJOBS } from './api';
@@ -34,6 +36,13 @@ export const OPERATOR_PODS = `${OPERATOR_NAME_LABEL}=${OPERATOR_NAME}`;
 // Events kept per namespace: enough to explain a pending job, bounded so a
 // busy namespace does not grow the service without end.
 const MAX_EVENTS = 2000;
+
+// A job's pods change in bursts (100 workers start within seconds): their
+// changes are gathered this long and the job's record is built once for
+// them, instead of once per pod (each build goes through the job's pods and
+// its namespace's events, and each record sent carries every replica).
+// Changes of the MPIJob itself are not held back.
+const POD_CHANGES_MS = 100;
 
 type MpiJobObject = IKubeObject & {
   metadata: IKubeObject['metadata'] & { resourceVersion?: string };
@@ -50,6 +59,9 @@ export class JobWatcher {
   private readonly events: ResourceWatch<EventObject>;
   private ready = false;
   private synced = false;
+  /** Jobs whose pods or events changed since their record was last built. */
+  private readonly pending = new Set<string>();
+  private pendingTimer: NodeJS.Timeout | null = null;
 
   /**
    * @param api - the cluster
@@ -74,20 +86,28 @@ export class JobWatcher {
       list: () =>
         api.listMpiJobs(namespace) as Promise<{ items: MpiJobObject[] }>,
       onChange: change => this.jobChanged(change),
-      onSynced: () => this.resync()
+      onSynced: () => this.resync(),
+      groupBy: job => keyOf(job.metadata.namespace, job.metadata.name)
     });
     this.pods = new ResourceWatch<PodObject>({
       ...common,
       path: `/api/v1${scope}/pods`,
       labelSelector: OPERATOR_PODS,
       list: () => api.listPods(namespace, OPERATOR_PODS),
-      onChange: change => this.podChanged(change)
+      onChange: change => this.podChanged(change),
+      groupBy: pod => {
+        const job = pod.metadata?.labels?.[OPERATOR_JOB_NAME_LABEL];
+        return job ? keyOf(pod.metadata?.namespace, job) : undefined;
+      },
+      slim: slimPod
     });
     this.events = new ResourceWatch<EventObject>({
       ...common,
       path: `/api/v1${scope}/events`,
       list: () => api.listEvents(namespace),
-      onChange: change => this.eventChanged(change)
+      onChange: change => this.eventChanged(change),
+      groupBy: event => event.metadata?.namespace ?? '',
+      slim: slimEvent
     });
   }
 
@@ -130,10 +150,7 @@ export class JobWatcher {
    * @returns its events, oldest first
    */
   jobEvents(namespace: string, name: string): IJobKubeEvent[] {
-    return jobKubeEvents(
-      name,
-      this.events.items().filter(e => e.metadata?.namespace === namespace)
-    );
+    return jobKubeEvents(name, this.events.itemsIn(namespace));
   }
 
   /** Adds a listener; returns a function that removes it. */
@@ -154,6 +171,11 @@ export class JobWatcher {
 
   /** Stops all watches. */
   stop(): void {
+    if (this.pendingTimer) {
+      clearTimeout(this.pendingTimer);
+      this.pendingTimer = null;
+    }
+    this.pending.clear();
     this.jobs.stop();
     this.pods.stop();
     this.events.stop();
@@ -169,6 +191,7 @@ export class JobWatcher {
       const last = this.records.get(key);
       this.records.delete(key);
       this.removed.delete(key);
+      this.pending.delete(key);
       if (last && this.ready) {
         this.emit({
           type: 'DELETED',
@@ -199,7 +222,7 @@ export class JobWatcher {
         gone.delete(name);
       }
     }
-    this.updateByName(namespace, job);
+    this.later(key);
   }
 
   private eventChanged(change: WatchChange<EventObject>): void {
@@ -209,17 +232,38 @@ export class JobWatcher {
         record.namespace === namespace &&
         isJobObject(record.name, change.object.involvedObject)
       ) {
-        this.updateByName(namespace, record.name);
+        this.later(keyOf(namespace, record.name));
       }
     }
   }
 
+  // Builds a job's record again soon, with the other changes that come
+  // until then (see POD_CHANGES_MS).
+  private later(key: string): void {
+    if (!this.ready) {
+      // The first records are built once everything is listed.
+      return;
+    }
+    this.pending.add(key);
+    if (this.pendingTimer === null) {
+      this.pendingTimer = setTimeout(() => {
+        this.pendingTimer = null;
+        const keys = [...this.pending];
+        this.pending.clear();
+        for (const pending of keys) {
+          this.updateByKey(pending);
+        }
+      }, POD_CHANGES_MS);
+      this.pendingTimer.unref?.();
+    }
+  }
+
   private updateByName(namespace: string | undefined, name: string): void {
-    const job = this.jobs
-      .items()
-      .find(
-        j => j.metadata.name === name && j.metadata.namespace === namespace
-      );
+    this.updateByKey(keyOf(namespace, name));
+  }
+
+  private updateByKey(key: string): void {
+    const job = this.jobs.itemsIn(key)[0];
     if (job) {
       this.update(job);
     }
@@ -231,6 +275,8 @@ export class JobWatcher {
       return;
     }
     const key = keyOf(record.namespace, record.name);
+    // Built now: what was waiting for it is in.
+    this.pending.delete(key);
     const before = this.records.get(key);
     this.records.set(key, record);
     if (!this.ready) {
@@ -251,13 +297,7 @@ export class JobWatcher {
    * @returns the count
    */
   livePods(namespace: string, name: string): number {
-    return this.pods
-      .items()
-      .filter(
-        p =>
-          p.metadata?.namespace === namespace &&
-          p.metadata?.labels?.[OPERATOR_JOB_NAME_LABEL] === name
-      ).length;
+    return this.pods.itemsIn(keyOf(namespace, name)).length;
   }
 
   /**
@@ -268,15 +308,10 @@ export class JobWatcher {
    * @returns the pods
    */
   podsOf(namespace: string, name: string): PodObject[] {
-    const removed = this.removed.get(keyOf(namespace, name));
+    const key = keyOf(namespace, name);
+    const removed = this.removed.get(key);
     return [
-      ...this.pods
-        .items()
-        .filter(
-          p =>
-            p.metadata?.namespace === namespace &&
-            p.metadata?.labels?.[OPERATOR_JOB_NAME_LABEL] === name
-        ),
+      ...this.pods.itemsIn(key),
       ...(removed ? [...removed.values()] : [])
     ];
   }
@@ -286,18 +321,13 @@ export class JobWatcher {
     if (!name) {
       return null;
     }
-    const pods = this.pods
-      .items()
-      .filter(
-        p =>
-          p.metadata?.namespace === namespace &&
-          p.metadata?.labels?.[OPERATOR_JOB_NAME_LABEL] === name
-      );
+    const key = keyOf(namespace, name);
+    const pods = this.pods.itemsIn(key);
     const events = this.events
-      .items()
-      .filter(e => e.metadata?.namespace === namespace)
+      .itemsIn(namespace ?? '')
+      .filter(e => isJobObject(name, e.involvedObject))
       .slice(-MAX_EVENTS);
-    const removed = this.removed.get(keyOf(namespace, name));
+    const removed = this.removed.get(key);
     return this.decorate(
       recordFromCluster(job, pods, events, removed ? [...removed.values()] : [])
     );

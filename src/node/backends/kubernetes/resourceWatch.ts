@@ -54,11 +54,22 @@ export interface IResourceWatchOptions<T> {
   readonly maxBackoffMs?: number;
   /** Server-side timeout of one watch request, s (the server closes it; we resume). */
   readonly timeoutSeconds?: number;
+  /**
+   * Files each object under a group (its job, its namespace…) that
+   * {@link ResourceWatch.itemsIn} answers without going through them all.
+   */
+  readonly groupBy?: (object: T) => string | undefined;
+  /**
+   * Keeps of each object only what is read of it: applied to every object
+   * as it arrives, before it is kept or reported.
+   */
+  readonly slim?: (object: T) => T;
 }
 
 /** A kept-up-to-date collection. */
 export class ResourceWatch<T extends IWatchedObject> {
   private readonly objects = new Map<string, T>();
+  private readonly groups = new Map<string, Map<string, T>>();
   private readonly options: IResourceWatchOptions<T>;
   private resourceVersion = '';
   private abort: AbortController | null = null;
@@ -103,6 +114,65 @@ export class ResourceWatch<T extends IWatchedObject> {
     return [...this.objects.values()];
   }
 
+  /**
+   * The objects now known in one group (see the `groupBy` option).
+   *
+   * @param group - the group
+   * @returns its objects, none when there is no `groupBy`
+   */
+  itemsIn(group: string): T[] {
+    const members = this.groups.get(group);
+    return members ? [...members.values()] : [];
+  }
+
+  /** Number of objects now known. */
+  get size(): number {
+    return this.objects.size;
+  }
+
+  private put(key: string, object: T): void {
+    const old = this.objects.get(key);
+    this.objects.set(key, object);
+    const groupBy = this.options.groupBy;
+    if (groupBy) {
+      const was = old === undefined ? undefined : groupBy(old);
+      const now = groupBy(object);
+      if (was !== undefined && was !== now) {
+        this.leave(was, key);
+      }
+      if (now !== undefined) {
+        let members = this.groups.get(now);
+        if (!members) {
+          members = new Map();
+          this.groups.set(now, members);
+        }
+        members.set(key, object);
+      }
+    }
+  }
+
+  private remove(key: string): void {
+    const old = this.objects.get(key);
+    this.objects.delete(key);
+    const group = old === undefined ? undefined : this.options.groupBy?.(old);
+    if (group !== undefined) {
+      this.leave(group, key);
+    }
+  }
+
+  private leave(group: string, key: string): void {
+    const members = this.groups.get(group);
+    members?.delete(key);
+    if (members?.size === 0) {
+      this.groups.delete(group);
+    }
+  }
+
+  private slimmed(object: T): T {
+    const kept = slim(object);
+    return this.options.slim ? this.options.slim(kept) : kept;
+  }
+
   /** Stops watching; no callbacks afterwards. */
   stop(): void {
     this.stopped = true;
@@ -134,18 +204,18 @@ export class ResourceWatch<T extends IWatchedObject> {
     this.lists++;
     const fresh = new Map<string, T>();
     for (const item of listed.items) {
-      fresh.set(keyOf(item), slim(item));
+      fresh.set(keyOf(item), this.slimmed(item));
     }
     // Report what changed while we were not watching, as a watch would have.
     for (const [key, old] of this.objects) {
       if (!fresh.has(key)) {
-        this.objects.delete(key);
+        this.remove(key);
         this.options.onChange({ type: 'DELETED', object: old });
       }
     }
     for (const [key, item] of fresh) {
       const old = this.objects.get(key);
-      this.objects.set(key, item);
+      this.put(key, item);
       if (!old) {
         this.options.onChange({ type: 'ADDED', object: item });
       } else if (
@@ -211,17 +281,17 @@ export class ResourceWatch<T extends IWatchedObject> {
           if (type === 'BOOKMARK') {
             return;
           }
-          slim(object);
-          const key = keyOf(object);
+          const kept = this.slimmed(object);
+          const key = keyOf(kept);
           if (type === 'DELETED') {
-            this.objects.delete(key);
-            this.options.onChange({ type, object });
+            this.remove(key);
+            this.options.onChange({ type, object: kept });
           } else if (type === 'ADDED' || type === 'MODIFIED') {
             const known = this.objects.has(key);
-            this.objects.set(key, object);
+            this.put(key, kept);
             this.options.onChange({
               type: known ? 'MODIFIED' : 'ADDED',
-              object
+              object: kept
             });
           }
         },
