@@ -141,7 +141,7 @@ etcd_args=(
   --initial-cluster "testenv=http://127.0.0.1:$TESTENV_ETCD_PEER_PORT"
   --unsafe-no-fsync --quota-backend-bytes 1073741824 --log-level warn
 )
-# restart-etcd.sh starts it again with the same flags.
+# restart.sh starts it again with the same flags.
 echo "${etcd_args[*]}" >"$run/etcd.args"
 start etcd "$bin/etcd" "${etcd_args[@]}"
 wait_for 60 etcd curl -fsS "http://127.0.0.1:$TESTENV_ETCD_PORT/health"

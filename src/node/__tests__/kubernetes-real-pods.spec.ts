@@ -18,7 +18,7 @@ import {
   writeFileSync
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 import type { IBenchResults } from '../../core/benchResults';
 import { resultsProblems } from '../../core/benchResults';
@@ -74,6 +74,39 @@ function notebook(name: string, cells: string[]): string {
     })
   );
   return path;
+}
+
+/**
+ * Creates a small job from a notebook (named after it) and waits for a
+ * condition of it.
+ *
+ * @returns what `mpijob wait` said
+ */
+async function runUntil(
+  path: string,
+  image: string,
+  namespace: string,
+  condition: 'Succeeded' | 'Failed'
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const created = await kube([
+    'create',
+    '--from-notebook',
+    path,
+    '--image',
+    image,
+    ...SMALL,
+    '-n',
+    namespace
+  ]);
+  expect(created.stderr).toBe('');
+  return kube([
+    'wait',
+    basename(path, '.ipynb'),
+    '-n',
+    namespace,
+    `--for=condition=${condition}`,
+    '--timeout=180s'
+  ]);
 }
 
 /**
@@ -264,25 +297,7 @@ describeWithRealNode()('MPIJobs on real pods (kubelet + containerd)', () => {
         'from mpi4py import MPI\nrank = MPI.COMM_WORLD.Get_rank()\nMPI.COMM_WORLD.Barrier()',
         `for i in range(${lines}):\n    print("rank", rank, "line", i)`
       ]);
-      const created = await kube([
-        'create',
-        '--from-notebook',
-        path,
-        '--image',
-        image,
-        ...SMALL,
-        '-n',
-        ns
-      ]);
-      expect(created.stderr).toBe('');
-      const succeeded = await kube([
-        'wait',
-        'chatter',
-        '-n',
-        ns,
-        '--for=condition=Succeeded',
-        '--timeout=180s'
-      ]);
+      const succeeded = await runUntil(path, image, ns, 'Succeeded');
       expect(succeeded.stderr).toBe('');
       for (const rank of [0, 1]) {
         const logs = await kube([
@@ -320,25 +335,7 @@ describeWithRealNode()('MPIJobs on real pods (kubelet + containerd)', () => {
         // Rank 0 would wait here for ever: only mpirun ending the job ends it.
         'MPI.COMM_WORLD.Barrier()'
       ]);
-      const created = await kube([
-        'create',
-        '--from-notebook',
-        path,
-        '--image',
-        image,
-        ...SMALL,
-        '-n',
-        ns
-      ]);
-      expect(created.stderr).toBe('');
-      const waited = await kube([
-        'wait',
-        'boom',
-        '-n',
-        ns,
-        '--for=condition=Failed',
-        '--timeout=180s'
-      ]);
+      const waited = await runUntil(path, image, ns, 'Failed');
       expect(waited.stderr).toBe('');
       expect(waited.code).toBe(0);
       const job = JSON.parse(

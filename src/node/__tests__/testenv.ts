@@ -212,16 +212,18 @@ export function kubectl(
 }
 
 /**
- * Restarts kube-apiserver (testenv/restart-apiserver.sh).
+ * Restarts kube-apiserver (testenv/restart.sh).
  *
  * @returns the seconds it was down
  */
 export async function restartApiServer(): Promise<number> {
-  const result = await run(join(ROOT, 'testenv', 'restart-apiserver.sh'), [], {
-    env: { MPIJOB_TESTENV_DIR: TESTENV_DIR }
-  });
+  const result = await run(
+    join(ROOT, 'testenv', 'restart.sh'),
+    ['kube-apiserver'],
+    { env: { MPIJOB_TESTENV_DIR: TESTENV_DIR } }
+  );
   if (result.code !== 0) {
-    throw new Error(`restart-apiserver.sh failed: ${result.stderr}`);
+    throw new Error(`restart.sh kube-apiserver failed: ${result.stderr}`);
   }
   return Number(result.stdout.trim());
 }

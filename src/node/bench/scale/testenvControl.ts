@@ -89,12 +89,12 @@ export class TestenvControl {
 
   /** Restarts kube-apiserver. Seconds it was down. */
   restartApiServer(): Promise<number> {
-    return this.script('restart-apiserver.sh', []);
+    return this.script('restart.sh', ['kube-apiserver']);
   }
 
   /** Restarts etcd. Seconds until the API server was ready again. */
   restartEtcd(): Promise<number> {
-    return this.script('restart-etcd.sh', []);
+    return this.script('restart.sh', ['etcd']);
   }
 
   private script(name: string, args: readonly string[]): Promise<number> {
