@@ -186,3 +186,39 @@ export async function waitForSavedLayout(
     )
     .toContain(text);
 }
+
+/**
+ * Times, in the page, a command until what it shows is painted: from
+ * running it until `count` elements match `selector`, plus one frame.
+ *
+ * @param page - the page
+ * @param command - the command's id
+ * @param args - its arguments
+ * @param selector - what it shows
+ * @param count - how many of them
+ * @returns milliseconds
+ */
+export function timeUntilShown(
+  page: Page,
+  command: string,
+  args: Record<string, string | number | boolean>,
+  selector: string,
+  count: number
+): Promise<number> {
+  return page.evaluate(
+    async ({ command, args, selector, count }) => {
+      const t0 = performance.now();
+      await window.jupyterapp.commands.execute(command, args);
+      await new Promise<void>(resolve => {
+        const check = () =>
+          document.querySelectorAll(selector).length === count
+            ? resolve()
+            : requestAnimationFrame(check);
+        check();
+      });
+      await new Promise(requestAnimationFrame);
+      return performance.now() - t0;
+    },
+    { command, args, selector, count }
+  );
+}

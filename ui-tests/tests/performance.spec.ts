@@ -3,76 +3,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import type { IJobRecord, ILogLine } from '../../src/core/jobRecord';
-import { SCREENSHOTS } from './helpers';
+import { SCREENSHOTS, timeUntilShown } from './helpers';
+import { record } from './records';
 
 test.use({ viewport: { width: 1280, height: 860 } });
 
-const NAMESPACE = 'default';
 const WORKERS = 100;
 const LINES = 100_000;
-
-/** One launcher or worker of a job's topology. */
-type Replica = IJobRecord['topology']['workers'][number];
-
-/** A running job's record as the service sends it. */
-function record(name: string, workers: number): IJobRecord {
-  const phase = 'Running';
-  const node = (
-    role: Replica['role'],
-    index: number,
-    p: Replica['phase']
-  ): Replica => ({
-    role,
-    index,
-    podName:
-      role === 'launcher'
-        ? `${name}-launcher-x7k2p`
-        : `${name}-worker-${index}`,
-    phase: p,
-    nodeName: p === 'Pending' ? null : `gpu-node-${Math.floor(index / 8)}`,
-    restarts: index % 17 === 3 ? 1 : 0,
-    reason: p === 'Failed' ? 'OOMKilled' : null,
-    exitCode: p === 'Failed' ? 137 : null,
-    gpus: role === 'launcher' ? 0 : 1,
-    ready: p === 'Running'
-  });
-  const workerPhase = (i: number): Replica['phase'] =>
-    i >= workers - 6 ? 'Pending' : i === 42 ? 'Failed' : phase;
-  const created = new Date(Date.now() - 300_000).toISOString();
-  return {
-    name,
-    namespace: NAMESPACE,
-    uid: `uid-${name}`,
-    backend: 'kubernetes',
-    createdAt: created,
-    startedAt: created,
-    finishedAt: null,
-    spec: null,
-    workers,
-    slotsPerWorker: 1,
-    gpusPerWorker: 1,
-    mpiImplementation: 'OpenMPI',
-    notebook: { path: 'train.ipynb', cells: [1, 2, 3] },
-    status: { phase, startTime: created },
-    conditions: [
-      {
-        type: 'Created',
-        status: 'True',
-        reason: 'MPIJobCreated',
-        message: `MPIJob ${NAMESPACE}/${name} is created.`,
-        lastTransitionTime: created
-      }
-    ],
-    topology: {
-      launcher: node('launcher', 0, phase),
-      workers: Array.from({ length: workers }, (_, i) =>
-        node('worker', i, workerPhase(i))
-      )
-    },
-    exitCode: null,
-    resourceVersion: '7'
-  };
-}
 
 /** An SSE body: the status, `lines` output lines, then the end. */
 function stream(job: IJobRecord, lines: number, ranks: number): string {
@@ -131,24 +68,13 @@ test('renders a 101-pod topology and 100,000 log lines quickly (measured, not as
   );
 
   // 1 launcher + 100 workers, from the command to the painted grid.
-  const topologyMs = await page.evaluate(async () => {
-    const t0 = performance.now();
-    await window.jupyterapp.commands.execute('mpijob:open-job', {
-      namespace: 'default',
-      name: 'perf-topology'
-    });
-    await new Promise<void>(resolve => {
-      const check = () =>
-        document.querySelectorAll(
-          '#mpijob-job-default-perf-topology .mpijob-Topology-cell'
-        ).length === 101
-          ? resolve()
-          : requestAnimationFrame(check);
-      check();
-    });
-    await new Promise(requestAnimationFrame);
-    return performance.now() - t0;
-  });
+  const topologyMs = await timeUntilShown(
+    page,
+    'mpijob:open-job',
+    { namespace: 'default', name: 'perf-topology' },
+    '#mpijob-job-default-perf-topology .mpijob-Topology-cell',
+    101
+  );
   const view = page.locator('#mpijob-job-default-perf-topology');
   await expect(view.locator('.mpijob-Topology-cell')).toHaveCount(101);
   await expect(
