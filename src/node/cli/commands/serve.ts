@@ -26,6 +26,7 @@ import {
 import type { FSWatcher } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 
 import type { Command } from 'commander';
 
@@ -208,6 +209,10 @@ export function registerServe(program: Command, context: ICliContext): void {
       `Stop after this long with no job running and no client connected, e.g. 5m; 0 (the default) never. The CLI starts its service with $MPIJOB_IDLE_TIMEOUT, else ${DEFAULT_SERVICE_IDLE_TIMEOUT}.`
     )
     .action(async (options: Record<string, unknown>, self: Command) => {
+      // The service waits on I/O. V8 lets garbage grow its heap to several
+      // times what is live before collecting it: following 5,050 pods, 490 MB
+      // resident held 95 MB live. Memory matters more here than GC time.
+      setFlagsFromString('--optimize-for-size');
       const { stderr } = context.io;
       const globals = self.optsWithGlobals() as IConnectionOptions;
       const kind = backendKind(globals);
