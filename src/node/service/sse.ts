@@ -26,12 +26,17 @@ export interface ISseEvent {
   readonly id?: number;
   /** Serialized as one line of JSON. */
   readonly data: unknown;
+  /**
+   * The same data object goes to many clients (a job change): its JSON is
+   * made once and kept as long as the object lives.
+   */
+  readonly shared?: boolean;
 }
 
 const DEFAULT_MAX_BUFFERED = 8 * 1024 * 1024;
 
 // One job change goes to every client that follows it: its JSON is made
-// once (a 100-worker job's record is tens of kilobytes).
+// once (a 100-worker job's record is tens of kilobytes). See ISseEvent.shared.
 const serialized = new WeakMap<object, string>();
 
 function json(data: unknown): string {
@@ -107,7 +112,7 @@ export class SseStream {
     return this.write(
       formatEvent({
         event: event.event,
-        data: json(event.data),
+        data: event.shared ? json(event.data) : JSON.stringify(event.data),
         ...(event.id === undefined ? {} : { id: String(event.id) })
       })
     );

@@ -113,7 +113,8 @@ export function eventsResource(deps: IServiceDeps): IResource {
           stream.send({
             event: SSE_EVENTS.status,
             id: change.id,
-            data: change.event
+            data: change.event,
+            shared: true
           });
         }
       };
@@ -285,7 +286,7 @@ class JobFollower {
     this.latest = job;
     this.sent = job;
     this.deleted = event.type === 'DELETED';
-    this.stream.send({ event: SSE_EVENTS.status, data: event });
+    this.stream.send({ event: SSE_EVENTS.status, data: event, shared: true });
     this.wake?.();
   }
 
