@@ -20,12 +20,10 @@ import { IDEAL_LABEL, speedupChartConfig } from '../../core/benchChart';
 import type { IBenchResults } from '../../core/benchResults';
 import { resultsProblems, summarizeResults } from '../../core/benchResults';
 import { notebookText } from '../../core/__tests__/helpers/notebooks';
-import { CLI, mpijob as run, ROOT, stopService } from './helpers';
+import { CLI, mpijob as run, PYTHON, ROOT, stopService } from './helpers';
 
 jest.setTimeout(60_000);
 
-const PYTHON =
-  process.env.MPIJOB_PYTHON ?? join(ROOT, '.venv', 'bin', 'python');
 const dataDir = mkdtempSync(join(tmpdir(), 'mpijob-bench-data-'));
 const out = mkdtempSync(join(tmpdir(), 'mpijob-bench-out-'));
 const SMOKE = join(ROOT, 'benchmarks', 'scenarios', 'smoke-local.yaml');

@@ -10,12 +10,11 @@ import { notebookText } from '../../core/__tests__/helpers/notebooks';
 import {
   mpijob as run,
   mpijobUntilFirstOutput,
+  PYTHON,
   ROOT,
   stopService
 } from './helpers';
 
-const PYTHON =
-  process.env.MPIJOB_PYTHON ?? join(ROOT, '.venv', 'bin', 'python');
 const dataDir = mkdtempSync(join(tmpdir(), 'mpijob-cli-jobs-'));
 const work = mkdtempSync(join(tmpdir(), 'mpijob-cli-nb-'));
 

@@ -12,6 +12,10 @@ export const ROOT = join(__dirname, '..', '..', '..');
 /** The bundled CLI. */
 export const CLI = join(ROOT, 'lib', 'node', 'cli.js');
 
+/** The ranks' Python: $MPIJOB_PYTHON, else the repository's venv. */
+export const PYTHON =
+  process.env.MPIJOB_PYTHON ?? join(ROOT, '.venv', 'bin', 'python');
+
 /** What a CLI run produced. */
 export interface ICliRun {
   /** Exit code. */

@@ -18,10 +18,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
 import { notebookText } from '../../core/__tests__/helpers/notebooks';
-import { mpijob as run, ROOT, stopService } from './helpers';
+import { mpijob as run, PYTHON, ROOT, stopService } from './helpers';
 
-const PYTHON =
-  process.env.MPIJOB_PYTHON ?? join(ROOT, '.venv', 'bin', 'python');
 const VENV = join(ROOT, '.venv');
 const ENV = {
   MPIJOB_PYTHON: PYTHON,

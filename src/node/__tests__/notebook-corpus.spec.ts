@@ -21,12 +21,10 @@ import { delimiter, join } from 'node:path';
 import { parseYamlStream } from '../../core/yamlStream';
 import { itWithPython } from '../../core/__tests__/helpers/notebooks';
 import { crdErrors } from '../../core/__tests__/helpers/reference';
-import { mpijob as cli, ROOT, stopService } from './helpers';
+import { mpijob as cli, PYTHON, ROOT, stopService } from './helpers';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- walking rendered manifests
 
-const PYTHON =
-  process.env.MPIJOB_PYTHON ?? join(ROOT, '.venv', 'bin', 'python');
 const ENV = {
   MPIJOB_PYTHON: PYTHON,
   PATH: `${join(ROOT, '.venv', 'bin')}${delimiter}${process.env.PATH}`
