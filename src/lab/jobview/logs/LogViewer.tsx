@@ -68,6 +68,9 @@ export function LogViewer(props: ILogViewerProps): JSX.Element {
   const [viewport, setViewport] = useState({ top: 0, height: 400 });
   const ownRef = useRef<HTMLDivElement>(null);
   const scroller = props.scrollerRef ?? ownRef;
+  // Where following last scrolled to: its own scroll event may come after
+  // more lines made the output taller, and is not the user leaving the end.
+  const followedTop = useRef(-1);
   const view = store.view(filter);
   const version = store.version;
   const hits = useMemo(
@@ -93,6 +96,7 @@ export function LogViewer(props: ILogViewerProps): JSX.Element {
     const el = scroller.current;
     if (el && follow) {
       el.scrollTop = el.scrollHeight;
+      followedTop.current = el.scrollTop;
       setViewport({ top: el.scrollTop, height: el.clientHeight });
     }
   }, [view.length, follow, filter]);
@@ -246,7 +250,8 @@ export function LogViewer(props: ILogViewerProps): JSX.Element {
           setViewport({ top: el.scrollTop, height: el.clientHeight });
           const atBottom =
             el.scrollTop + el.clientHeight >= el.scrollHeight - ROW_HEIGHT;
-          if (atBottom !== follow) {
+          const leftByUser = el.scrollTop < followedTop.current;
+          if (atBottom !== follow && (atBottom || leftByUser)) {
             setFollow(atBottom);
           }
         }}
