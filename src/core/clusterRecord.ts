@@ -152,10 +152,43 @@ function versionOf(object: { metadata?: unknown }): string {
 }
 
 /**
- * Whether an event's object is one the mpi-operator made for a job: the
- * MPIJob (and its PodGroup, same name), the launcher Job, its pods
- * (`<job>-launcher-xxxxx`) and the workers (`<job>-worker-N`). Job `pi`'s
- * objects are not job `pi-2`'s.
+ * The job an event's object belongs to, when it is one the mpi-operator
+ * makes for a job: the MPIJob (and its PodGroup, same name), the launcher
+ * Job (`<job>-launcher`), its pods (`<job>-launcher-xxxxx`) and the
+ * workers (`<job>-worker-N`). A name fits at most one of these shapes, so
+ * an object belongs to one job at most: `pi-2-worker-0` is job `pi-2`'s.
+ *
+ * @param object - the event's involvedObject
+ * @returns the job's name, or undefined for other objects
+ */
+export function jobOfObject(
+  object: { kind?: string | null; name?: string | null } | null | undefined
+): string | undefined {
+  const name = object?.name ?? '';
+  switch (object?.kind) {
+    case 'MPIJob':
+    case 'PodGroup':
+      return name;
+    case 'Job': {
+      const job = name.slice(0, -launcherJobName('').length);
+      return launcherJobName(job) === name ? job : undefined;
+    }
+    case 'Pod':
+      return (
+        WORKER_POD.exec(name)?.[1] ?? LAUNCHER_POD.exec(name)?.[1] ?? undefined
+      );
+    default:
+      return undefined;
+  }
+}
+
+const WORKER_POD = /^(.*)-worker-\d+$/;
+// The launcher Job's pods: `<job>-launcher-` and the Job controller's suffix.
+const LAUNCHER_POD = new RegExp(`^(.*)${launcherJobName('')}-[a-z0-9]+$`);
+
+/**
+ * Whether an event's object is one the mpi-operator made for a job (see
+ * {@link jobOfObject}).
  *
  * @param jobName - the MPIJob's name
  * @param object - the event's involvedObject
@@ -165,24 +198,7 @@ export function isJobObject(
   jobName: string,
   object: { kind?: string | null; name?: string | null } | null | undefined
 ): boolean {
-  const name = object?.name ?? '';
-  const launcher = launcherJobName(jobName);
-  switch (object?.kind) {
-    case 'MPIJob':
-    case 'PodGroup':
-      return name === jobName;
-    case 'Job':
-      return name === launcher;
-    case 'Pod':
-      return (
-        (name.startsWith(`${jobName}-worker-`) &&
-          /^\d+$/.test(name.slice(jobName.length + 8))) ||
-        (name.startsWith(`${launcher}-`) &&
-          /^[a-z0-9]+$/.test(name.slice(launcher.length + 1)))
-      );
-    default:
-      return false;
-  }
+  return jobOfObject(object) === jobName;
 }
 
 /**

@@ -3,9 +3,12 @@
  * replicas that keep where they ran after the operator's clean-up, and the
  * Kubernetes events of a job's own objects.
  */
+import fc from 'fast-check';
+
 import {
   isJobObject,
   jobKubeEvents,
+  jobOfObject,
   recordFromCluster,
   recordVersion
 } from '../clusterRecord';
@@ -203,6 +206,35 @@ describe('job events', () => {
     ['ConfigMap', 'pi', false]
   ])('should tell whether %s %s is one of job pi', (kind, name, mine) => {
     expect(isJobObject('pi', { kind, name })).toBe(mine);
+  });
+
+  it("should file every object the operator makes under its own job's name, and no other", () => {
+    // DNS-1123 names, the shapes MPIJob names take, with the parts that
+    // could confuse a reader: -worker-, -launcher-, digits.
+    const part = fc.constantFrom('pi', 'worker', 'launcher', '2', 'a1', 'x');
+    const jobName = fc
+      .array(part, { minLength: 1, maxLength: 5 })
+      .map(parts => parts.join('-'));
+    const object = (name: string): fc.Arbitrary<[string, string]> =>
+      fc.oneof(
+        fc.constant<[string, string]>(['MPIJob', name]),
+        fc.constant<[string, string]>(['PodGroup', name]),
+        fc.constant<[string, string]>(['Job', `${name}-launcher`]),
+        fc.nat(150).map<[string, string]>(i => ['Pod', `${name}-worker-${i}`]),
+        fc
+          .stringMatching(/^[a-z0-9]{5}$/)
+          .map<[string, string]>(s => ['Pod', `${name}-launcher-${s}`])
+      );
+    fc.assert(
+      fc.property(
+        jobName.chain(name => object(name).map(o => [name, o] as const)),
+        jobName,
+        ([mine, [kind, name]], other) => {
+          expect(jobOfObject({ kind, name })).toBe(mine);
+          expect(isJobObject(other, { kind, name })).toBe(other === mine);
+        }
+      )
+    );
   });
 
   it('should list the events of the job, oldest first, with counts and times', () => {

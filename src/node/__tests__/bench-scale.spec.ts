@@ -46,6 +46,10 @@ describeWithCluster()('mpijob bench run of a scale scenario', () => {
     }
     results = JSON.parse(readFileSync(join(dir, 'scale.json'), 'utf8'));
     scale = results.scale as IScaleDetail;
+    // The run says where a stalled wave stopped: show it, not only a count.
+    if (scale.jobTimes.some(t => t.runningAt === null)) {
+      throw new Error(`not every job reached Running:\n${stderr}`);
+    }
   });
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

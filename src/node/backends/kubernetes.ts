@@ -283,6 +283,17 @@ export class KubernetesBackend implements IMpiJobBackend {
 
   async get(namespace: string, name: string): Promise<IJobRecord> {
     this.assertOpen();
+    // A watched job is read from its watch, as list() does: reading it from
+    // the API lists its namespace's events (thousands at scale) each time.
+    // Its records are decorated already, once the failure's cause is known.
+    const watched = this.watching(namespace);
+    const seen = watched?.find(namespace, name);
+    if (seen) {
+      if (seen.status.phase === 'Failed' && !this.failures.has(seen.uid)) {
+        await this.failureOf(seen);
+      }
+      return watched?.find(namespace, name) ?? seen;
+    }
     const job = await this.api.getMpiJob(namespace, name).catch(error => {
       throw error instanceof BackendError && error.reason === 'NotFound'
         ? jobNotFound(name)
@@ -406,9 +417,7 @@ export class KubernetesBackend implements IMpiJobBackend {
 
   async events(namespace: string, name: string): Promise<IJobKubeEvent[]> {
     this.assertOpen();
-    const watched =
-      this.synced.get(namespace) ??
-      (this.options.scope === undefined ? this.synced.get('') : undefined);
+    const watched = this.watching(namespace);
     if (watched?.find(namespace, name)) {
       return watched.jobEvents(namespace, name);
     }
@@ -710,9 +719,7 @@ export class KubernetesBackend implements IMpiJobBackend {
    */
   async report(namespace: string, name: string): Promise<IJobReport> {
     const record = await this.get(namespace, name);
-    const watched =
-      this.synced.get(namespace) ??
-      (this.options.scope === undefined ? this.synced.get('') : undefined);
+    const watched = this.watching(namespace);
     const pods = watched?.find(namespace, name)
       ? watched.podsOf(namespace, name)
       : (
@@ -797,6 +804,14 @@ export class KubernetesBackend implements IMpiJobBackend {
    * @returns the record as it was
    * @throws {BackendError} NotFound; Timeout when pods outlive the wait
    */
+  /** The synced watch that sees a namespace's jobs, if one runs. */
+  private watching(namespace: string): JobWatcher | undefined {
+    return (
+      this.synced.get(namespace) ??
+      (this.options.scope === undefined ? this.synced.get('') : undefined)
+    );
+  }
+
   async delete(namespace: string, name: string): Promise<IJobRecord> {
     const record = await this.get(namespace, name);
     await this.api.deleteMpiJob(namespace, name).catch(error => {
@@ -828,9 +843,7 @@ export class KubernetesBackend implements IMpiJobBackend {
   private async waitGone(namespace: string, name: string): Promise<void> {
     const timeoutMs = this.options.deleteTimeoutMs ?? 120_000;
     const selector = `${OPERATOR_JOB_NAME_LABEL}=${name}`;
-    const watched =
-      this.synced.get(namespace) ??
-      (this.options.scope === undefined ? this.synced.get('') : undefined);
+    const watched = this.watching(namespace);
     if (watched) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

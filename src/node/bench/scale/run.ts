@@ -522,6 +522,9 @@ async function submitWave(
   options.progress.line(
     `pods created after ${podsCreatedAt === null ? 'never' : `${seconds(podsCreatedAt).toFixed(1)} s`}, every job Running after ${allRunningAt === null ? 'never' : `${seconds(allRunningAt).toFixed(1)} s`}`
   );
+  if (allRunningAt === null) {
+    options.progress.line(await notRunning(run, names, pods));
+  }
   return {
     names,
     t0,
@@ -544,6 +547,43 @@ async function submitWave(
       allRunningSeconds: allRunningAt === null ? null : seconds(allRunningAt)
     }
   };
+}
+
+/**
+ * What a wave that did not reach Running looks like, so that a failed run
+ * says where it stopped: the pods seen, and the jobs not Running with what
+ * the service says of them.
+ */
+async function notRunning(
+  run: IRunState,
+  names: readonly string[],
+  pods: number
+): Promise<string> {
+  const { reference, service, cluster } = run;
+  const running = reference.runningNow();
+  const waiting = names.filter(n => !running.has(n));
+  const records = await service.client
+    .list(cluster.namespace)
+    .catch((error: Error) => error);
+  const said =
+    records instanceof Error
+      ? [`the service's list failed: ${records.message}`]
+      : waiting.slice(0, 5).map(name => {
+          const record = records.find(r => r.name === name);
+          return record
+            ? `${name}: ${record.status.phase}${'message' in record.status ? ` (${record.status.message})` : ''}, ${record.topology.workers.filter(w => w.phase === 'Running').length} of ${record.topology.workers.length} workers Running`
+            : `${name}: not in the service's list`;
+        });
+  const operatorLog = run.options.testenv
+    ? await run.options.testenv.operatorLogTail(15)
+    : [];
+  return [
+    `not Running: ${waiting.length} of ${names.length} jobs; pods seen ${reference.podCount} of ${pods}`,
+    ...said,
+    ...(operatorLog.length
+      ? ['the mpi-operator log ends:', ...operatorLog]
+      : [])
+  ].join('\n  ');
 }
 
 /** Deletes jobs through the service and times until nothing of them is left. */

@@ -82,6 +82,19 @@ export class TestenvControl {
     return this.script('operator.sh', ['flags', '--testenv']);
   }
 
+  /**
+   * The mpi-operator log's last lines, to say why a run stalled.
+   *
+   * @param count - how many
+   * @returns its lines, none when it cannot be read
+   */
+  async operatorLogTail(count: number): Promise<string[]> {
+    const text = await fs
+      .readFile(join(this.runDir, 'logs', 'mpi-operator.log'), 'utf8')
+      .catch(() => '');
+    return text.trimEnd().split('\n').filter(Boolean).slice(-count);
+  }
+
   /** Kills the operator (-9); its supervisor restarts it. Seconds until it led again. */
   killOperator(): Promise<number> {
     return this.script('operator.sh', ['kill']);
