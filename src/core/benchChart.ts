@@ -46,7 +46,8 @@ export const PALETTE: readonly string[] = [
   '#e377c2'
 ];
 
-const IDEAL_COLOR = '#7f7f7f';
+/** A neutral grey, readable on light and dark backgrounds. */
+export const IDEAL_COLOR = '#7f7f7f';
 
 /**
  * Labels for results shown together: the scenario name, with the start

@@ -6,7 +6,7 @@
 import type { ChartConfiguration } from 'chart.js';
 
 import type { IBenchResults } from './benchResults';
-import { PALETTE } from './benchChart';
+import { IDEAL_COLOR, PALETTE } from './benchChart';
 import { SCALE_SERIES } from './scaleResults';
 
 /** A chart of a scale run. */
@@ -45,7 +45,8 @@ export function podsRunningChartConfig(
           {
             label: 'all jobs',
             data: total,
-            borderColor: '#000000',
+            // Grey: the chart is drawn on light (PNG) and dark (JupyterLab) backgrounds.
+            borderColor: IDEAL_COLOR,
             borderWidth: 2,
             pointRadius: 0,
             yAxisID: 'total'
@@ -58,7 +59,7 @@ export function podsRunningChartConfig(
       plugins: {
         title: {
           display: true,
-          text: `${results.name}: pods Running per job (thin) and in all (black, right axis)`
+          text: `${results.name}: pods Running per job (thin) and in all (thick grey, right axis)`
         },
         legend: { display: false }
       },

@@ -44,28 +44,13 @@ export function scaleReportLines(results: IBenchResults): string[] {
     ).trimEnd(),
     ''
   );
-  const running = percentiles(submitToRunning(detail.jobTimes));
-  const toSse = percentiles(sse);
+  const latency = latencyCells(results);
   lines.push(
     formatTable(
       ['latency', 'samples', 'p50', 'p95', 'p99', 'max'],
       [
-        [
-          'submit → job Running (s)',
-          String(running?.count ?? 0),
-          fixed(running?.p50),
-          fixed(running?.p95),
-          fixed(running?.p99),
-          fixed(running?.max)
-        ],
-        [
-          'status → SSE (ms)',
-          String(toSse?.count ?? 0),
-          fixed(toSse?.p50, 0),
-          fixed(toSse?.p95, 0),
-          fixed(toSse?.p99, 0),
-          fixed(toSse?.max, 0)
-        ]
+        ['submit → job Running (s)', ...latency.submitToRunning],
+        ['status → SSE (ms)', ...latency.statusToSse]
       ]
     ).trimEnd(),
     `every job Running at once after ${fixed(detail.allRunningSeconds)} s; MPIJob changes in the API ${detail.sse.changes}, seen by every client ${detail.sse.matched}`,
@@ -79,12 +64,7 @@ export function scaleReportLines(results: IBenchResults): string[] {
       'its API requests (kube-apiserver audit log):',
       formatTable(
         ['verb', 'resource', 'requests', 'open at once'],
-        detail.requests.map(r => [
-          r.verb,
-          r.resource,
-          String(r.count),
-          r.maxOpen === undefined ? '' : String(r.maxOpen)
-        ])
+        requestCells(detail)
       ).trimEnd()
     );
   } else {
@@ -105,16 +85,7 @@ export function scaleReportLines(results: IBenchResults): string[] {
           'pods/s',
           'all Running (s)'
         ],
-        detail.operator.map(o => [
-          `${o.label}: --kube-api-qps=${o.qps} --kube-api-burst=${o.burst}${o.queueRateLimit === undefined ? '' : ` --controller-queue-rate-limit=${o.queueRateLimit} --controller-queue-burst=${o.queueBurst}`}`,
-          String(o.jobs),
-          String(o.pods),
-          fixed(o.podsCreatedSeconds),
-          o.podsCreatedSeconds
-            ? (o.pods / o.podsCreatedSeconds).toFixed(1)
-            : '-',
-          fixed(o.allRunningSeconds)
-        ])
+        operatorCells(detail)
       ).trimEnd(),
       ''
     );
@@ -139,4 +110,72 @@ export function scaleReportLines(results: IBenchResults): string[] {
     lines.push(`${run.name}: ${run.state}: ${run.reason}`);
   }
   return lines;
+}
+
+/** Cells of the latency table: samples, p50, p95, p99, max. */
+export interface ILatencyCells {
+  /** submit → job Running, s. */
+  readonly submitToRunning: string[];
+  /** status change in the API → its SSE event at a client, ms. */
+  readonly statusToSse: string[];
+}
+
+/**
+ * The latency distributions, as table cells.
+ *
+ * @param results - results of kind `scale`
+ * @returns samples, p50, p95, p99 and max of each
+ */
+export function latencyCells(results: IBenchResults): ILatencyCells {
+  const cells = (samples: readonly number[], digits: number): string[] => {
+    const p = percentiles(samples);
+    return [
+      String(p?.count ?? 0),
+      fixed(p?.p50, digits),
+      fixed(p?.p95, digits),
+      fixed(p?.p99, digits),
+      fixed(p?.max, digits)
+    ];
+  };
+  return {
+    submitToRunning: cells(submitToRunning(results.scale?.jobTimes ?? []), 1),
+    statusToSse: cells(
+      results.runs[0]?.series[SCALE_SERIES.statusToSse]?.samples ?? [],
+      0
+    )
+  };
+}
+
+/**
+ * The service's API requests, as table cells: verb, resource, requests,
+ * open at once (watches only).
+ *
+ * @param detail - the run's details
+ * @returns one row per verb and resource, none when not counted
+ */
+export function requestCells(detail: IScaleDetail): string[][] {
+  return (detail.requests ?? []).map(r => [
+    r.verb,
+    r.resource,
+    String(r.count),
+    r.maxOpen === undefined ? '' : String(r.maxOpen)
+  ]);
+}
+
+/**
+ * The mpi-operator's pod creation, as table cells: flags, jobs, pods, all
+ * pods created (s), pods/s, all Running (s).
+ *
+ * @param detail - the run's details
+ * @returns one row per operator setting
+ */
+export function operatorCells(detail: IScaleDetail): string[][] {
+  return detail.operator.map(o => [
+    `${o.label}: --kube-api-qps=${o.qps} --kube-api-burst=${o.burst}${o.queueRateLimit === undefined ? '' : ` --controller-queue-rate-limit=${o.queueRateLimit} --controller-queue-burst=${o.queueBurst}`}`,
+    String(o.jobs),
+    String(o.pods),
+    fixed(o.podsCreatedSeconds),
+    o.podsCreatedSeconds ? (o.pods / o.podsCreatedSeconds).toFixed(1) : '-',
+    fixed(o.allRunningSeconds)
+  ]);
 }

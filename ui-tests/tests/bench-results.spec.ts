@@ -10,6 +10,8 @@ test.use({ viewport: { width: 1280, height: 860 } });
 const RESULTS = path.resolve(__dirname, '..', '..', 'benchmarks', 'results');
 const REAL = 'compute-local-20261129-074644.json';
 const EARLIER = 'compute-local-20261129-071219.json';
+/** A 50 × 100 scale run whose RSS missed its target (347 MiB). */
+const SCALE = 'scale-kwok-20261201-094758.json';
 
 /** Opens a file with its default viewer, as a double click does. */
 async function open(page: IJupyterLabPageFixture, file: string) {
@@ -89,6 +91,73 @@ test.describe('Benchmark results viewer', () => {
     await waitForStill(page);
     await page.screenshot({
       path: path.join(SCREENSHOTS, 'bench-results-dark.png')
+    });
+    await setTheme(page, 'JupyterLab Light');
+    expect(errors).toEqual([]);
+  });
+
+  test('opens a scale run as pods Running over time, latency curves and its targets', async ({
+    page,
+    tmpPath
+  }) => {
+    const errors: string[] = [];
+    page.on('console', message => {
+      if (message.type() === 'error') {
+        errors.push(message.text());
+      }
+    });
+    await page.contents.uploadFile(
+      path.join(RESULTS, SCALE),
+      `${tmpPath}/${SCALE}`
+    );
+    await open(page, `${tmpPath}/${SCALE}`);
+
+    const viewer = page.locator('.mpijob-BenchResultsDocument:visible');
+    await expect(viewer.locator('canvas')).toHaveCount(3);
+    for (const name of [
+      'Pods Running over time, per job and in all',
+      'Submit to job Running, cumulative distribution',
+      'Status change to SSE event, cumulative distribution'
+    ]) {
+      await expect(viewer.getByRole('img', { name })).toBeVisible();
+    }
+    await expect(viewer.locator('.mpijob-BenchResults-meta').nth(1)).toHaveText(
+      '50 jobs × 100 workers (5050 pods) on 47 simulated nodes, followed by 4 SSE clients.'
+    );
+    const targets = viewer.locator('.mpijob-ScaleResults-targets tbody tr');
+    await expect(targets.locator('td:first-child')).toHaveText([
+      'jobs Running',
+      'status → SSE p99',
+      'service RSS',
+      'watches',
+      'SSE: lost or duplicated',
+      'delete all'
+    ]);
+    // Read from the file: 347 MiB missed the 300 MiB target, the rest met.
+    const rss = targets.filter({ hasText: 'service RSS' });
+    await expect(rss).toHaveClass(/jp-mod-missed/);
+    await expect(rss.locator('td').nth(2)).toHaveText('347 MiB');
+    await expect(targets.filter({ hasText: 'jobs Running' })).toHaveClass(
+      /jp-mod-met/
+    );
+    await expect(
+      viewer.getByRole('heading', { name: 'The mpi-operator creating the pods' })
+    ).toBeVisible();
+    const faults = viewer
+      .locator('.mpijob-BenchTable')
+      .filter({ hasText: 'operator-kill' });
+    await expect(faults.locator('tbody tr')).toHaveCount(1);
+    await expect(faults.locator('tbody td').last()).toHaveText('yes');
+
+    await waitForStill(page);
+    await page.screenshot({
+      path: path.join(SCREENSHOTS, 'bench-results-scale-light.png')
+    });
+    await setTheme(page, 'JupyterLab Dark');
+    await expect(viewer.locator('canvas')).toHaveCount(3);
+    await waitForStill(page);
+    await page.screenshot({
+      path: path.join(SCREENSHOTS, 'bench-results-scale-dark.png')
     });
     await setTheme(page, 'JupyterLab Light');
     expect(errors).toEqual([]);

@@ -87,10 +87,15 @@ export function browserConfig(
         labels: { ...options.plugins?.legend?.labels, color: colors.text }
       }
     },
-    scales: {
-      x: axis(options.scales?.x as Record<string, unknown> | undefined),
-      y: axis(options.scales?.y as Record<string, unknown> | undefined)
-    }
+    // Every axis the chart has (a scale run's chart has a right-hand one).
+    scales: Object.fromEntries(
+      Object.entries({ x: undefined, y: undefined, ...options.scales }).map(
+        ([id, scale]) => [
+          id,
+          axis(scale as Record<string, unknown> | undefined)
+        ]
+      )
+    )
   } as BenchChartConfig['options'];
   return copy;
 }

@@ -2,8 +2,9 @@
  * The benchmark results viewer: speedup and efficiency charts of one or
  * several results files overlaid, then per file its speedup table (workers,
  * time, speedup with its confidence interval, min ratio, efficiency,
- * Karp–Flatt, E2E, bare, overhead, extra),
- * the runs that did not complete and where it was measured. A file that is
+ * Karp–Flatt, E2E, bare, overhead, extra; a scale run has its own charts
+ * and tables, ScaleResults.tsx), the runs that did not complete and where
+ * it was measured. A file that is
  * not a results file shows why, field by field.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
@@ -25,6 +26,7 @@ import {
 import { formatProblem } from '../../core/errors';
 import { BenchChart } from './BenchChart';
 import type { ResultsSource } from './resultsSource';
+import { ScaleResults } from './ScaleResults';
 
 /** Properties of {@link ResultsView}. */
 export interface IResultsViewProps {
@@ -82,6 +84,7 @@ export function ResultsView(props: IResultsViewProps): JSX.Element {
           key={`${r.name}-${r.startedAt}-${i}`}
           results={r}
           label={labels[i]}
+          theme={props.theme}
           trans={trans}
         />
       ))}
@@ -124,6 +127,7 @@ function InvalidFile(props: {
 function ResultsSection(props: {
   results: IBenchResults;
   label: string;
+  theme: string;
   trans: TranslationBundle;
 }): JSX.Element {
   const { results, label, trans } = props;
@@ -150,6 +154,8 @@ function ResultsSection(props: {
       </p>
       {results.kind === 'micro' ? (
         <MicroTable results={results} trans={trans} />
+      ) : results.kind === 'scale' ? (
+        <ScaleResults results={results} theme={props.theme} trans={trans} />
       ) : (
         <SpeedupTable results={results} trans={trans} />
       )}
