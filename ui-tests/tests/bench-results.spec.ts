@@ -141,7 +141,9 @@ test.describe('Benchmark results viewer', () => {
       /jp-mod-met/
     );
     await expect(
-      viewer.getByRole('heading', { name: 'The mpi-operator creating the pods' })
+      viewer.getByRole('heading', {
+        name: 'The mpi-operator creating the pods'
+      })
     ).toBeVisible();
     const faults = viewer
       .locator('.mpijob-BenchTable')
