@@ -17,7 +17,10 @@
 # and `testenv-bench`.
 #
 # TESTENV_KWOK_PARALLELISM sets kwok's pod and node stage workers (default
-# 8 and 4; the scale benchmark raises it). The mpi-operator's flags are read
+# 8 and 4; the scale benchmark raises it). TESTENV_CONTROLLERS_QPS sets
+# kube-controller-manager's client rate (upstream's default 20 a second,
+# burst 30, is what bounds how fast its garbage collector removes a deleted
+# job's pods; burst is twice the rate). The mpi-operator's flags are read
 # from mpi-operator.args each time it (re)starts: operator.sh changes them.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -194,6 +197,7 @@ start kube-controller-manager "$bin/kube-controller-manager" \
   --kubeconfig="$kubeconfig" --leader-elect=false --secure-port=0 \
   --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
   --use-service-account-credentials=false --concurrent-gc-syncs=5 \
+  ${TESTENV_CONTROLLERS_QPS:+--kube-api-qps="$TESTENV_CONTROLLERS_QPS" --kube-api-burst="$((TESTENV_CONTROLLERS_QPS * 2))"} \
   --controllers='*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route'
 start kube-scheduler "$bin/kube-scheduler" \
   --kubeconfig="$kubeconfig" --leader-elect=false \
