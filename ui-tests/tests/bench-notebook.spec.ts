@@ -1,6 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 
-import { openLaunchPanel } from './helpers';
+import { consoleErrors, openLaunchPanel } from './helpers';
 
 test.use({ viewport: { width: 1280, height: 860 } });
 
@@ -34,12 +34,7 @@ test.describe('Benchmark this notebook', () => {
     page,
     tmpPath
   }) => {
-    const errors: string[] = [];
-    page.on('console', message => {
-      if (message.type() === 'error') {
-        errors.push(message.text());
-      }
-    });
+    const errors = consoleErrors(page);
     const notebook = `${tmpPath}/tiny.ipynb`;
     await page.contents.uploadContent(JSON.stringify(TINY), 'text', notebook);
     await page.notebook.openByPath(notebook);

@@ -2,7 +2,7 @@ import { expect, test } from '@jupyterlab/galata';
 import type { IJupyterLabPageFixture } from '@jupyterlab/galata';
 import * as path from 'path';
 
-import { SCREENSHOTS, setTheme, waitForStill } from './helpers';
+import { consoleErrors, SCREENSHOTS, setTheme, waitForStill } from './helpers';
 
 test.use({ viewport: { width: 1280, height: 860 } });
 
@@ -27,12 +27,7 @@ test.describe('Benchmark results viewer', () => {
     page,
     tmpPath
   }) => {
-    const errors: string[] = [];
-    page.on('console', message => {
-      if (message.type() === 'error') {
-        errors.push(message.text());
-      }
-    });
+    const errors = consoleErrors(page);
     await page.contents.uploadFile(
       path.join(RESULTS, REAL),
       `${tmpPath}/${REAL}`
@@ -100,12 +95,7 @@ test.describe('Benchmark results viewer', () => {
     page,
     tmpPath
   }) => {
-    const errors: string[] = [];
-    page.on('console', message => {
-      if (message.type() === 'error') {
-        errors.push(message.text());
-      }
-    });
+    const errors = consoleErrors(page);
     await page.contents.uploadFile(
       path.join(RESULTS, SCALE),
       `${tmpPath}/${SCALE}`

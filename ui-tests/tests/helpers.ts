@@ -222,3 +222,19 @@ export function timeUntilShown(
     { command, args, selector, count }
   );
 }
+
+/**
+ * Collects what the page logs as console errors from now on.
+ *
+ * @param page - the page
+ * @returns the errors' texts, filled as they come
+ */
+export function consoleErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', message => {
+    if (message.type() === 'error') {
+      errors.push(message.text());
+    }
+  });
+  return errors;
+}

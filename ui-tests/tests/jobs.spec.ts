@@ -3,6 +3,7 @@ import * as path from 'path';
 
 import {
   basicField,
+  consoleErrors,
   openExample,
   openJobsSidebar,
   openLaunchPanel,
@@ -25,12 +26,7 @@ test.describe('MPI jobs, end to end on the local backend', () => {
     page,
     tmpPath
   }) => {
-    const errors: string[] = [];
-    page.on('console', message => {
-      if (message.type() === 'error') {
-        errors.push(message.text());
-      }
-    });
+    const errors = consoleErrors(page);
     await openExample(page, tmpPath);
     const panel = await openLaunchPanel(page);
     const name = await basicField(panel, 'name').inputValue();

@@ -5,6 +5,7 @@ import * as path from 'path';
 
 import {
   basicField,
+  consoleErrors,
   openExample,
   openLaunchPanel,
   SCREENSHOTS,
@@ -54,12 +55,7 @@ test.describe('Launch panel', () => {
     page,
     tmpPath
   }) => {
-    const errors: string[] = [];
-    page.on('console', message => {
-      if (message.type() === 'error') {
-        errors.push(message.text());
-      }
-    });
+    const errors = consoleErrors(page);
     await openExample(page, tmpPath);
     const button = page.locator(TOOLBAR_BUTTON);
     await expect(button).toBeVisible();
