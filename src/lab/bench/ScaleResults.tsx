@@ -131,6 +131,7 @@ export function ScaleResults(props: IScaleResultsProps): JSX.Element {
       {detail.operator.length > 0 && (
         <Table
           caption={trans.__('The mpi-operator creating the pods')}
+          className="mpijob-ScaleResults-operator"
           headers={[
             trans.__('Flags'),
             trans.__('Jobs'),
