@@ -27,7 +27,7 @@ export function scaleReportLines(results: IBenchResults): string[] {
   if (!detail) {
     return ['(no scale data)'];
   }
-  const sse = results.runs[0]?.series[SCALE_SERIES.statusToSse]?.samples ?? [];
+  const sse = statusToSseSamples(results);
   const lines: string[] = [
     `${detail.jobs} jobs × ${detail.workers} workers (${detail.jobs * (detail.workers + 1)} pods, ${detail.gpusPerWorker} GPU a worker) on ${detail.nodes.count} simulated nodes (${detail.nodes.podsPerNode} pods, ${detail.nodes.gpusPerNode} GPUs each), ${detail.sseClients} SSE clients`,
     ''
@@ -139,10 +139,7 @@ export function latencyCells(results: IBenchResults): ILatencyCells {
   };
   return {
     submitToRunning: cells(submitToRunning(results.scale?.jobTimes ?? []), 1),
-    statusToSse: cells(
-      results.runs[0]?.series[SCALE_SERIES.statusToSse]?.samples ?? [],
-      0
-    )
+    statusToSse: cells(statusToSseSamples(results), 0)
   };
 }
 
@@ -178,4 +175,14 @@ export function operatorCells(detail: IScaleDetail): string[][] {
     o.podsCreatedSeconds ? (o.pods / o.podsCreatedSeconds).toFixed(1) : '-',
     fixed(o.allRunningSeconds)
   ]);
+}
+
+/**
+ * A scale run's status → SSE latencies, ms.
+ *
+ * @param results - results of kind `scale`
+ * @returns its samples, none when not measured
+ */
+export function statusToSseSamples(results: IBenchResults): readonly number[] {
+  return results.runs[0]?.series[SCALE_SERIES.statusToSse]?.samples ?? [];
 }

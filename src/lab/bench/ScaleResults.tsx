@@ -16,9 +16,10 @@ import {
 import {
   latencyCells,
   operatorCells,
-  requestCells
+  requestCells,
+  statusToSseSamples
 } from '../../core/scaleReport';
-import { SCALE_SERIES, scaleTargets } from '../../core/scaleResults';
+import { scaleTargets } from '../../core/scaleResults';
 import { BenchChart } from './BenchChart';
 
 /** Properties of {@link ScaleResults}. */
@@ -52,7 +53,7 @@ export function ScaleResults(props: IScaleResultsProps): JSX.Element {
       </p>
     );
   }
-  const sse = results.runs[0]?.series[SCALE_SERIES.statusToSse]?.samples ?? [];
+  const targets = scaleTargets(detail, statusToSseSamples(results));
   const latency = latencyCells(results);
   const chartLabels = [
     trans.__('Pods Running over time, per job and in all'),
@@ -80,13 +81,13 @@ export function ScaleResults(props: IScaleResultsProps): JSX.Element {
           trans.__('Measured'),
           trans.__('Met')
         ]}
-        rows={scaleTargets(detail, sse).map(t => [
+        rows={targets.map(t => [
           t.name,
           t.target,
           t.value,
           t.ok === null ? '–' : t.ok ? trans.__('yes') : trans.__('no')
         ])}
-        rowState={scaleTargets(detail, sse).map(t =>
+        rowState={targets.map(t =>
           t.ok === null ? undefined : t.ok ? 'met' : 'missed'
         )}
       />
